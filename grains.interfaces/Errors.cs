@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+
+namespace Bulwark;
+
+/// <summary>A request named nodes that the world's topology does not have.</summary>
+[GenerateSerializer, Alias("bulwark.unknown-nodes")]
+public sealed class UnknownNodesException : Exception
+{
+    /// <summary>Creates the error for <paramref name="world"/> and the ids it lacks.</summary>
+    public UnknownNodesException(string world, IReadOnlyCollection<string> nodes)
+        : base(Describe(world, nodes))
+    {
+        World = world;
+        Nodes = [.. nodes];
+    }
+
+    /// <summary>The world asked.</summary>
+    [Id(0)]
+    public string World { get; } = "";
+
+    /// <summary>The unknown node ids, sorted.</summary>
+    [Id(1)]
+    public ImmutableArray<string> Nodes { get; } = [];
+
+    private static string Describe(string world, IReadOnlyCollection<string> nodes)
+    {
+        var shown = nodes.Take(10).ToList();
+        var more = nodes.Count > shown.Count ? $" and {nodes.Count - shown.Count} more" : "";
+        var noun = nodes.Count == 1 ? "node" : "nodes";
+        return $"unknown {noun} in world '{world}': {string.Join(", ", shown)}{more}";
+    }
+}
+
+/// <summary>A request that cannot be served because the world has no topology loaded.</summary>
+[GenerateSerializer, Alias("bulwark.no-topology")]
+public sealed class NoTopologyException(string world)
+    : Exception($"world '{world}' has no topology loaded; load one with 'bulwark topology load FILE'")
+{
+    /// <summary>The world asked.</summary>
+    [Id(0)]
+    public string World { get; } = world;
+}
+
+/// <summary>A request whose values are malformed (bad id, unknown status, bad technique id).</summary>
+[GenerateSerializer, Alias("bulwark.invalid-request")]
+public sealed class InvalidRequestException(string message) : Exception(message);

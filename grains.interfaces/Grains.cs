@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Bulwark;
+
+/// <summary>
+/// A world's registry: the loaded topology, its generation and the set of node ids. Key: the
+/// world (<c>live</c>, or a run id).
+/// </summary>
+[Alias("bulwark.world")]
+public interface IWorldGrain : IGrainWithStringKey
+{
+    /// <summary>Replaces the world's topology and resets every node to healthy.</summary>
+    [Alias("load")]
+    Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, CancellationToken cancellationToken = default);
+
+    /// <summary>The loaded topology's summary; throws <see cref="NoTopologyException"/> when none is.</summary>
+    [Alias("info"), AlwaysInterleave]
+    ValueTask<WorldInfo> GetInfoAsync();
+
+    /// <summary>The generation of the loaded topology, 0 when none is.</summary>
+    [Alias("generation"), AlwaysInterleave]
+    ValueTask<long> GetGenerationAsync();
+
+    /// <summary>The node ids of the loaded topology, sorted ordinally.</summary>
+    [Alias("node-ids"), AlwaysInterleave]
+    ValueTask<ImmutableArray<string>> GetNodeIdsAsync();
+
+    /// <summary>Those of <paramref name="nodes"/> that the topology lacks, sorted; empty when all are known.</summary>
+    [Alias("unknown"), AlwaysInterleave]
+    ValueTask<ImmutableArray<string>> FindUnknownAsync(ImmutableArray<string> nodes);
+}
+
+/// <summary>One infrastructure node of a world. Key: <c>world/DOM/seg/node</c>.</summary>
+[Alias("bulwark.node")]
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the node's definition and dependants and resets it to healthy.</summary>
+    [Alias("init")]
+    Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants);
+
+    /// <summary>Removes the node from its world (a new topology no longer has it).</summary>
+    [Alias("retire")]
+    Task RetireAsync(long generation);
+
+    /// <summary>Applies observations of this node in time order; throws <see cref="UnknownNodesException"/> when the node is not in the topology.</summary>
+    [Alias("observe")]
+    ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations);
+
+    /// <summary>A dependency's operational state changed. <paramref name="version"/> orders notices from one dependency.</summary>
+    [Alias("dependency"), OneWay]
+    Task DependencyChangedAsync(long generation, string dependency, bool operational, long version, DateTimeOffset time);
+
+    /// <summary>The node's state and recent history.</summary>
+    [Alias("view"), ReadOnly]
+    ValueTask<NodeView> GetViewAsync();
+}
+
+/// <summary>A network segment's aggregate. Key: <c>world/DOM/seg</c>.</summary>
+[Alias("bulwark.segment")]
+public interface ISegmentGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the segment's nodes, all healthy and operational.</summary>
+    [Alias("init")]
+    Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes);
+
+    /// <summary>A node's effective status changed; returns capabilities up the chain.</summary>
+    [Alias("node-changed")]
+    ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node);
+
+    /// <summary>The segment's posture with its nodes.</summary>
+    [Alias("posture"), AlwaysInterleave]
+    ValueTask<PostureSnapshot> GetPostureAsync();
+}
+
+/// <summary>A domain's aggregate. Key: <c>world/DOM</c>.</summary>
+[Alias("bulwark.domain")]
+public interface IDomainGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the domain's segments and their initial tallies.</summary>
+    [Alias("init")]
+    Task InitializeAsync(long generation, DomainDefinition definition, ImmutableArray<PostureTally> segmentTallies);
+
+    /// <summary>A segment's tally is now <paramref name="tally"/> (its <paramref name="version"/>-th); returns (domain, alliance) capability.</summary>
+    [Alias("segment-changed")]
+    ValueTask<(double Domain, double Alliance)> SegmentChangedAsync(long generation, string segment, long version, PostureTally tally);
+
+    /// <summary>The domain's posture with its segments.</summary>
+    [Alias("posture"), AlwaysInterleave]
+    ValueTask<PostureSnapshot> GetPostureAsync();
+}
+
+/// <summary>The alliance aggregate of a world. Key: the world.</summary>
+[Alias("bulwark.alliance")]
+public interface IAllianceGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the alliance's domains and their initial tallies.</summary>
+    [Alias("init")]
+    Task InitializeAsync(long generation, ImmutableArray<string> domains, ImmutableArray<PostureTally> domainTallies);
+
+    /// <summary>A domain's tally is now <paramref name="tally"/> (its <paramref name="version"/>-th); returns alliance capability.</summary>
+    [Alias("domain-changed")]
+    ValueTask<double> DomainChangedAsync(long generation, string domain, long version, PostureTally tally);
+
+    /// <summary>The alliance's posture with its domains.</summary>
+    [Alias("posture"), AlwaysInterleave]
+    ValueTask<PostureSnapshot> GetPostureAsync();
+}
+
+/// <summary>
+/// Entry point for batches of observations: validates every node id first (all-or-nothing), then
+/// hands each node its observations in one call. Key: the world.
+/// </summary>
+[Alias("bulwark.ingest")]
+public interface IIngestGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a batch; throws <see cref="UnknownNodesException"/> and applies nothing if any node is unknown.</summary>
+    [Alias("report")]
+    ValueTask<IngestResult> ReportAsync(ImmutableArray<Observation> observations);
+}
+
+/// <summary>A grain that does nothing: the yardstick for raw call rates in benchmarks. Key: any.</summary>
+[Alias("bulwark.ping")]
+public interface IPingGrain : IGrainWithIntegerKey
+{
+    /// <summary>Returns <paramref name="value"/>.</summary>
+    [Alias("ping")]
+    ValueTask<int> PingAsync(int value);
+}

@@ -1,0 +1,59 @@
+namespace Bulwark;
+
+/// <summary>
+/// Entity ids: a domain <c>EST</c>, a segment <c>EST/mil-c2</c>, a node <c>EST/mil-c2/c2-core</c>.
+/// Each part is <c>[A-Za-z0-9-]+</c>; ids are case-sensitive. Grain keys prefix the world:
+/// <c>live/EST/mil-c2/c2-core</c>.
+/// </summary>
+public static class EntityId
+{
+    /// <summary>The world that holds live posture reported by other services.</summary>
+    public const string LiveWorld = "live";
+
+    /// <summary>True when <paramref name="part"/> is a non-empty run of letters, digits and dashes.</summary>
+    public static bool IsValidPart(string? part)
+    {
+        if (string.IsNullOrEmpty(part))
+        {
+            return false;
+        }
+        foreach (var c in part)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>True when <paramref name="id"/> has exactly <paramref name="parts"/> valid parts.</summary>
+    public static bool IsValid(string? id, int parts)
+    {
+        if (id is null)
+        {
+            return false;
+        }
+        var split = id.Split('/');
+        return split.Length == parts && split.All(IsValidPart);
+    }
+
+    /// <summary>True for a full node id <c>DOM/seg/node</c>.</summary>
+    public static bool IsNode(string? id) => IsValid(id, 3);
+
+    /// <summary>The domain part of a segment or node id.</summary>
+    public static string DomainOf(string id) => id[..id.IndexOf('/', StringComparison.Ordinal)];
+
+    /// <summary>The segment id (<c>DOM/seg</c>) of a node id.</summary>
+    public static string SegmentOf(string nodeId) => nodeId[..nodeId.LastIndexOf('/')];
+
+    /// <summary>The grain key of <paramref name="id"/> in <paramref name="world"/>.</summary>
+    public static string Key(string world, string id) => world + "/" + id;
+
+    /// <summary>Splits a grain key into its world and entity id.</summary>
+    public static (string World, string Id) SplitKey(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (key, "") : (key[..slash], key[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,79 @@
+namespace Bulwark;
+
+/// <summary>
+/// What a sensor, SOC tool or CERT reports about one node: it became <see cref="Status"/> at
+/// <see cref="Time"/>. A report of <see cref="NodeStatus.Healthy"/> is a restoration.
+/// </summary>
+/// <param name="Node">Full node id <c>DOM/seg/node</c>.</param>
+/// <param name="Status">The status the node is now in.</param>
+/// <param name="Time">When the reporter saw it. Reports older than the node's latest applied report are kept out of its status.</param>
+/// <param name="Technique">ATT&amp;CK technique id, if known.</param>
+/// <param name="Source">Who reported it.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.observation")]
+public sealed record Observation(
+    string Node,
+    NodeStatus Status,
+    DateTimeOffset Time,
+    string? Technique = null,
+    string? Source = null);
+
+/// <summary>What a batch of observations did.</summary>
+/// <param name="Accepted">Observations taken in.</param>
+/// <param name="Applied">Observations that were the node's newest and so set its status.</param>
+/// <param name="Stale">Observations older than the node's newest, recorded in history only.</param>
+/// <param name="Changed">Nodes whose effective status changed.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.ingest-result")]
+public sealed record IngestResult(int Accepted, int Applied, int Stale, int Changed)
+{
+    /// <summary>No observations.</summary>
+    public static readonly IngestResult Empty = new(0, 0, 0, 0);
+
+    /// <summary>Sums two results.</summary>
+    public IngestResult Plus(IngestResult other) =>
+        new(Accepted + other.Accepted, Applied + other.Applied, Stale + other.Stale, Changed + other.Changed);
+}
+
+/// <summary>Checks of observation values, shared by the client and the grains.</summary>
+public static class ObservationRules
+{
+    /// <summary>True for an ATT&amp;CK technique id such as <c>T1190</c> or <c>T1078.002</c>.</summary>
+    public static bool IsTechnique(string? text) =>
+        text is { Length: 5 or 9 } && text[0] == 'T' && text.Skip(1).Take(4).All(char.IsAsciiDigit)
+        && (text.Length == 5 || (text[5] == '.' && text.Skip(6).All(char.IsAsciiDigit)));
+
+    /// <summary>What is wrong with <paramref name="observation"/>, or null when nothing is.</summary>
+    public static string? Problem(Observation observation)
+    {
+        if (!EntityId.IsNode(observation.Node))
+        {
+            return $"'{observation.Node}' is not a node id (DOM/segment/node, parts of letters, digits and '-')";
+        }
+        if (!Enum.IsDefined(observation.Status))
+        {
+            return $"status {(int)observation.Status} is not one of {string.Join(", ", WireNames.All<NodeStatus>())}";
+        }
+        if (observation.Technique is not null && !IsTechnique(observation.Technique))
+        {
+            return $"'{observation.Technique}' is not an ATT&CK technique id (T1234 or T1234.001)";
+        }
+        return null;
+    }
+
+    /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation by index.</summary>
+    public static void ThrowIfInvalid(IReadOnlyList<Observation> observations)
+    {
+        List<string>? problems = null;
+        for (var i = 0; i < observations.Count; i++)
+        {
+            if (Problem(observations[i]) is { } problem)
+            {
+                (problems ??= []).Add($"observation {i + 1}: {problem}");
+            }
+        }
+        if (problems is not null)
+        {
+            throw new InvalidRequestException(string.Join("; ", problems.Take(20))
+                + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : ""));
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Collections.Immutable;
+
+namespace Bulwark;
+
+/// <summary>
+/// Counts of nodes by effective status plus the criticality weights behind capability. Sums and
+/// differences are exact (integers), so aggregates built from deltas equal a recount.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("bulwark.tally")]
+public sealed record PostureTally(ImmutableArray<int> ByStatus, long TotalWeight, long OperationalWeight)
+{
+    private static readonly int StatusCount = Enum.GetValues<NodeStatus>().Length;
+
+    /// <summary>No nodes.</summary>
+    public static readonly PostureTally Empty = new([.. new int[StatusCount]], 0, 0);
+
+    /// <summary>The tally of one node.</summary>
+    public static PostureTally Of(NodeStatus status, bool operational, int weight)
+    {
+        var counts = new int[StatusCount];
+        counts[(int)status] = 1;
+        return new([.. counts], weight, operational ? weight : 0);
+    }
+
+    /// <summary>Number of nodes.</summary>
+    public int Nodes => ByStatus.IsDefault ? 0 : ByStatus.Sum();
+
+    /// <summary>Criticality-weighted share of operational nodes; 1 for an empty scope.</summary>
+    public double Capability => TotalWeight == 0 ? 1.0 : (double)OperationalWeight / TotalWeight;
+
+    /// <summary>Nodes with <paramref name="status"/>.</summary>
+    public int Count(NodeStatus status) => ByStatus[(int)status];
+
+    /// <summary><c>this + other</c>.</summary>
+    public PostureTally Plus(PostureTally other) => Combine(other, 1);
+
+    /// <summary><c>this - other</c>.</summary>
+    public PostureTally Minus(PostureTally other) => Combine(other, -1);
+
+    private PostureTally Combine(PostureTally other, int sign)
+    {
+        var counts = new int[StatusCount];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = ByStatus[i] + sign * other.ByStatus[i];
+        }
+        return new([.. counts], TotalWeight + sign * other.TotalWeight,
+            OperationalWeight + sign * other.OperationalWeight);
+    }
+
+    /// <inheritdoc />
+    public bool Equals(PostureTally? other) =>
+        other is not null && TotalWeight == other.TotalWeight && OperationalWeight == other.OperationalWeight
+        && ByStatus.SequenceEqual(other.ByStatus);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(TotalWeight, OperationalWeight, Nodes);
+}
+
+/// <summary>The posture of one scope: the alliance, a domain or a segment.</summary>
+/// <param name="World">The world, <c>live</c> or a run id.</param>
+/// <param name="Scope"><c>alliance</c>, <c>domain</c> or <c>segment</c>.</param>
+/// <param name="Id">The scope's id; empty for the alliance.</param>
+/// <param name="Tally">Counts and weights.</param>
+/// <param name="Children">Domains of the alliance or segments of a domain, by id.</param>
+/// <param name="Nodes">Nodes of a segment, by id; empty otherwise.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.posture")]
+public sealed record PostureSnapshot(
+    string World,
+    string Scope,
+    string Id,
+    PostureTally Tally,
+    ImmutableArray<PostureSnapshot> Children,
+    ImmutableArray<NodeBrief> Nodes);
+
+/// <summary>A node's effective status as its segment sees it.</summary>
+[GenerateSerializer, Immutable, Alias("bulwark.node-brief")]
+public sealed record NodeBrief(string Id, NodeStatus Status, bool Operational, int Criticality);
+
+/// <summary>One change in a node's history.</summary>
+/// <param name="Time">Reporter's time of the observation, or the time the cascade reached the node.</param>
+/// <param name="From">Effective status before.</param>
+/// <param name="To">Effective status after.</param>
+/// <param name="Reported">The status reported (for cascades: the node's reported status).</param>
+/// <param name="Technique">Technique, if reported.</param>
+/// <param name="Source">Reporter, or <c>dependency:&lt;node id&gt;</c> for a cascade.</param>
+/// <param name="Stale">True when the observation was older than the node's newest and did not set its status.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.history-entry")]
+public sealed record HistoryEntry(
+    DateTimeOffset Time,
+    NodeStatus From,
+    NodeStatus To,
+    NodeStatus Reported,
+    string? Technique,
+    string? Source,
+    bool Stale);
+
+/// <summary>A node's current state and recent history.</summary>
+/// <param name="Definition">The node as the topology defines it.</param>
+/// <param name="Reported">The newest reported status.</param>
+/// <param name="Status">The effective status: reported, or degraded by a failed dependency.</param>
+/// <param name="Operational">Not down, isolated or degraded, with its dependencies satisfied.</param>
+/// <param name="FailedDependencies">Dependencies that are not operational now, by id.</param>
+/// <param name="LastObserved">Time of the newest applied observation.</param>
+/// <param name="History">Recent changes, oldest first.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.node-view")]
+public sealed record NodeView(
+    NodeDefinition Definition,
+    NodeStatus Reported,
+    NodeStatus Status,
+    bool Operational,
+    ImmutableArray<string> FailedDependencies,
+    DateTimeOffset? LastObserved,
+    ImmutableArray<HistoryEntry> History);
+
+/// <summary>A change of a node's effective status, as published on the posture stream.</summary>
+/// <param name="World">The world.</param>
+/// <param name="Node">Full node id.</param>
+/// <param name="From">Effective status before.</param>
+/// <param name="To">Effective status after.</param>
+/// <param name="Time">Reporter's time, or cascade time.</param>
+/// <param name="Technique">Technique, if reported.</param>
+/// <param name="Source">Reporter, or <c>dependency:&lt;node id&gt;</c>.</param>
+/// <param name="SegmentCapability">The segment's capability after the change.</param>
+/// <param name="DomainCapability">The domain's capability after the change.</param>
+/// <param name="AllianceCapability">The alliance's capability after the change.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.posture-change")]
+public sealed record PostureChange(
+    string World,
+    string Node,
+    NodeStatus From,
+    NodeStatus To,
+    DateTimeOffset Time,
+    string? Technique,
+    string? Source,
+    double SegmentCapability,
+    double DomainCapability,
+    double AllianceCapability);
+
+/// <summary>Capabilities up the chain after a node's change reached the alliance.</summary>
+[GenerateSerializer, Immutable, Alias("bulwark.chain-capability")]
+public sealed record ChainCapability(double Segment, double Domain, double Alliance);
+
+/// <summary>A world's loaded topology, as the world grain reports it.</summary>
+/// <param name="World">The world.</param>
+/// <param name="Name">Topology name.</param>
+/// <param name="Generation">Increments with every load.</param>
+/// <param name="Domains">Number of domains.</param>
+/// <param name="Segments">Number of segments.</param>
+/// <param name="Nodes">Number of nodes.</param>
+/// <param name="Dependencies">Number of dependency edges.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.world-info")]
+public sealed record WorldInfo(string World, string Name, long Generation, int Domains, int Segments, int Nodes, int Dependencies);
+
+/// <summary>Names of the Orleans streams Bulwark publishes.</summary>
+public static class BulwarkStreams
+{
+    /// <summary>The stream provider name.</summary>
+    public const string Provider = "bulwark";
+
+    /// <summary>Namespace of the posture-change stream; its key is the world.</summary>
+    public const string PostureNamespace = "posture";
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Bulwark.Grains.Live;
+
+/// <summary>A domain's aggregate: the newest tally of each of its segments and their sum.</summary>
+[GrainType("bulwark.domain"), Reentrant, KeepAlive]
+public sealed class DomainGrain : Grain, IDomainGrain
+{
+    private readonly SortedDictionary<string, (long Version, PostureTally Tally)> _segments = new(StringComparer.Ordinal);
+    private string _world = "";
+    private string _id = "";
+    private long _generation;
+    private long _version;
+    private PostureTally _tally = PostureTally.Empty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_world, _id) = EntityId.SplitKey(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public Task InitializeAsync(long generation, DomainDefinition definition, ImmutableArray<PostureTally> segmentTallies)
+    {
+        _generation = generation;
+        _version = 0;
+        _segments.Clear();
+        _tally = PostureTally.Empty;
+        for (var i = 0; i < definition.Segments.Length; i++)
+        {
+            _segments[definition.Segments[i].Id] = (0, segmentTallies[i]);
+            _tally = _tally.Plus(segmentTallies[i]);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask<(double Domain, double Alliance)> SegmentChangedAsync(long generation, string segment, long version, PostureTally tally)
+    {
+        if (generation != _generation || !_segments.TryGetValue(segment, out var old) || old.Version >= version)
+        {
+            return (_tally.Capability, double.NaN);
+        }
+        _segments[segment] = (version, tally);
+        _tally = _tally.Minus(old.Tally).Plus(tally);
+        var mine = _tally;
+        var myVersion = ++_version;
+        var alliance = GrainFactory.GetGrain<IAllianceGrain>(_world);
+        var allianceCapability = await alliance.DomainChangedAsync(generation, _id, myVersion, mine);
+        return (mine.Capability, allianceCapability);
+    }
+
+    public ValueTask<PostureSnapshot> GetPostureAsync() =>
+        ValueTask.FromResult(new PostureSnapshot(_world, "domain", _id, _tally,
+            [.. _segments.Select(p => new PostureSnapshot(_world, "segment", p.Key, p.Value.Tally, [], []))], []));
+}

@@ -1,0 +1,74 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Bulwark.Grains.Live;
+
+/// <summary>
+/// Takes batches of observations: checks every value and node id first, so a batch is applied
+/// whole or not at all, then calls each node once with its own observations.
+/// </summary>
+[GrainType("bulwark.ingest"), StatelessWorker]
+public sealed class IngestGrain : Grain, IIngestGrain
+{
+    private long _generation;
+    private FrozenSet<string> _nodes = FrozenSet<string>.Empty;
+
+    public async ValueTask<IngestResult> ReportAsync(ImmutableArray<Observation> observations)
+    {
+        if (observations.IsDefaultOrEmpty)
+        {
+            return IngestResult.Empty;
+        }
+        ObservationRules.ThrowIfInvalid(observations);
+
+        var world = this.GetPrimaryKeyString();
+        var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);
+        var generation = await worldGrain.GetGenerationAsync();
+        if (generation == 0)
+        {
+            throw new NoTopologyException(world);
+        }
+        if (generation != _generation)
+        {
+            _nodes = (await worldGrain.GetNodeIdsAsync()).ToFrozenSet(StringComparer.Ordinal);
+            _generation = generation;
+        }
+
+        var byNode = new Dictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
+        SortedSet<string>? unknown = null;
+        foreach (var observation in observations)
+        {
+            if (!_nodes.Contains(observation.Node))
+            {
+                (unknown ??= new SortedSet<string>(StringComparer.Ordinal)).Add(observation.Node);
+                continue;
+            }
+            if (!byNode.TryGetValue(observation.Node, out var list))
+            {
+                byNode[observation.Node] = list = ImmutableArray.CreateBuilder<Observation>();
+            }
+            list.Add(observation);
+        }
+        if (unknown is not null)
+        {
+            throw new UnknownNodesException(world, unknown);
+        }
+
+        var calls = new Task<IngestResult>[byNode.Count];
+        var i = 0;
+        foreach (var (node, list) in byNode)
+        {
+            calls[i++] = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, node)).ObserveAsync(list.ToImmutable()).AsTask();
+        }
+        var results = await Task.WhenAll(calls);
+        return results.Aggregate(IngestResult.Empty, (sum, r) => sum.Plus(r));
+    }
+}
+
+/// <summary>A grain that answers at once: the raw call rate yardstick for benchmarks.</summary>
+[GrainType("bulwark.ping")]
+public sealed class PingGrain : Grain, IPingGrain
+{
+    public ValueTask<int> PingAsync(int value) => ValueTask.FromResult(value);
+}

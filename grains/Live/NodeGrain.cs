@@ -1,0 +1,209 @@
+using System.Collections.Immutable;
+using Bulwark.Grains.Simulation;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+
+namespace Bulwark.Grains.Live;
+
+/// <summary>
+/// One node of a world. Applies observations, keeps its history, pushes each change of its
+/// effective status to its segment (which pushes to its domain and the alliance), and tells its
+/// dependants when it stops or starts being operational.
+/// </summary>
+/// <remarks>
+/// Dependants are told with one-way calls so that dependency cycles (power needs telecom, telecom
+/// needs power) cannot deadlock; each notice carries a version so that reordered notices settle
+/// on the newest.
+/// </remarks>
+[GrainType("bulwark.node")]
+public sealed partial class NodeGrain(
+    [PersistentState("node", BulwarkStorage.Name)] IPersistentState<NodeState> state,
+    ILogger<NodeGrain> logger) : Grain, INodeGrain
+{
+    /// <summary>How many history entries a node keeps.</summary>
+    public const int HistoryLength = 100;
+
+    private string _world = "";
+    private string _id = "";
+    private IAsyncStream<PostureChange>? _stream;
+
+    private NodeState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_world, _id) = EntityId.SplitKey(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants)
+    {
+        state.State = new NodeState
+        {
+            Generation = generation,
+            Definition = definition,
+            Dependants = dependants,
+            Reported = NodeStatus.Healthy,
+        };
+        await state.WriteStateAsync();
+    }
+
+    public async Task RetireAsync(long generation)
+    {
+        if (S.Definition is null || S.Generation > generation)
+        {
+            return;
+        }
+        await state.ClearStateAsync();
+        state.State = new NodeState();
+        DeactivateOnIdle();
+    }
+
+    public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
+    {
+        if (observations.IsDefaultOrEmpty)
+        {
+            return IngestResult.Empty;
+        }
+        ObservationRules.ThrowIfInvalid(observations);
+        if (observations.FirstOrDefault(o => o.Node != _id) is { } stray)
+        {
+            throw new InvalidRequestException($"observation of '{stray.Node}' sent to node '{_id}'");
+        }
+        if (S.Definition is null)
+        {
+            DeactivateOnIdle();
+            throw new UnknownNodesException(_world, [_id]);
+        }
+
+        var before = Effective();
+        var wasOperational = Operational();
+        int applied = 0, stale = 0;
+        foreach (var observation in observations.OrderBy(o => o.Time))
+        {
+            var from = Effective();
+            if (S.LastObserved is { } last && observation.Time < last)
+            {
+                stale++;
+                Record(new HistoryEntry(observation.Time, from, from, observation.Status,
+                    observation.Technique, observation.Source, Stale: true));
+                continue;
+            }
+            applied++;
+            S.Reported = observation.Status;
+            S.LastObserved = observation.Time;
+            Record(new HistoryEntry(observation.Time, from, Effective(), observation.Status,
+                observation.Technique, observation.Source, Stale: false));
+        }
+
+        var changed = Settle(before, wasOperational);
+        await state.WriteStateAsync();
+        if (changed)
+        {
+            var latest = observations.MaxBy(o => o.Time)!;
+            await PropagateAsync(before, wasOperational, latest.Time, latest.Technique, latest.Source);
+        }
+        return new IngestResult(observations.Length, applied, stale, changed ? 1 : 0);
+    }
+
+    public async Task DependencyChangedAsync(long generation, string dependency, bool operational, long version, DateTimeOffset time)
+    {
+        if (S.Definition is null || generation != S.Generation)
+        {
+            return;
+        }
+        if (S.DependencyVersions.TryGetValue(dependency, out var seen) && seen >= version)
+        {
+            return;
+        }
+        S.DependencyVersions[dependency] = version;
+
+        var before = Effective();
+        var wasOperational = Operational();
+        if (operational)
+        {
+            S.FailedDependencies.Remove(dependency);
+        }
+        else
+        {
+            S.FailedDependencies.Add(dependency);
+        }
+        var source = "dependency:" + dependency;
+        var changed = Settle(before, wasOperational);
+        if (changed)
+        {
+            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
+        }
+        await state.WriteStateAsync();
+        if (changed)
+        {
+            await PropagateAsync(before, wasOperational, time, null, source);
+        }
+    }
+
+    public ValueTask<NodeView> GetViewAsync()
+    {
+        var definition = S.Definition ?? throw new UnknownNodesException(_world, [_id]);
+        return ValueTask.FromResult(new NodeView(definition, S.Reported, Effective(), Operational(),
+            [.. S.FailedDependencies], S.LastObserved, [.. S.History]));
+    }
+
+    private bool Satisfied() =>
+        S.FailedDependencies.Count == 0
+        || NodeRules.DependenciesSatisfied(S.Definition!.Dependencies, S.FailedDependencies.Contains);
+
+    private NodeStatus Effective() => NodeRules.Effective(S.Reported, Satisfied());
+
+    private bool Operational() => NodeRules.IsOperational(S.Reported, Satisfied());
+
+    private void Record(HistoryEntry entry)
+    {
+        S.History.Add(entry);
+        if (S.History.Count > HistoryLength)
+        {
+            S.History.RemoveRange(0, S.History.Count - HistoryLength);
+        }
+    }
+
+    /// <summary>True when the effective status or operational state moved; a flip of the latter takes a new notice version.</summary>
+    private bool Settle(NodeStatus before, bool wasOperational)
+    {
+        var operational = Operational();
+        if (operational != wasOperational)
+        {
+            S.OperationalVersion++;
+        }
+        return operational != wasOperational || Effective() != before;
+    }
+
+    /// <summary>Pushes a change up the aggregate chain, to dependants and onto the posture stream.</summary>
+    private async Task PropagateAsync(NodeStatus before, bool wasOperational, DateTimeOffset time, string? technique, string? source)
+    {
+        var after = Effective();
+        var operational = Operational();
+        var definition = S.Definition!;
+        var segment = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
+        var chain = await segment.NodeChangedAsync(S.Generation,
+            new NodeBrief(_id, after, operational, definition.Criticality));
+
+        if (operational != wasOperational)
+        {
+            foreach (var dependant in S.Dependants)
+            {
+                _ = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, dependant))
+                    .DependencyChangedAsync(S.Generation, _id, operational, S.OperationalVersion, time);
+            }
+            LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
+        }
+
+        if (after != before)
+        {
+            _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
+                .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
+            await _stream.OnNextAsync(new PostureChange(_world, _id, before, after, time, technique, source,
+                chain.Segment, chain.Domain, chain.Alliance));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{World}/{Node} operational={Operational}; telling {Dependants} dependants")]
+    private static partial void LogOperationalChanged(ILogger logger, string world, string node, bool operational, int dependants);
+}

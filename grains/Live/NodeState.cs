@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+
+namespace Bulwark.Grains.Live;
+
+/// <summary>Stored state of a live node grain.</summary>
+[GenerateSerializer, Alias("bulwark.node-state")]
+public sealed class NodeState
+{
+    /// <summary>Topology generation this state belongs to.</summary>
+    [Id(0)] public long Generation { get; set; }
+
+    /// <summary>The node's definition; null when the node is not in the topology.</summary>
+    [Id(1)] public NodeDefinition? Definition { get; set; }
+
+    /// <summary>Nodes that depend on this one.</summary>
+    [Id(2)] public ImmutableArray<string> Dependants { get; set; } = [];
+
+    /// <summary>The newest reported status.</summary>
+    [Id(3)] public NodeStatus Reported { get; set; }
+
+    /// <summary>Dependencies currently not operational.</summary>
+    [Id(4)] public SortedSet<string> FailedDependencies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Newest notice version seen per dependency, so late notices cannot undo newer ones.</summary>
+    [Id(5)] public Dictionary<string, long> DependencyVersions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Time of the newest applied observation.</summary>
+    [Id(6)] public DateTimeOffset? LastObserved { get; set; }
+
+    /// <summary>Recent history, oldest first, at most <see cref="NodeGrain.HistoryLength"/> entries.</summary>
+    [Id(7)] public List<HistoryEntry> History { get; set; } = [];
+
+    /// <summary>Increments each time the node's operational state flips; orders notices to dependants.</summary>
+    [Id(8)] public long OperationalVersion { get; set; }
+}

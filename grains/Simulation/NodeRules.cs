@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+
+namespace Bulwark.Grains.Simulation;
+
+/// <summary>
+/// How a node's reported status and its dependencies make its effective status and whether it is
+/// operational. One place for the rule, shared by the live world and exercises.
+/// </summary>
+public static class NodeRules
+{
+    /// <summary>
+    /// The status a node shows: what was reported, except that a healthy node whose dependencies
+    /// fail shows as degraded. A compromised node with failed dependencies stays compromised (the
+    /// security state is what the watch officer must see) but is not operational.
+    /// </summary>
+    public static NodeStatus Effective(NodeStatus reported, bool dependenciesSatisfied) =>
+        reported == NodeStatus.Healthy && !dependenciesSatisfied ? NodeStatus.Degraded : reported;
+
+    /// <summary>Operational = not down, not isolated, not degraded, and its dependencies satisfied.</summary>
+    public static bool IsOperational(NodeStatus reported, bool dependenciesSatisfied) =>
+        dependenciesSatisfied && reported is not (NodeStatus.Down or NodeStatus.Isolated or NodeStatus.Degraded);
+
+    /// <summary>True when every group holds: all-of with none failed, any-of with at least one not failed.</summary>
+    public static bool DependenciesSatisfied(ImmutableArray<DependencyGroup> groups, Func<string, bool> isFailed)
+    {
+        foreach (var group in groups)
+        {
+            var ok = group.Mode == DependencyMode.AllOf
+                ? !group.Nodes.Any(isFailed)
+                : group.Nodes.Any(n => !isFailed(n));
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>
+    public static IReadOnlyDictionary<string, ImmutableArray<string>> Dependants(IEnumerable<NodeDefinition> nodes)
+    {
+        var map = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            foreach (var dependency in node.Dependencies.SelectMany(g => g.Nodes))
+            {
+                if (!map.TryGetValue(dependency, out var set))
+                {
+                    map[dependency] = set = new SortedSet<string>(StringComparer.Ordinal);
+                }
+                set.Add(node.Id);
+            }
+        }
+        return map.ToDictionary(p => p.Key, p => p.Value.ToImmutableArray(), StringComparer.Ordinal);
+    }
+}
