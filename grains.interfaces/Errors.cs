@@ -44,3 +44,21 @@ public sealed class NoTopologyException(string world)
 /// <summary>A request whose values are malformed (bad id, unknown status, bad technique id).</summary>
 [GenerateSerializer, Alias("bulwark.invalid-request")]
 public sealed class InvalidRequestException(string message) : Exception(message);
+
+/// <summary>A request named a domain or segment that the world's topology does not have.</summary>
+[GenerateSerializer, Alias("bulwark.unknown-scope")]
+public sealed class UnknownScopeException(string world, string scope, string id)
+    : Exception($"unknown {scope} '{id}' in world '{world}'")
+{
+    /// <summary>The world asked.</summary>
+    [Id(0)]
+    public string World { get; } = world;
+
+    /// <summary><c>domain</c> or <c>segment</c>.</summary>
+    [Id(1)]
+    public string Scope { get; } = scope;
+
+    /// <summary>The id asked for.</summary>
+    [Id(2)]
+    public string Id { get; } = id;
+}

@@ -35,7 +35,13 @@ public sealed class AllianceGrain : Grain, IAllianceGrain
         return ValueTask.FromResult(_tally.Capability);
     }
 
-    public ValueTask<PostureSnapshot> GetPostureAsync() =>
-        ValueTask.FromResult(new PostureSnapshot(World, "alliance", "", _tally,
+    public ValueTask<PostureSnapshot> GetPostureAsync()
+    {
+        if (_generation == 0)
+        {
+            throw new NoTopologyException(World);
+        }
+        return ValueTask.FromResult(new PostureSnapshot(World, "alliance", "", _tally,
             [.. _domains.Select(p => new PostureSnapshot(World, "domain", p.Key, p.Value.Tally, [], []))], []));
+    }
 }

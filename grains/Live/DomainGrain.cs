@@ -49,7 +49,14 @@ public sealed class DomainGrain : Grain, IDomainGrain
         return (mine.Capability, allianceCapability);
     }
 
-    public ValueTask<PostureSnapshot> GetPostureAsync() =>
-        ValueTask.FromResult(new PostureSnapshot(_world, "domain", _id, _tally,
+    public ValueTask<PostureSnapshot> GetPostureAsync()
+    {
+        if (_generation == 0)
+        {
+            DeactivateOnIdle();
+            throw new UnknownScopeException(_world, "domain", _id);
+        }
+        return ValueTask.FromResult(new PostureSnapshot(_world, "domain", _id, _tally,
             [.. _segments.Select(p => new PostureSnapshot(_world, "segment", p.Key, p.Value.Tally, [], []))], []));
+    }
 }

@@ -53,8 +53,15 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
     }
 
-    public ValueTask<PostureSnapshot> GetPostureAsync() =>
-        ValueTask.FromResult(new PostureSnapshot(_world, "segment", _id, _tally, [], [.. _nodes.Values]));
+    public ValueTask<PostureSnapshot> GetPostureAsync()
+    {
+        if (_generation == 0)
+        {
+            DeactivateOnIdle();
+            throw new UnknownScopeException(_world, "segment", _id);
+        }
+        return ValueTask.FromResult(new PostureSnapshot(_world, "segment", _id, _tally, [], [.. _nodes.Values]));
+    }
 
     private static PostureTally Tally(NodeBrief node) => PostureTally.Of(node.Status, node.Operational, node.Criticality);
 }

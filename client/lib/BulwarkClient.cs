@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Bulwark.Client;
+
+/// <summary>
+/// Typed access to one Bulwark world over an <see cref="IClusterClient"/>: load a topology,
+/// report observations, read posture, follow posture changes.
+/// </summary>
+/// <param name="cluster">A connected Orleans client (see <see cref="BulwarkConnection"/>).</param>
+/// <param name="world">The world; default <c>live</c>.</param>
+public sealed class BulwarkClient(IClusterClient cluster, string world = EntityId.LiveWorld)
+{
+    /// <summary>Observations per call when a large batch is split. Default 5,000.</summary>
+    public int ChunkSize { get; init; } = 5_000;
+
+    /// <summary>The world this client reads and writes.</summary>
+    public string World { get; } = world;
+
+    /// <summary>The underlying Orleans client.</summary>
+    public IClusterClient Cluster { get; } = cluster;
+
+    /// <summary>Replaces the world's topology; every node starts healthy.</summary>
+    public Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, CancellationToken cancellationToken = default) =>
+        Cluster.GetGrain<IWorldGrain>(World).LoadTopologyAsync(topology, cancellationToken);
+
+    /// <summary>The loaded topology's summary; <see cref="NoTopologyException"/> when none is loaded.</summary>
+    public Task<WorldInfo> GetWorldAsync() => Cluster.GetGrain<IWorldGrain>(World).GetInfoAsync().AsTask();
+
+    /// <summary>Reports one observation straight to its node.</summary>
+    /// <exception cref="InvalidRequestException">A value is malformed.</exception>
+    /// <exception cref="UnknownNodesException">The node is not in the topology.</exception>
+    public Task<IngestResult> ReportAsync(Observation observation)
+    {
+        ObservationRules.ThrowIfInvalid([observation]);
+        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, observation.Node)).ObserveAsync([observation]).AsTask();
+    }
+
+    /// <summary>
+    /// Reports a batch. Every value and node id is checked before anything is sent, so an error
+    /// applies nothing; large batches then go in chunks of <see cref="ChunkSize"/>.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">A value is malformed.</exception>
+    /// <exception cref="UnknownNodesException">Some nodes are not in the topology.</exception>
+    public async Task<IngestResult> ReportAsync(IReadOnlyList<Observation> observations, CancellationToken cancellationToken = default)
+    {
+        ObservationRules.ThrowIfInvalid(observations);
+        var ingest = Cluster.GetGrain<IIngestGrain>(World);
+        if (observations.Count <= ChunkSize)
+        {
+            return await ingest.ReportAsync([.. observations]);
+        }
+        var unknown = await FindUnknownAsync(observations.Select(o => o.Node));
+        if (!unknown.IsEmpty)
+        {
+            throw new UnknownNodesException(World, unknown);
+        }
+        var total = IngestResult.Empty;
+        foreach (var chunk in observations.Chunk(ChunkSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            total = total.Plus(await ingest.ReportAsync([.. chunk]));
+        }
+        return total;
+    }
+
+    /// <summary>Those of <paramref name="nodes"/> the topology lacks, sorted.</summary>
+    public async Task<ImmutableArray<string>> FindUnknownAsync(IEnumerable<string> nodes)
+    {
+        var world = Cluster.GetGrain<IWorldGrain>(World);
+        if (await world.GetGenerationAsync() == 0)
+        {
+            throw new NoTopologyException(World);
+        }
+        return await world.FindUnknownAsync([.. nodes.Distinct(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>The alliance's posture with each domain's.</summary>
+    public Task<PostureSnapshot> GetAlliancePostureAsync() =>
+        Cluster.GetGrain<IAllianceGrain>(World).GetPostureAsync().AsTask();
+
+    /// <summary>A domain's posture with each segment's; <see cref="UnknownScopeException"/> for an unknown domain.</summary>
+    public Task<PostureSnapshot> GetDomainPostureAsync(string domain)
+    {
+        ThrowIfBadId(domain, 1, "domain id (EST)");
+        return Cluster.GetGrain<IDomainGrain>(EntityId.Key(World, domain)).GetPostureAsync().AsTask();
+    }
+
+    /// <summary>A segment's posture with each node's status; <see cref="UnknownScopeException"/> for an unknown segment.</summary>
+    public Task<PostureSnapshot> GetSegmentPostureAsync(string segment)
+    {
+        ThrowIfBadId(segment, 2, "segment id (EST/mil-c2)");
+        return Cluster.GetGrain<ISegmentGrain>(EntityId.Key(World, segment)).GetPostureAsync().AsTask();
+    }
+
+    /// <summary>A node's state and recent history; <see cref="UnknownNodesException"/> for an unknown node.</summary>
+    public Task<NodeView> GetNodeAsync(string node)
+    {
+        ThrowIfBadId(node, 3, "node id (EST/mil-c2/c2-core)");
+        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, node)).GetViewAsync().AsTask();
+    }
+
+    /// <summary>Follows the world's posture changes until <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<PostureChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<PostureChange>(new UnboundedChannelOptions { SingleReader = true });
+        var stream = Cluster.GetStreamProvider(BulwarkStreams.Provider)
+            .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, World));
+        var handle = await stream.SubscribeAsync((change, _) =>
+        {
+            channel.Writer.TryWrite(change);
+            return Task.CompletedTask;
+        });
+        try
+        {
+            await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return change;
+            }
+        }
+        finally
+        {
+            await handle.UnsubscribeAsync();
+        }
+    }
+
+    private static void ThrowIfBadId(string id, int parts, string what)
+    {
+        if (!EntityId.IsValid(id, parts))
+        {
+            throw new InvalidRequestException($"'{id}' is not a {what}: parts of letters, digits and '-'");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Bulwark.Client;
+
+/// <summary>A connected Orleans client for a Bulwark cluster; dispose to disconnect.</summary>
+public sealed class BulwarkConnection : IAsyncDisposable
+{
+    /// <summary>The default gateway, <c>127.0.0.1:30000</c>.</summary>
+    public static readonly IPEndPoint DefaultGateway = new(IPAddress.Loopback, 30000);
+
+    private readonly IHost _host;
+
+    private BulwarkConnection(IHost host)
+    {
+        _host = host;
+        Cluster = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The Orleans client.</summary>
+    public IClusterClient Cluster { get; }
+
+    /// <summary>A typed client for <paramref name="world"/>.</summary>
+    public BulwarkClient For(string world = EntityId.LiveWorld) => new(Cluster, world);
+
+    /// <summary>
+    /// Connects to the gateways; gives up after <paramref name="timeout"/> (default 10 s) with a
+    /// <see cref="ConnectionException"/>.
+    /// </summary>
+    public static async Task<BulwarkConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways,
+        string clusterId = "bulwark", string serviceId = "bulwark", TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. gateways]);
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
+            client.AddMemoryStreams(BulwarkStreams.Provider);
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                if (DateTimeOffset.UtcNow >= deadline)
+                {
+                    return false;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                return true;
+            });
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ConnectionException(
+                $"cannot reach the Bulwark cluster at {string.Join(", ", gateways)}: {Innermost(e).Message}", e);
+        }
+        return new BulwarkConnection(host);
+    }
+
+    /// <summary>Parses <c>host:port</c>; host may be a name, an IPv4 address or <c>[IPv6]</c>.</summary>
+    public static bool TryParseGateway(string text, out IPEndPoint endpoint)
+    {
+        endpoint = DefaultGateway;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+        var host = text[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var address))
+        {
+            endpoint = new IPEndPoint(address, port);
+            return true;
+        }
+        try
+        {
+            var resolved = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+                ?? Dns.GetHostAddresses(host).FirstOrDefault();
+            if (resolved is null)
+            {
+                return false;
+            }
+            endpoint = new IPEndPoint(resolved, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+}
+
+/// <summary>The cluster could not be reached.</summary>
+public sealed class ConnectionException(string message, Exception inner) : Exception(message, inner);

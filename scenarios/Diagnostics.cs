@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+
+namespace Bulwark.Scenarios;
+
+/// <summary>A problem in a scenario or topology file, at a 1-based line and column.</summary>
+public sealed record Diagnostic(string File, int Line, int Column, string Message)
+{
+    /// <summary><c>file:line:column: message</c>.</summary>
+    public override string ToString() => $"{File}:{Line}:{Column}: {Message}";
+}
+
+/// <summary>The outcome of loading a file: a value when there were no diagnostics, else every diagnostic.</summary>
+public sealed record LoadResult<T>(T? Value, ImmutableArray<Diagnostic> Diagnostics) where T : class
+{
+    /// <summary>True when the file loaded without errors.</summary>
+    public bool Succeeded => Diagnostics.IsEmpty && Value is not null;
+
+    /// <summary>The value, or a <see cref="ScenarioFileException"/> carrying every diagnostic.</summary>
+    public T GetValueOrThrow() => Succeeded ? Value! : throw new ScenarioFileException(Diagnostics);
+}
+
+/// <summary>A file did not load; <see cref="Diagnostics"/> says every reason.</summary>
+public sealed class ScenarioFileException(ImmutableArray<Diagnostic> diagnostics)
+    : Exception(string.Join(Environment.NewLine, diagnostics))
+{
+    /// <summary>Every problem found, in file order.</summary>
+    public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
+}

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using Bulwark.Scenarios.Yaml;
+
+namespace Bulwark.Scenarios;
+
+/// <summary>Loads topology files (<c>scenarios/README.md</c>): all or nothing, every error located.</summary>
+public static class TopologyFile
+{
+    /// <summary>Reads and validates the topology file at <paramref name="path"/>.</summary>
+    public static LoadResult<TopologyDefinition> Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return new(null, [new Diagnostic(path, 1, 1, "cannot read the file: " + e.Message)]);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Validates topology <paramref name="text"/>; <paramref name="file"/> names it in diagnostics.</summary>
+    public static LoadResult<TopologyDefinition> Parse(string text, string file)
+    {
+        var r = new YamlReader(file);
+        TopologyDefinition? topology = null;
+        if (r.Parse(text) is { } root && r.Mapping(root, "a topology file") is { } map)
+        {
+            var f = r.Fields(map, "topology file", "name", "description", "domains");
+            var name = f.Get("name") is { } n ? r.String(n, "name") : null;
+            if (f.Get("description") is { } d)
+            {
+                r.String(d, "description");
+            }
+            if (f.Required("domains") is { } domains)
+            {
+                topology = TopologyReader.Read(r, domains, name ?? Path.GetFileNameWithoutExtension(file));
+            }
+        }
+        var diagnostics = r.Diagnostics.OrderBy(x => x.Line).ThenBy(x => x.Column).ToImmutableArray();
+        return diagnostics.IsEmpty ? new(topology, []) : new(null, diagnostics);
+    }
+}

@@ -1,0 +1,359 @@
+using System.Collections.Immutable;
+using Bulwark.Scenarios.Yaml;
+using YamlDotNet.RepresentationModel;
+
+namespace Bulwark.Scenarios;
+
+/// <summary>
+/// Reads the topology part of the scenario language (see <c>scenarios/README.md</c>): domains,
+/// segments, nodes, dependencies and sharing. Every reference is resolved to a full id; every
+/// problem is reported with its location and nothing is returned while any remains.
+/// </summary>
+internal static class TopologyReader
+{
+    private sealed record RawDomain(YamlNode At, string Id, string Name, DomainKind Kind, List<RawSegment> Segments, List<RawSharing> Sharing);
+
+    private sealed record RawSegment(YamlNode At, string Domain, string Id, Sector Sector, List<(YamlNode At, string Text)> Links, List<RawNode> Nodes)
+    {
+        public string FullId => Domain + "/" + Id;
+    }
+
+    private sealed record RawNode(
+        YamlNode At, string Segment, string Id, NodeKind Kind, Owner Owner, int Criticality,
+        ImmutableArray<string> Services, List<(DependencyMode Mode, List<(YamlNode At, string Text)> Refs)> Groups,
+        ImmutableArray<Exposure> Exposures, double Detection, double Hardening)
+    {
+        public string FullId => Segment + "/" + Id;
+    }
+
+    private sealed record RawSharing(YamlNode At, YamlNode PartnerAt, string Partner, TimeSpan Delay, Tlp Tlp);
+
+    /// <summary>Default criticality of a node.</summary>
+    public const int DefaultCriticality = 3;
+
+    /// <summary>Default detection chance per tick.</summary>
+    public const double DefaultDetection = 0.1;
+
+    /// <summary>Reads the <c>domains</c> list and resolves it into a topology named <paramref name="name"/>.</summary>
+    public static TopologyDefinition? Read(YamlReader r, YamlNode domainsNode, string name)
+    {
+        var domains = new List<RawDomain>();
+        foreach (var item in r.Items(domainsNode, "domains"))
+        {
+            if (ReadDomain(r, item) is { } domain)
+            {
+                domains.Add(domain);
+            }
+        }
+        if (domains.Count == 0 && !r.HasErrors)
+        {
+            r.Error(domainsNode, "a topology needs at least one domain");
+        }
+        return Resolve(r, domains, name);
+    }
+
+    private static RawDomain? ReadDomain(YamlReader r, YamlNode node)
+    {
+        if (r.Mapping(node, "a domain") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "domain", "id", "name", "kind", "segments", "sharing");
+        var id = f.Required("id") is { } idNode ? r.Id(idNode, "domain id") : null;
+        var name = f.Get("name") is { } nameNode ? r.String(nameNode, "name") : id;
+        var kind = f.Required("kind") is { } kindNode ? r.Enum<DomainKind>(kindNode, "domain kind") : null;
+        var segments = new List<RawSegment>();
+        foreach (var item in r.Items(f.Get("segments"), "segments"))
+        {
+            if (id is not null && ReadSegment(r, item, id) is { } segment)
+            {
+                segments.Add(segment);
+            }
+        }
+        var sharing = new List<RawSharing>();
+        foreach (var item in r.Items(f.Get("sharing"), "sharing"))
+        {
+            if (ReadSharing(r, item) is { } agreement)
+            {
+                sharing.Add(agreement);
+            }
+        }
+        return id is null || kind is null ? null : new RawDomain(map, id, name ?? id, kind.Value, segments, sharing);
+    }
+
+    private static RawSharing? ReadSharing(YamlReader r, YamlNode node)
+    {
+        if (r.Mapping(node, "a sharing agreement") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "sharing agreement", "partner", "delay", "tlp");
+        var partnerNode = f.Required("partner");
+        var partner = partnerNode is null ? null : r.Id(partnerNode, "partner");
+        var delay = f.Get("delay") is { } delayNode ? r.Duration(delayNode, "delay") : TimeSpan.Zero;
+        var tlp = f.Get("tlp") is { } tlpNode ? r.Enum<Tlp>(tlpNode, "tlp") : Tlp.Amber;
+        return partner is null || delay is null || tlp is null ? null : new RawSharing(map, partnerNode!, partner, delay.Value, tlp.Value);
+    }
+
+    private static RawSegment? ReadSegment(YamlReader r, YamlNode node, string domain)
+    {
+        if (r.Mapping(node, "a segment") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "segment", "id", "sector", "links", "nodes");
+        var id = f.Required("id") is { } idNode ? r.Id(idNode, "segment id") : null;
+        var sector = f.Required("sector") is { } sectorNode ? r.Enum<Sector>(sectorNode, "sector") : null;
+        var links = new List<(YamlNode, string)>();
+        foreach (var item in r.Items(f.Get("links"), "links"))
+        {
+            if (r.String(item, "link") is { } text)
+            {
+                links.Add((item, text));
+            }
+        }
+        var nodes = new List<RawNode>();
+        foreach (var item in r.Items(f.Get("nodes"), "nodes"))
+        {
+            if (id is not null && ReadNode(r, item, domain + "/" + id) is { } raw)
+            {
+                nodes.Add(raw);
+            }
+        }
+        return id is null || sector is null ? null : new RawSegment(map, domain, id, sector.Value, links, nodes);
+    }
+
+    private static RawNode? ReadNode(YamlReader r, YamlNode node, string segment)
+    {
+        if (r.Mapping(node, "a node") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "node", "id", "kind", "owner", "criticality", "services", "depends", "exposures", "detection", "hardening");
+        var id = f.Required("id") is { } idNode ? r.Id(idNode, "node id") : null;
+        var kind = f.Required("kind") is { } kindNode ? r.Enum<NodeKind>(kindNode, "node kind") : null;
+        var owner = f.Required("owner") is { } ownerNode ? r.Enum<Owner>(ownerNode, "owner") : null;
+        var criticality = f.Get("criticality") is { } c ? r.Int(c, "criticality", 1, 5) : DefaultCriticality;
+        var detection = f.Get("detection") is { } d ? r.Number(d, "detection", 0, 1) : DefaultDetection;
+        var hardening = f.Get("hardening") is { } h ? r.Number(h, "hardening", 0, 1) : 0;
+
+        var services = new List<string>();
+        foreach (var item in r.Items(f.Get("services"), "services"))
+        {
+            if (r.Id(item, "service name") is { } service)
+            {
+                services.Add(service);
+            }
+        }
+
+        var groups = new List<(DependencyMode, List<(YamlNode, string)>)>();
+        foreach (var item in r.Items(f.Get("depends"), "depends"))
+        {
+            if (ReadGroup(r, item) is { } group)
+            {
+                groups.Add(group);
+            }
+        }
+
+        var exposures = new List<Exposure>();
+        foreach (var item in r.Items(f.Get("exposures"), "exposures"))
+        {
+            if (ReadExposure(r, item) is { } exposure)
+            {
+                if (exposures.Any(e => e.Technique == exposure.Technique))
+                {
+                    r.Error(item, $"exposure to {exposure.Technique} is listed twice");
+                    continue;
+                }
+                exposures.Add(exposure);
+            }
+        }
+
+        if (id is null || kind is null || owner is null || criticality is null || detection is null || hardening is null)
+        {
+            return null;
+        }
+        return new RawNode(map, segment, id, kind.Value, owner.Value, criticality.Value, [.. services], groups,
+            [.. exposures], detection.Value, hardening.Value);
+    }
+
+    private static (DependencyMode, List<(YamlNode, string)>)? ReadGroup(YamlReader r, YamlNode node)
+    {
+        if (r.Mapping(node, "a dependency group") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "dependency group", "all-of", "any-of");
+        if (f.Has("all-of") == f.Has("any-of"))
+        {
+            r.Error(map, "a dependency group has exactly one of 'all-of' or 'any-of'");
+            return null;
+        }
+        var mode = f.Has("all-of") ? DependencyMode.AllOf : DependencyMode.AnyOf;
+        var listNode = f.Get(mode == DependencyMode.AllOf ? "all-of" : "any-of")!;
+        var refs = new List<(YamlNode, string)>();
+        foreach (var item in r.Items(listNode, "a dependency group"))
+        {
+            if (r.String(item, "dependency") is { } text)
+            {
+                refs.Add((item, text));
+            }
+        }
+        if (refs.Count == 0 && listNode is YamlSequenceNode)
+        {
+            r.Error(listNode, "a dependency group needs at least one node");
+        }
+        return (mode, refs);
+    }
+
+    private static Exposure? ReadExposure(YamlReader r, YamlNode node)
+    {
+        if (r.Mapping(node, "an exposure") is not { } map)
+        {
+            return null;
+        }
+        var f = r.Fields(map, "exposure", "technique", "exploitability");
+        string? technique = null;
+        if (f.Required("technique") is { } tNode && r.String(tNode, "technique") is { } text)
+        {
+            if (ObservationRules.IsTechnique(text))
+            {
+                technique = text;
+            }
+            else
+            {
+                r.Error(tNode, $"'{text}' is not an ATT&CK technique id (T1234 or T1234.001)");
+            }
+        }
+        var exploitability = f.Required("exploitability") is { } e ? r.Number(e, "exploitability", 0, 1) : null;
+        return technique is null || exploitability is null ? null : new Exposure(technique, exploitability.Value);
+    }
+
+    private static TopologyDefinition? Resolve(YamlReader r, List<RawDomain> domains, string name)
+    {
+        var domainIds = new Dictionary<string, RawDomain>(StringComparer.Ordinal);
+        var segments = new Dictionary<string, RawSegment>(StringComparer.Ordinal);
+        var nodes = new Dictionary<string, RawNode>(StringComparer.Ordinal);
+        foreach (var domain in domains)
+        {
+            if (!domainIds.TryAdd(domain.Id, domain))
+            {
+                r.Error(domain.At, $"duplicate domain id '{domain.Id}' (first at line {domainIds[domain.Id].At.Start.Line})");
+            }
+            foreach (var segment in domain.Segments)
+            {
+                if (!segments.TryAdd(segment.FullId, segment))
+                {
+                    r.Error(segment.At, $"duplicate segment id '{segment.FullId}' (first at line {segments[segment.FullId].At.Start.Line})");
+                }
+                foreach (var node in segment.Nodes)
+                {
+                    if (!nodes.TryAdd(node.FullId, node))
+                    {
+                        r.Error(node.At, $"duplicate node id '{node.FullId}' (first at line {nodes[node.FullId].At.Start.Line})");
+                    }
+                }
+            }
+        }
+
+        // Links are undirected: lateral movement and reachability go both ways.
+        var links = segments.Keys.ToDictionary(k => k, _ => new SortedSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var segment in segments.Values)
+        {
+            foreach (var (at, text) in segment.Links)
+            {
+                var target = Qualify(text, [segment.Domain]);
+                if (target is null || !EntityId.IsValid(target, 2))
+                {
+                    r.Error(at, $"'{text}' is not a segment reference (seg or DOM/seg)");
+                }
+                else if (!segments.ContainsKey(target))
+                {
+                    r.Error(at, $"link to unknown segment '{target}'");
+                }
+                else if (target == segment.FullId)
+                {
+                    r.Error(at, $"segment '{target}' links to itself");
+                }
+                else
+                {
+                    links[segment.FullId].Add(target);
+                    links[target].Add(segment.FullId);
+                }
+            }
+        }
+
+        foreach (var node in nodes.Values)
+        {
+            foreach (var (_, refs) in node.Groups)
+            {
+                foreach (var (at, text) in refs)
+                {
+                    var target = Qualify(text, [EntityId.DomainOf(node.Segment), node.Segment[(node.Segment.IndexOf('/') + 1)..]]);
+                    if (target is null || !EntityId.IsNode(target))
+                    {
+                        r.Error(at, $"'{text}' is not a node reference (node, seg/node or DOM/seg/node)");
+                    }
+                    else if (!nodes.ContainsKey(target))
+                    {
+                        r.Error(at, $"dependency on unknown node '{target}'");
+                    }
+                    else if (target == node.FullId)
+                    {
+                        r.Error(at, $"node '{target}' depends on itself");
+                    }
+                }
+            }
+        }
+
+        foreach (var domain in domains)
+        {
+            var partners = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var sharing in domain.Sharing)
+            {
+                if (!domainIds.ContainsKey(sharing.Partner))
+                {
+                    r.Error(sharing.PartnerAt, $"sharing with unknown domain '{sharing.Partner}'");
+                }
+                else if (sharing.Partner == domain.Id)
+                {
+                    r.Error(sharing.PartnerAt, $"domain '{domain.Id}' shares with itself");
+                }
+                else if (!partners.Add(sharing.Partner))
+                {
+                    r.Error(sharing.PartnerAt, $"domain '{domain.Id}' has two agreements with '{sharing.Partner}'");
+                }
+            }
+        }
+
+        if (r.HasErrors)
+        {
+            return null;
+        }
+
+        return new TopologyDefinition(name, [.. domains.Select(d => new DomainDefinition(
+            d.Id, d.Name, d.Kind,
+            [.. d.Segments.Select(s => new SegmentDefinition(s.FullId, s.Sector, [.. links[s.FullId]],
+                [.. s.Nodes.Select(n => new NodeDefinition(n.FullId, n.Kind, n.Owner, n.Criticality, n.Services,
+                    [.. n.Groups.Select(g => new DependencyGroup(g.Mode,
+                        [.. g.Refs.Select(x => Qualify(x.Text, [d.Id, s.Id])!).Distinct(StringComparer.Ordinal)]))],
+                    n.Exposures, n.Detection, n.Hardening))]))],
+            [.. d.Sharing.Select(x => new SharingAgreement(x.Partner, x.Delay, x.Tlp))]))]);
+    }
+
+    /// <summary>
+    /// Completes a reference from its context: with context [DOM, seg], <c>n</c> is
+    /// <c>DOM/seg/n</c> and <c>s/n</c> is <c>DOM/s/n</c>; a reference with as many parts as the
+    /// full id is already full. Null when it has too many parts.
+    /// </summary>
+    private static string? Qualify(string text, string[] context)
+    {
+        var parts = text.Split('/');
+        var missing = context.Length + 1 - parts.Length;
+        if (missing < 0)
+        {
+            return null;
+        }
+        return string.Join('/', context.Take(missing).Concat(parts));
+    }
+}

@@ -1,0 +1,268 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Bulwark.Scenarios.Yaml;
+
+/// <summary>
+/// Reads values out of a YAML tree and collects every problem with its location, so a file's
+/// errors are all reported at once. Methods return null (or skip) where a value is missing or bad.
+/// </summary>
+internal sealed class YamlReader(string file)
+{
+    private readonly List<Diagnostic> _diagnostics = [];
+
+    public string File { get; } = file;
+
+    public IReadOnlyList<Diagnostic> Diagnostics => _diagnostics;
+
+    public bool HasErrors => _diagnostics.Count > 0;
+
+    public void Error(Mark mark, string message) =>
+        _diagnostics.Add(new Diagnostic(File, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column), message));
+
+    public void Error(YamlNode node, string message) => Error(node.Start, message);
+
+    /// <summary>Parses YAML text into its first document's root, or reports the syntax error.</summary>
+    public YamlNode? Parse(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            Error(e.Start, "YAML syntax: " + Describe(e));
+            return null;
+        }
+        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+        {
+            Error(new Mark(), "the file is empty");
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+        {
+            Error(stream.Documents[1].RootNode, "only one YAML document per file");
+        }
+        return stream.Documents[0].RootNode;
+    }
+
+    private static string Describe(YamlException e)
+    {
+        var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
+        var paren = message.IndexOf("(Line:", StringComparison.Ordinal);
+        return (paren > 0 ? message[..paren] : message).Trim().TrimEnd('.');
+    }
+
+    public static bool IsNull(YamlNode? node) =>
+        node is null || (node is YamlScalarNode { Style: ScalarStyle.Plain } s
+            && (s.Value is null or "" or "~" or "null"));
+
+    public YamlMappingNode? Mapping(YamlNode node, string what)
+    {
+        if (node is YamlMappingNode map)
+        {
+            return map;
+        }
+        Error(node, $"{what} must be a mapping (key: value lines)");
+        return null;
+    }
+
+    /// <summary>The items of a sequence; a missing value gives none, a non-sequence is an error.</summary>
+    public IReadOnlyList<YamlNode> Items(YamlNode? node, string what)
+    {
+        if (IsNull(node))
+        {
+            return [];
+        }
+        if (node is YamlSequenceNode seq)
+        {
+            return [.. seq.Children];
+        }
+        Error(node!, $"{what} must be a list");
+        return [];
+    }
+
+    /// <summary>The fields of a mapping; unknown keys are errors (with a suggestion).</summary>
+    public Fields Fields(YamlMappingNode map, string what, params string[] allowed)
+    {
+        var fields = new Dictionary<string, (YamlScalarNode Key, YamlNode Value)>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in map.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key } scalarKey)
+            {
+                Error(keyNode, $"{what}: keys must be plain names");
+                continue;
+            }
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+            {
+                var hint = Suggest(key, allowed);
+                Error(keyNode, $"unknown key '{key}' in {what}" + (hint is null ? $"; expected one of: {string.Join(", ", allowed)}" : $"; did you mean '{hint}'?"));
+                continue;
+            }
+            fields[key] = (scalarKey, value);
+        }
+        return new Fields(this, map, what, fields);
+    }
+
+    public string? String(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode { Value: { } value } && !IsNull(node))
+        {
+            return value;
+        }
+        Error(node, $"'{field}' must be a text value");
+        return null;
+    }
+
+    public string? Id(YamlNode node, string what)
+    {
+        var text = String(node, what);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!EntityId.IsValidPart(text))
+        {
+            Error(node, $"bad {what} '{text}': use letters, digits and '-' only");
+            return null;
+        }
+        return text;
+    }
+
+    public int? Int(YamlNode node, string field, int min, int max)
+    {
+        var text = String(node, field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(node, $"'{field}' must be a whole number from {min} to {max}, not '{text}'");
+            return null;
+        }
+        if (value < min || value > max)
+        {
+            Error(node, $"'{field}' {value} is out of range {min}..{max}");
+            return null;
+        }
+        return value;
+    }
+
+    public double? Number(YamlNode node, string field, double min, double max)
+    {
+        var text = String(node, field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            Error(node, $"'{field}' must be a number from {Show(min)} to {Show(max)}, not '{text}'");
+            return null;
+        }
+        if (value < min || value > max)
+        {
+            Error(node, $"'{field}' {Show(value)} is out of range {Show(min)}..{Show(max)}");
+            return null;
+        }
+        return value;
+    }
+
+    public T? Enum<T>(YamlNode node, string field) where T : struct, Enum
+    {
+        var text = String(node, field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (WireNames.TryParse<T>(text, out var value))
+        {
+            return value;
+        }
+        var all = WireNames.All<T>();
+        var hint = Suggest(text, all);
+        Error(node, $"unknown {field} '{text}'" + (hint is null ? $"; expected one of: {string.Join(", ", all)}" : $"; did you mean '{hint}'?"));
+        return null;
+    }
+
+    public TimeSpan? Duration(YamlNode node, string field)
+    {
+        var text = String(node, field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (Scenarios.Duration.TryParse(text, out var value, out var error))
+        {
+            return value;
+        }
+        Error(node, $"'{field}': {error}");
+        return null;
+    }
+
+    private static string Show(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The closest of <paramref name="candidates"/> within two edits, if any.</summary>
+    public static string? Suggest(string text, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = 3;
+        foreach (var candidate in candidates)
+        {
+            var distance = Distance(text, candidate);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (candidate, distance);
+            }
+        }
+        return best;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}
+
+/// <summary>The known fields of one mapping.</summary>
+internal sealed class Fields(YamlReader reader, YamlMappingNode map, string what,
+    Dictionary<string, (YamlScalarNode Key, YamlNode Value)> fields)
+{
+    public YamlMappingNode Node { get; } = map;
+
+    /// <summary>The field's value, or null when absent or empty.</summary>
+    public YamlNode? Get(string key) =>
+        fields.TryGetValue(key, out var field) && !YamlReader.IsNull(field.Value) ? field.Value : null;
+
+    public bool Has(string key) => Get(key) is not null;
+
+    /// <summary>The field's value; reports it missing at the mapping's start when absent.</summary>
+    public YamlNode? Required(string key)
+    {
+        var value = Get(key);
+        if (value is null)
+        {
+            reader.Error(fields.TryGetValue(key, out var field) ? field.Key : Node, $"{what} is missing '{key}'");
+        }
+        return value;
+    }
+}

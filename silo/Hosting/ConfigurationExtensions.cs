@@ -1,0 +1,35 @@
+using System.Collections;
+
+namespace Bulwark.Silo.Hosting;
+
+/// <summary>Configuration sources of the Bulwark host.</summary>
+public static class ConfigurationExtensions
+{
+    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["--silo-port"] = "Bulwark:SiloPort",
+        ["--gateway-port"] = "Bulwark:GatewayPort",
+        ["--http"] = "Bulwark:Http",
+        ["--topology"] = "Bulwark:Topology",
+        ["--cluster-id"] = "Bulwark:ClusterId",
+    };
+
+    /// <summary>
+    /// Adds <c>BULWARK_</c>-prefixed environment variables as <c>Bulwark:</c> keys, then the
+    /// command line again so that it wins over them.
+    /// </summary>
+    public static WebApplicationBuilder AddBulwarkConfiguration(this WebApplicationBuilder builder, string[] args)
+    {
+        var fromEnvironment = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && key.StartsWith("BULWARK_", StringComparison.OrdinalIgnoreCase) && key.Length > 8)
+            {
+                fromEnvironment[SiloOptions.Section + ":" + key[8..].Replace("__", ":", StringComparison.Ordinal)] = entry.Value as string;
+            }
+        }
+        builder.Configuration.AddInMemoryCollection(fromEnvironment);
+        builder.Configuration.AddCommandLine(args, Switches);
+        return builder;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Bulwark.Grains;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace Bulwark.Silo.Hosting;
+
+/// <summary>The Orleans silo of a Bulwark host.</summary>
+public static class SiloExtensions
+{
+    /// <summary>
+    /// Adds the silo: localhost clustering on the configured ports, in-memory storage, the posture
+    /// stream and the dashboard; HTTP on the configured address.
+    /// </summary>
+    public static WebApplicationBuilder AddBulwarkSilo(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section)
+            .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536, "ports must be 1..65535")
+            .Validate(o => Uri.TryCreate(o.Http, UriKind.Absolute, out _), "Http must be an absolute URL such as http://127.0.0.1:8080")
+            .ValidateOnStart();
+        var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        builder.WebHost.UseUrls(options.Http);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
+                new IPEndPoint(IPAddress.Loopback, options.SiloPort), options.ServiceId, options.ClusterId);
+            silo.Configure<EndpointOptions>(e => e.AdvertisedIPAddress = IPAddress.Loopback);
+            silo.AddBulwarkGrainServices();
+            silo.AddDashboard();
+        });
+        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        return builder;
+    }
+
+    /// <summary>Storage and streams every Bulwark silo needs (also used by the test cluster).</summary>
+    public static ISiloBuilder AddBulwarkGrainServices(this ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(BulwarkStorage.Name);
+        silo.AddMemoryGrainStorage(BulwarkStorage.PubSub);
+        silo.AddMemoryStreams(BulwarkStreams.Provider);
+        return silo;
+    }
+
+    /// <summary>Maps <c>/health</c>.</summary>
+    public static WebApplication MapBulwarkHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/health");
+        return app;
+    }
+
+    /// <summary>Maps the Orleans dashboard at <c>/dashboard</c>.</summary>
+    public static WebApplication MapBulwarkDashboard(this WebApplication app)
+    {
+        app.MapOrleansDashboard("/dashboard");
+        return app;
+    }
+
+    /// <summary>Loads <see cref="SiloOptions.Topology"/> into the live world once the silo is up.</summary>
+    public static WebApplicationBuilder AddBulwarkStartupTopology(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<StartupTopology>();
+        return builder;
+    }
+}

@@ -1,0 +1,11 @@
+using Bulwark.Silo.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddBulwarkConfiguration(args);
+builder.AddBulwarkSilo();
+builder.AddBulwarkStartupTopology();
+
+var app = builder.Build();
+app.MapBulwarkHealth();
+app.MapBulwarkDashboard();
+app.Run();
