@@ -1,0 +1,198 @@
+using System.Net;
+using Bulwark.Client;
+using Bulwark.Scenarios;
+using Orleans.Runtime;
+
+using Bulwark.Cli.Commands;
+
+namespace Bulwark.Cli;
+
+/// <summary>The <c>bulwark</c> command line. Exit codes: 0 ok, 2 bad input, 1 anything else.</summary>
+public static class Cli
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Anything but bad input: the cluster unreachable, an internal error.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad input: arguments, files, unknown ids.</summary>
+    public const int BadInput = 2;
+
+    internal const string Usage = """
+        usage: bulwark [--gateway HOST:PORT]... [--json] [--world WORLD] COMMAND ...
+
+        commands:
+          status                                  silos, their status and activations
+          topology validate FILE                  check a topology file, load nothing
+          topology load FILE                      replace the world's topology (all nodes healthy)
+          observe NODE --status STATUS [--technique T] [--source S] [--time ISO-8601]
+          observe --file FILE.jsonl               report a batch, one JSON object a line
+          posture [--domain D | --segment D/S]    capability and counts by status
+          node NODE                               a node's state and recent history
+          watch [--count N]                       follow posture changes as they happen
+
+        options:
+          --gateway HOST:PORT   a gateway of the cluster (repeatable); default $BULWARK_GATEWAYS
+                                (comma-separated) or 127.0.0.1:30000
+          --json                machine-readable output
+          --world WORLD         the world to address; default live
+          --cluster-id ID       Orleans cluster id; default $BULWARK_CLUSTER_ID or bulwark
+
+        statuses: healthy, compromised, detected, isolated, degraded, down, recovering, restored
+        exit codes: 0 ok, 2 bad input, 1 anything else
+        """;
+
+    private static readonly string[] GlobalOptions = ["--gateway", "--world", "--cluster-id"];
+    private static readonly string[] GlobalFlags = ["--json", "--help"];
+
+    /// <summary>Runs one command line, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await DispatchAsync(args, output, error, cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"bulwark: {e.Message}");
+            await error.WriteLineAsync("run 'bulwark --help' for usage");
+            return BadInput;
+        }
+        catch (ScenarioFileException e)
+        {
+            foreach (var diagnostic in e.Diagnostics)
+            {
+                await error.WriteLineAsync(diagnostic.ToString());
+            }
+            await error.WriteLineAsync($"bulwark: {e.Diagnostics.Length} error{(e.Diagnostics.Length == 1 ? "" : "s")}; nothing was loaded");
+            return BadInput;
+        }
+        catch (Exception e) when (e is InvalidRequestException or UnknownNodesException or UnknownScopeException or NoTopologyException)
+        {
+            await error.WriteLineAsync($"bulwark: {e.Message}");
+            return BadInput;
+        }
+        catch (ConnectionException e)
+        {
+            await error.WriteLineAsync($"bulwark: {e.Message}");
+            return Failure;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Ok;
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or IOException)
+        {
+            await error.WriteLineAsync($"bulwark: {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static async Task<int> DispatchAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var (command, rest) = SplitCommand(args);
+        if (command.Count == 0)
+        {
+            if (rest.Contains("--help"))
+            {
+                await output.WriteLineAsync(Usage);
+                return Ok;
+            }
+            throw new UsageException(args.Length == 0 ? "missing command" : $"unknown command '{args.First(a => !a.StartsWith("--", StringComparison.Ordinal))}'");
+        }
+        var name = string.Join(' ', command);
+        var spec = CommandTable.Find(name) ?? throw new UsageException($"unknown command '{name}'");
+        var line = CommandLine.Parse(rest, [.. GlobalOptions, .. spec.Options], [.. GlobalFlags, .. spec.Flags]);
+        if (line.Flag("--help"))
+        {
+            await output.WriteLineAsync(Usage);
+            return Ok;
+        }
+        var context = new CliContext(line, output, error, cancellationToken);
+        return await spec.Run(context);
+    }
+
+    /// <summary>Takes the command words (e.g. <c>topology load</c>) out of the arguments, skipping global options.</summary>
+    private static (List<string> Command, List<string> Remainder) SplitCommand(string[] args)
+    {
+        var rest = new List<string>(args.Length);
+        var command = new List<string>(2);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (GlobalOptions.Contains(arg) && i + 1 < args.Length)
+            {
+                rest.Add(arg);
+                rest.Add(args[++i]);
+                continue;
+            }
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                rest.AddRange(args[i..]);
+                break;
+            }
+            if (command.Count == 0 || (command.Count == 1 && CommandTable.IsGroup(command[0])))
+            {
+                command.Add(arg);
+                if (CommandTable.Find(string.Join(' ', command)) is not null)
+                {
+                    rest.AddRange(args[(i + 1)..]);
+                    break;
+                }
+                continue;
+            }
+            rest.AddRange(args[i..]);
+            break;
+        }
+        return (command, rest);
+    }
+}
+
+/// <summary>What a command runs with: its arguments, output and a way to reach the cluster.</summary>
+internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+{
+    public CommandLine Line { get; } = line;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Err { get; } = error;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public bool Json => Line.Flag("--json");
+
+    public string World
+    {
+        get
+        {
+            var world = Line.Option("--world") ?? EntityId.LiveWorld;
+            return EntityId.IsValidPart(world) ? world : throw new UsageException($"bad world '{world}'");
+        }
+    }
+
+    public IReadOnlyList<IPEndPoint> Gateways()
+    {
+        IEnumerable<string> texts = Line.Options("--gateway");
+        if (!texts.Any())
+        {
+            texts = (Environment.GetEnvironmentVariable("BULWARK_GATEWAYS") ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        var endpoints = new List<IPEndPoint>();
+        foreach (var text in texts)
+        {
+            endpoints.Add(BulwarkConnection.TryParseGateway(text, out var endpoint)
+                ? endpoint
+                : throw new UsageException($"bad gateway '{text}': expected HOST:PORT"));
+        }
+        return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
+    }
+
+    public Task<BulwarkConnection> ConnectAsync()
+    {
+        var clusterId = Line.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("BULWARK_CLUSTER_ID") ?? "bulwark";
+        var serviceId = Environment.GetEnvironmentVariable("BULWARK_SERVICE_ID") ?? "bulwark";
+        return BulwarkConnection.ConnectAsync(Gateways(), clusterId, serviceId, cancellationToken: CancellationToken);
+    }
+}

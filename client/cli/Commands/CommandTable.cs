@@ -1,0 +1,23 @@
+namespace Bulwark.Cli.Commands;
+
+/// <summary>A command: its words, the options and flags it takes, and what it does.</summary>
+internal sealed record CommandSpec(string Name, string[] Options, string[] Flags, Func<CliContext, Task<int>> Run);
+
+/// <summary>The command table.</summary>
+internal static class CommandTable
+{
+    private static readonly CommandSpec[] All =
+    [
+        new("status", [], [], StatusCommand.RunAsync),
+        new("topology validate", [], [], TopologyCommands.ValidateAsync),
+        new("topology load", [], [], TopologyCommands.LoadAsync),
+        new("observe", ["--status", "--technique", "--source", "--time", "--file"], [], ObserveCommand.RunAsync),
+        new("posture", ["--domain", "--segment"], [], PostureCommands.PostureAsync),
+        new("node", [], [], PostureCommands.NodeAsync),
+        new("watch", ["--count"], [], WatchCommand.RunAsync),
+    ];
+
+    public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+
+    public static bool IsGroup(string word) => All.Any(c => c.Name.StartsWith(word + " ", StringComparison.Ordinal));
+}

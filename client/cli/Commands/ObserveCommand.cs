@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary><c>bulwark observe NODE --status S …</c> and <c>bulwark observe --file F.jsonl</c>.</summary>
+internal static class ObserveCommand
+{
+    public static async Task<int> RunAsync(CliContext c)
+    {
+        var file = c.Line.Option("--file");
+        return file is null ? await SingleAsync(c) : await BatchAsync(c, file);
+    }
+
+    private static async Task<int> SingleAsync(CliContext c)
+    {
+        c.Line.ExpectPositionals(1, "NODE (or --file FILE.jsonl)");
+        var node = c.Line.Positionals[0];
+        if (!EntityId.IsNode(node))
+        {
+            throw new UsageException($"'{node}' is not a node id (DOM/segment/node)");
+        }
+        var statusText = c.Line.Option("--status") ?? throw new UsageException("missing --status STATUS");
+        if (!ObservationFile.TryParseStatus(statusText, out var status))
+        {
+            throw new UsageException($"unknown status '{statusText}'; expected one of: {ObservationFile.StatusNames}");
+        }
+        var technique = c.Line.Option("--technique");
+        if (technique is not null && !ObservationRules.IsTechnique(technique))
+        {
+            throw new UsageException($"'{technique}' is not an ATT&CK technique id (T1234 or T1234.001)");
+        }
+        var time = DateTimeOffset.UtcNow;
+        if (c.Line.Option("--time") is { } timeText
+            && !DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time))
+        {
+            throw new UsageException($"'{timeText}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
+        }
+
+        await using var connection = await c.ConnectAsync();
+        var result = await connection.For(c.World).ReportAsync(
+            new Observation(node, status, time, technique, c.Line.Option("--source") ?? "cli"));
+        await WriteAsync(c, result);
+        return Cli.Ok;
+    }
+
+    private static async Task<int> BatchAsync(CliContext c, string file)
+    {
+        c.Line.ExpectPositionals(0, "");
+        foreach (var option in new[] { "--status", "--technique", "--source", "--time" })
+        {
+            if (c.Line.Option(option) is not null)
+            {
+                throw new UsageException($"{option} goes with a single NODE, not with --file");
+            }
+        }
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(file, c.CancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioFileException([new Diagnostic(file, 1, 1, "cannot read the file: " + e.Message)]);
+        }
+        var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow);
+        if (parsed.Diagnostics.Count > 0)
+        {
+            throw new ScenarioFileException([.. parsed.Diagnostics]);
+        }
+
+        await using var connection = await c.ConnectAsync();
+        var client = connection.For(c.World);
+        var unknown = await client.FindUnknownAsync(parsed.FirstSeen.Keys);
+        if (!unknown.IsEmpty)
+        {
+            throw new ScenarioFileException([.. unknown
+                .Select(n => new Diagnostic(file, parsed.FirstSeen[n].Line, parsed.FirstSeen[n].Column, $"unknown node '{n}' in world '{c.World}'"))
+                .OrderBy(d => d.Line)]);
+        }
+        var result = await client.ReportAsync(parsed.Observations, c.CancellationToken);
+        await WriteAsync(c, result);
+        return Cli.Ok;
+    }
+
+    private static async Task WriteAsync(CliContext c, IngestResult result)
+    {
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(new JsonObject
+            {
+                ["accepted"] = result.Accepted,
+                ["applied"] = result.Applied,
+                ["stale"] = result.Stale,
+                ["changed"] = result.Changed,
+            }));
+            return;
+        }
+        var stale = result.Stale > 0 ? $", {result.Stale} older than their node's newest (kept in history only)" : "";
+        await c.Out.WriteLineAsync($"accepted {result.Accepted} observation{(result.Accepted == 1 ? "" : "s")}: {result.Applied} applied{stale}; {result.Changed} node{(result.Changed == 1 ? "" : "s")} changed status");
+    }
+}

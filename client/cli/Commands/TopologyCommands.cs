@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary><c>bulwark topology validate|load FILE</c>.</summary>
+internal static class TopologyCommands
+{
+    public static async Task<int> ValidateAsync(CliContext c)
+    {
+        c.Line.ExpectPositionals(1, "FILE");
+        var topology = TopologyFile.Load(c.Line.Positionals[0]).GetValueOrThrow();
+        var nodes = topology.AllNodes.Count();
+        var segments = topology.AllSegments.Count();
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(new JsonObject
+            {
+                ["file"] = c.Line.Positionals[0],
+                ["valid"] = true,
+                ["name"] = topology.Name,
+                ["domains"] = topology.Domains.Length,
+                ["segments"] = segments,
+                ["nodes"] = nodes,
+            }));
+        }
+        else
+        {
+            await c.Out.WriteLineAsync($"{c.Line.Positionals[0]}: valid: '{topology.Name}', {topology.Domains.Length} domains, {segments} segments, {nodes} nodes");
+        }
+        return Cli.Ok;
+    }
+
+    public static async Task<int> LoadAsync(CliContext c)
+    {
+        c.Line.ExpectPositionals(1, "FILE");
+        var topology = TopologyFile.Load(c.Line.Positionals[0]).GetValueOrThrow();
+        await using var connection = await c.ConnectAsync();
+        var world = await connection.For(c.World).LoadTopologyAsync(topology, c.CancellationToken);
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(StatusCommand.WorldJson(world)));
+        }
+        else
+        {
+            await c.Out.WriteLineAsync($"loaded '{world.Name}' into world {world.World} (generation {world.Generation}): {world.Domains} domains, {world.Segments} segments, {world.Nodes} nodes, {world.Dependencies} dependencies; all nodes healthy");
+        }
+        return Cli.Ok;
+    }
+}

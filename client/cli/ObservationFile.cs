@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Cli;
+
+/// <summary>
+/// Batches of observations as JSON Lines: one object a line,
+/// <c>{"node":"EST/mil-c2/c2-core","status":"compromised","technique":"T1190","source":"soc-1","time":"2026-11-26T10:00:00Z"}</c>;
+/// <c>time</c> defaults to now, blank lines and lines starting with <c>#</c> are skipped.
+/// </summary>
+public static class ObservationFile
+{
+    /// <summary>Parses a status as reporters write it; <c>restored</c> means healthy.</summary>
+    public static bool TryParseStatus(string? text, out NodeStatus status)
+    {
+        if (text == "restored")
+        {
+            status = NodeStatus.Healthy;
+            return true;
+        }
+        return WireNames.TryParse(text, out status);
+    }
+
+    /// <summary>The statuses a reporter may write.</summary>
+    public static string StatusNames => string.Join(", ", WireNames.All<NodeStatus>().Append("restored"));
+
+    /// <summary>Parsed observations, where each node first appears (for locating unknown nodes), and every problem.</summary>
+    public sealed record Result(List<Observation> Observations, Dictionary<string, (int Line, int Column)> FirstSeen, List<Diagnostic> Diagnostics);
+
+    /// <summary>Parses <paramref name="text"/>; <paramref name="file"/> names it in diagnostics.</summary>
+    public static Result Parse(string text, string file, DateTimeOffset now)
+    {
+        var result = new Result([], new(StringComparer.Ordinal), []);
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+            ParseLine(line, i + 1, file, now, result);
+        }
+        return result;
+    }
+
+    private static void ParseLine(string line, int lineNumber, string file, DateTimeOffset now, Result result)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line);
+        int Column(long byteIndex) => Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Min(byteIndex, bytes.Length)) + 1;
+        void Error(long byteIndex, string message) => result.Diagnostics.Add(new Diagnostic(file, lineNumber, Column(byteIndex), message));
+
+        var reader = new Utf8JsonReader(bytes);
+        string? node = null, technique = null, source = null;
+        NodeStatus? status = null;
+        DateTimeOffset? time = null;
+        long nodeAt = 0;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                Error(reader.TokenStartIndex, "expected a JSON object {\"node\":…,\"status\":…}");
+                return;
+            }
+            var errors = result.Diagnostics.Count;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                var keyAt = reader.TokenStartIndex;
+                reader.Read();
+                var at = reader.TokenStartIndex;
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    Error(at, $"'{name}' must be a string");
+                    reader.Skip();
+                    continue;
+                }
+                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                {
+                    Error(at, $"'{name}' must be a string");
+                    continue;
+                }
+                switch (name)
+                {
+                    case "node":
+                        nodeAt = at;
+                        if (!EntityId.IsNode(value))
+                        {
+                            Error(at, $"'{value}' is not a node id (DOM/segment/node)");
+                        }
+                        node = value;
+                        break;
+                    case "status":
+                        if (TryParseStatus(value, out var parsed))
+                        {
+                            status = parsed;
+                        }
+                        else
+                        {
+                            Error(at, $"unknown status '{value}'; expected one of: {StatusNames}");
+                        }
+                        break;
+                    case "technique":
+                        if (value is not null && !ObservationRules.IsTechnique(value))
+                        {
+                            Error(at, $"'{value}' is not an ATT&CK technique id (T1234 or T1234.001)");
+                        }
+                        technique = value;
+                        break;
+                    case "source":
+                        source = value;
+                        break;
+                    case "time":
+                        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+                        {
+                            time = t;
+                        }
+                        else
+                        {
+                            Error(at, $"'{value}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
+                        }
+                        break;
+                    default:
+                        Error(keyAt, $"unknown field '{name}'; expected node, status, technique, source, time");
+                        break;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                Error(reader.TokenStartIndex, "expected the end of the object");
+                return;
+            }
+            if (reader.Read())
+            {
+                Error(reader.TokenStartIndex, "one object per line");
+                return;
+            }
+            if (node is null)
+            {
+                Error(0, "missing 'node'");
+            }
+            if (status is null && !result.Diagnostics.Skip(errors).Any(d => d.Message.StartsWith("unknown status", StringComparison.Ordinal)))
+            {
+                Error(0, "missing 'status'");
+            }
+            if (result.Diagnostics.Count > errors || node is null || status is null)
+            {
+                return;
+            }
+        }
+        catch (JsonException e)
+        {
+            result.Diagnostics.Add(new Diagnostic(file, lineNumber, Column(e.BytePositionInLine ?? 0),
+                "JSON syntax: " + (e.Message.Split(" LineNumber:", 2)[0]).TrimEnd('.', ' ')));
+            return;
+        }
+        result.FirstSeen.TryAdd(node, (lineNumber, Column(nodeAt)));
+        result.Observations.Add(new Observation(node, status.Value, time ?? now, technique, source));
+    }
+}
