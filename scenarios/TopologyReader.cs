@@ -65,7 +65,8 @@ internal static class TopologyReader
         var segments = new List<RawSegment>();
         foreach (var item in r.Items(f.Get("segments"), "segments"))
         {
-            if (id is not null && ReadSegment(r, item, id) is { } segment)
+            // Segments of a domain with a bad id are still read, so their errors are reported too.
+            if (ReadSegment(r, item, id ?? "") is { } segment)
             {
                 segments.Add(segment);
             }
@@ -115,7 +116,7 @@ internal static class TopologyReader
         var nodes = new List<RawNode>();
         foreach (var item in r.Items(f.Get("nodes"), "nodes"))
         {
-            if (id is not null && ReadNode(r, item, domain + "/" + id) is { } raw)
+            if (ReadNode(r, item, domain + "/" + id) is { } raw)
             {
                 nodes.Add(raw);
             }

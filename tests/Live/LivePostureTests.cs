@@ -1,0 +1,313 @@
+using System.Collections.Immutable;
+using Bulwark.Client;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Live;
+
+[Collection(ClusterTests.Name)]
+public sealed class LivePostureTests(ClusterFixture fixture)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    private async Task<(BulwarkClient Client, TopologyDefinition Topology)> WorldAsync(string world, string yaml = TestTopologies.CrossDomain)
+    {
+        var client = new BulwarkClient(fixture.Client, world);
+        var topology = TestTopologies.Parse(yaml);
+        await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+        return (client, topology);
+    }
+
+    private static Observation Obs(string node, NodeStatus status, int minute, string? technique = null) =>
+        new(node, status, T0.AddMinutes(minute), technique, "test");
+
+    private static Task<IngestResult> ReportBatchAsync(BulwarkClient client, Observation[] observations) =>
+        client.ReportAsync(observations, TestContext.Current.CancellationToken);
+
+    private static async Task SettledAsync(BulwarkClient client, TopologyDefinition topology, string because)
+    {
+        string? difference = "not checked";
+        await Eventually.HoldsAsync(async () => (difference = await Recount.DifferenceAsync(client, topology)) is null,
+            $"posture to equal the recount from node states {because} (last difference: {difference})");
+    }
+
+    [Fact]
+    public async Task LoadTopology_AllHealthy_CapabilityOne()
+    {
+        var (client, _) = await WorldAsync("t-load");
+
+        var posture = await client.GetAlliancePostureAsync();
+
+        Assert.Equal(7, posture.Tally.Nodes);
+        Assert.Equal(7, posture.Tally.Count(NodeStatus.Healthy));
+        Assert.Equal((22L, 22L), (posture.Tally.TotalWeight, posture.Tally.OperationalWeight));
+        Assert.Equal(1.0, posture.Tally.Capability);
+        Assert.Equal(["A", "B"], posture.Children.Select(c => c.Id));
+        var info = await client.GetWorldAsync();
+        Assert.Equal(new WorldInfo("t-load", "cross-domain", 1, 2, 3, 7, 5), info);
+    }
+
+    [Fact]
+    public async Task Observe_Compromise_CountsAndKeepsCapability()
+    {
+        var (client, topology) = await WorldAsync("t-compromise");
+
+        var result = await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"));
+
+        Assert.Equal(new IngestResult(1, 1, 0, 1), result);
+        var b = await client.GetDomainPostureAsync("B");
+        Assert.Equal(1, b.Tally.Count(NodeStatus.Compromised));
+        Assert.Equal(1.0, b.Tally.Capability);
+        var view = await client.GetNodeAsync("B/telecom/router");
+        Assert.Equal((NodeStatus.Compromised, NodeStatus.Compromised, true), (view.Reported, view.Status, view.Operational));
+        var entry = Assert.Single(view.History);
+        Assert.Equal(new HistoryEntry(T0.AddMinutes(1), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "test", false), entry);
+        await SettledAsync(client, topology, "after one compromise");
+    }
+
+    [Fact]
+    public async Task Observe_SubstationDown_CascadesAcrossDomainsAndRecovers()
+    {
+        var (client, topology) = await WorldAsync("t-cascade");
+
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded,
+            "A/mil/ws degraded two hops down from A/power/sub-1");
+        await SettledAsync(client, topology, "after sub-1 went down");
+        var alliance = await client.GetAlliancePostureAsync();
+        Assert.Equal([4, 0, 0, 0, 2, 1, 0], alliance.Tally.ByStatus);
+        Assert.Equal(12.0 / 22.0, alliance.Tally.Capability);
+        Assert.Equal(4.0 / 14.0, (await client.GetDomainPostureAsync("A")).Tally.Capability);
+
+        // B's router depends on A's other substation: a cascade from A into B.
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("B/telecom/router")).Status == NodeStatus.Degraded,
+            "B/telecom/router degraded by A/power/sub-2");
+        await SettledAsync(client, topology, "after sub-2 went down");
+        Assert.Equal(6.0 / 8.0, (await client.GetDomainPostureAsync("B")).Tally.Capability);
+
+        // Both cables down keep c2 degraded even once its substation is back.
+        await ReportBatchAsync(client, [Obs("B/telecom/cable-1", NodeStatus.Down, 3), Obs("B/telecom/cable-2", NodeStatus.Down, 3),
+            Obs("A/power/sub-1", NodeStatus.Healthy, 4)]);
+        await SettledAsync(client, topology, "after the cables went down and sub-1 came back");
+        var c2 = await client.GetNodeAsync("A/mil/c2");
+        Assert.Equal(NodeStatus.Degraded, c2.Status);
+        Assert.Equal(["B/telecom/cable-1", "B/telecom/cable-2"], c2.FailedDependencies);
+
+        // One cable back satisfies the any-of group: c2 and ws recover.
+        await client.ReportAsync(Obs("B/telecom/cable-2", NodeStatus.Healthy, 5));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Healthy,
+            "A/mil/ws healthy again once c2 has power and a cable");
+        await ReportBatchAsync(client, [Obs("A/power/sub-2", NodeStatus.Healthy, 6), Obs("B/telecom/cable-1", NodeStatus.Healthy, 6)]);
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
+            "alliance capability back to 1 once everything is restored");
+        await SettledAsync(client, topology, "after full recovery");
+        Assert.Equal([7, 0, 0, 0, 0, 0, 0], (await client.GetAlliancePostureAsync()).Tally.ByStatus);
+        // ws only ever changed through c2, and ended healthy through it.
+        var ws = await client.GetNodeAsync("A/mil/ws");
+        Assert.All(ws.History, h => Assert.Equal("dependency:A/mil/c2", h.Source));
+        Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy), (ws.History[^1].From, ws.History[^1].To));
+    }
+
+    [Fact]
+    public async Task Observe_CompromisedNodeLosesDependency_StaysCompromisedButNotOperational()
+    {
+        var (client, topology) = await WorldAsync("t-compromised-dep");
+
+        await ReportBatchAsync(client, [Obs("A/mil/c2", NodeStatus.Compromised, 1, "T1078"), Obs("A/power/sub-1", NodeStatus.Isolated, 2)]);
+
+        await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/mil/c2")).Operational, "c2 not operational");
+        var c2 = await client.GetNodeAsync("A/mil/c2");
+        Assert.Equal(NodeStatus.Compromised, c2.Status);
+        await SettledAsync(client, topology, "after isolation");
+        Assert.Equal(1, (await client.GetDomainPostureAsync("A")).Tally.Count(NodeStatus.Compromised));
+    }
+
+    [Fact]
+    public async Task Observe_DependencyCycle_DoesNotDeadlockAndRecoversThroughAlternative()
+    {
+        var (client, topology) = await WorldAsync("t-cycle", """
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - id: s
+                    sector: energy
+                    nodes:
+                      - {id: power, kind: power-substation, owner: civilian, depends: [{any-of: [scada, backup]}]}
+                      - {id: scada, kind: scada, owner: civilian, depends: [{all-of: [telecom]}]}
+                      - {id: telecom, kind: router, owner: civilian, depends: [{all-of: [power]}]}
+                      - {id: backup, kind: power-plant, owner: civilian}
+            """);
+
+        // Both ends of the cycle reported at once from two reporters.
+        await Task.WhenAll(
+            client.ReportAsync(Obs("A/s/power", NodeStatus.Down, 1)),
+            client.ReportAsync(Obs("A/s/telecom", NodeStatus.Down, 1)));
+        await SettledAsync(client, topology, "after the cycle broke");
+        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/s/scada")).Status);
+
+        await ReportBatchAsync(client, [Obs("A/s/power", NodeStatus.Healthy, 2), Obs("A/s/telecom", NodeStatus.Healthy, 2)]);
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
+            "the cycle to restart through its any-of alternative (backup)");
+        await SettledAsync(client, topology, "after the cycle restarted");
+    }
+
+    [Fact]
+    public async Task Observe_OlderThanNewest_IsStaleAndKeptInHistoryOnly()
+    {
+        var (client, _) = await WorldAsync("t-stale");
+
+        await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Down, 10));
+        var result = await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Healthy, 5));
+
+        Assert.Equal(new IngestResult(1, 0, 1, 0), result);
+        var view = await client.GetNodeAsync("B/telecom/cable-1");
+        Assert.Equal(NodeStatus.Down, view.Status);
+        Assert.Equal(T0.AddMinutes(10), view.LastObserved);
+        Assert.Equal([false, true], view.History.Select(h => h.Stale));
+    }
+
+    [Fact]
+    public async Task Report_BatchOutOfOrder_AppliesInTimeOrder()
+    {
+        var (client, _) = await WorldAsync("t-order");
+
+        var result = await ReportBatchAsync(client, [Obs("B/telecom/cable-1", NodeStatus.Healthy, 3), Obs("B/telecom/cable-1", NodeStatus.Down, 1),
+            Obs("B/telecom/cable-1", NodeStatus.Isolated, 2)]);
+
+        Assert.Equal(new IngestResult(3, 3, 0, 0), result);
+        var view = await client.GetNodeAsync("B/telecom/cable-1");
+        Assert.Equal(NodeStatus.Healthy, view.Status);
+        Assert.Equal([NodeStatus.Down, NodeStatus.Isolated, NodeStatus.Healthy], view.History.Select(h => h.To));
+    }
+
+    [Fact]
+    public async Task Report_UnknownNode_ThrowsAndAppliesNothing()
+    {
+        var (client, _) = await WorldAsync("t-unknown");
+
+        var single = await Assert.ThrowsAsync<UnknownNodesException>(() => client.ReportAsync(Obs("A/power/sub-9", NodeStatus.Down, 1)));
+        Assert.Equal("unknown node in world 't-unknown': A/power/sub-9", single.Message);
+
+        var batch = await Assert.ThrowsAsync<UnknownNodesException>(() => ReportBatchAsync(client,
+            [Obs("A/power/sub-1", NodeStatus.Down, 1), Obs("Z/x/y", NodeStatus.Down, 1), Obs("A/power/nope", NodeStatus.Down, 1)]));
+        Assert.Equal(["A/power/nope", "Z/x/y"], batch.Nodes);
+        Assert.Equal("unknown nodes in world 't-unknown': A/power/nope, Z/x/y", batch.Message);
+
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
+        Assert.Empty((await client.GetNodeAsync("A/power/sub-1")).History);
+    }
+
+    [Fact]
+    public async Task Reads_UnknownScopesAndBadIds_AreClearErrors()
+    {
+        var (client, _) = await WorldAsync("t-reads");
+
+        Assert.Equal("unknown domain 'C' in world 't-reads'",
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetDomainPostureAsync("C"))).Message);
+        Assert.Equal("unknown segment 'A/nothing' in world 't-reads'",
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("A/nothing"))).Message);
+        Assert.Equal("unknown node in world 't-reads': A/mil/none",
+            (await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("A/mil/none"))).Message);
+        await Assert.ThrowsAsync<InvalidRequestException>(() => client.GetNodeAsync("A/mil"));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0, "TX")));
+        await Assert.ThrowsAsync<NoTopologyException>(() => new BulwarkClient(fixture.Client, "t-empty").GetAlliancePostureAsync());
+    }
+
+    [Fact]
+    public async Task Report_EightConcurrentReporters_PostureEqualsRecount()
+    {
+        var yaml = File.ReadAllText(TestTopologies.LibraryPath());
+        var (client, topology) = await WorldAsync("t-concurrent", yaml);
+        var nodes = topology.AllNodes.Select(n => n.Id).ToArray();
+        var statuses = Enum.GetValues<NodeStatus>();
+
+        var reporters = Enumerable.Range(0, 8).Select(async reporter =>
+        {
+            var mix = new Mix((ulong)reporter + 1);
+            var sent = 0;
+            for (var batch = 0; batch < 25; batch++)
+            {
+                // Each reporter alternates single calls and batches.
+                var observations = Enumerable.Range(0, 50).Select(i => new Observation(nodes[mix.Below(nodes.Length)],
+                    statuses[mix.Below(statuses.Length)], T0.AddSeconds(mix.Below(100_000)), "T1190", $"reporter-{reporter}")).ToArray();
+                if (batch % 2 == 0)
+                {
+                    sent += (await ReportBatchAsync(client, observations)).Accepted;
+                }
+                else
+                {
+                    foreach (var observation in observations)
+                    {
+                        sent += (await client.ReportAsync(observation)).Accepted;
+                    }
+                }
+            }
+            return sent;
+        }).ToArray();
+
+        Assert.Equal(10_000, (await Task.WhenAll(reporters)).Sum());
+        await SettledAsync(client, topology, "after 10,000 observations from 8 reporters");
+        var alliance = await client.GetAlliancePostureAsync();
+        Assert.Equal(373, alliance.Tally.Nodes);
+        Assert.True(alliance.Tally.Count(NodeStatus.Healthy) < 373, "random observations must have changed some nodes");
+    }
+
+    [Fact]
+    public async Task Watch_PostureChange_IsStreamedWithCapabilities()
+    {
+        var (client, _) = await WorldAsync("t-watch");
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        var received = new List<PostureChange>();
+        var subscribed = new TaskCompletionSource();
+        var watcher = Task.Run(async () =>
+        {
+            await foreach (var change in client.WatchAsync(cts.Token))
+            {
+                received.Add(change);
+                if (received.Count == 3)
+                {
+                    break;
+                }
+            }
+        }, cts.Token);
+
+        // The subscription is in place once a change made after it arrives; report until one does.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await client.ReportAsync(Obs("B/telecom/cable-1", received.Count == 0 ? NodeStatus.Compromised : NodeStatus.Compromised, 1));
+            return received.Count > 0 || watcher.IsCompleted;
+        }, "a first change on the stream");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2));
+        await watcher;
+
+        Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), null, "test",
+            1.0, 1.0, 1.0), received[0]);
+        var rest = received.Skip(1).OrderBy(c => c.Node, StringComparer.Ordinal).ToArray();
+        Assert.Equal(["A/mil/c2", "A/power/sub-1"], rest.Select(c => c.Node));
+        Assert.Equal((NodeStatus.Healthy, NodeStatus.Down), (rest[1].From, rest[1].To));
+        Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/power/sub-1"), (rest[0].From, rest[0].To, rest[0].Source));
+    }
+
+    [Fact]
+    public async Task LoadTopology_Again_ResetsAndRetiresRemovedNodes()
+    {
+        var (client, _) = await WorldAsync("t-reload");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+
+        var full = TestTopologies.Parse(TestTopologies.CrossDomain);
+        var telecom = full.Domains[1].Segments[0];
+        var smaller = full with
+        {
+            Domains = [full.Domains[0], full.Domains[1] with { Segments = [telecom with { Nodes = telecom.Nodes.RemoveAt(2) }] }],
+        };
+        var info = await client.LoadTopologyAsync(smaller, TestContext.Current.CancellationToken);
+
+        Assert.Equal((2L, 6), (info.Generation, info.Nodes));
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1")).Status);
+        await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("B/telecom/router"));
+        Assert.Equal(ImmutableArray.Create("B/telecom/router"), await client.FindUnknownAsync(["B/telecom/router", "A/mil/c2"]));
+    }
+}

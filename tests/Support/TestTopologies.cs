@@ -1,0 +1,61 @@
+using Bulwark.Scenarios;
+
+namespace Bulwark.Tests.Support;
+
+/// <summary>Small topologies whose posture can be worked out by hand.</summary>
+public static class TestTopologies
+{
+    /// <summary>
+    /// Two domains, seven nodes, total weight 22. A/mil/c2 (5) needs A/power/sub-1 (4) and either
+    /// B cable (3 each); A/mil/ws (1) needs c2; B/telecom/router (2) needs A/power/sub-2 (4).
+    /// </summary>
+    public const string CrossDomain = """
+        name: cross-domain
+        domains:
+          - id: A
+            name: Alpha
+            kind: nation
+            segments:
+              - id: power
+                sector: energy
+                nodes:
+                  - {id: sub-1, kind: power-substation, owner: civilian, criticality: 4}
+                  - {id: sub-2, kind: power-substation, owner: civilian, criticality: 4}
+              - id: mil
+                sector: military
+                links: [power]
+                nodes:
+                  - id: c2
+                    kind: server
+                    owner: military
+                    criticality: 5
+                    depends:
+                      - all-of: [power/sub-1]
+                      - any-of: [B/telecom/cable-1, B/telecom/cable-2]
+                  - {id: ws, kind: workstation, owner: military, criticality: 1, depends: [{all-of: [c2]}]}
+          - id: B
+            kind: industry
+            segments:
+              - id: telecom
+                sector: telecom
+                nodes:
+                  - {id: cable-1, kind: cable, owner: industry, criticality: 3}
+                  - {id: cable-2, kind: cable, owner: industry, criticality: 3}
+                  - {id: router, kind: router, owner: industry, criticality: 2, depends: [{any-of: [A/power/sub-2]}]}
+        """;
+
+    public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
+
+    public static string LibraryPath(string file = "alliance.topology.yaml") =>
+        Path.Combine(AppContext.BaseDirectory, "library", file);
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Bulwark.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+}
