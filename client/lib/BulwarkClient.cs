@@ -103,28 +103,36 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, node)).GetViewAsync().AsTask();
     }
 
+    /// <summary>
+    /// Calls <paramref name="onChange"/> for every posture change of the world from now on;
+    /// dispose the result to stop. The subscription is in place when the task completes.
+    /// </summary>
+    public async Task<IAsyncDisposable> SubscribeAsync(Func<PostureChange, Task> onChange)
+    {
+        var stream = Cluster.GetStreamProvider(BulwarkStreams.Provider)
+            .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, World));
+        var handle = await stream.SubscribeAsync((change, _) => onChange(change));
+        return new Subscription(handle);
+    }
+
     /// <summary>Follows the world's posture changes until <paramref name="cancellationToken"/> fires.</summary>
     public async IAsyncEnumerable<PostureChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<PostureChange>(new UnboundedChannelOptions { SingleReader = true });
-        var stream = Cluster.GetStreamProvider(BulwarkStreams.Provider)
-            .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, World));
-        var handle = await stream.SubscribeAsync((change, _) =>
+        await using var subscription = await SubscribeAsync(change =>
         {
             channel.Writer.TryWrite(change);
             return Task.CompletedTask;
         });
-        try
+        await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
         {
-            await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return change;
-            }
+            yield return change;
         }
-        finally
-        {
-            await handle.UnsubscribeAsync();
-        }
+    }
+
+    private sealed class Subscription(StreamSubscriptionHandle<PostureChange> handle) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await handle.UnsubscribeAsync();
     }
 
     private static void ThrowIfBadId(string id, int parts, string what)

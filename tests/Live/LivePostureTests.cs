@@ -257,36 +257,27 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task Watch_PostureChange_IsStreamedWithCapabilities()
     {
         var (client, _) = await WorldAsync("t-watch");
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromSeconds(30));
         var received = new List<PostureChange>();
-        var subscribed = new TaskCompletionSource();
-        var watcher = Task.Run(async () =>
+        await using (await client.SubscribeAsync(change =>
         {
-            await foreach (var change in client.WatchAsync(cts.Token))
+            lock (received)
             {
                 received.Add(change);
-                if (received.Count == 3)
-                {
-                    break;
-                }
             }
-        }, cts.Token);
-
-        // The subscription is in place once a change made after it arrives; report until one does.
-        await Eventually.HoldsAsync(async () =>
+            return Task.CompletedTask;
+        }))
         {
-            await client.ReportAsync(Obs("B/telecom/cable-1", received.Count == 0 ? NodeStatus.Compromised : NodeStatus.Compromised, 1));
-            return received.Count > 0 || watcher.IsCompleted;
-        }, "a first change on the stream");
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2));
-        await watcher;
+            await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Compromised, 1));
+            await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2));
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Count >= 4), "four changes on the stream: cable-1, sub-1, and the cascade to c2 and ws");
+        }
 
         Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), null, "test",
             1.0, 1.0, 1.0), received[0]);
         var rest = received.Skip(1).OrderBy(c => c.Node, StringComparer.Ordinal).ToArray();
-        Assert.Equal(["A/mil/c2", "A/power/sub-1"], rest.Select(c => c.Node));
-        Assert.Equal((NodeStatus.Healthy, NodeStatus.Down), (rest[1].From, rest[1].To));
+        Assert.Equal(["A/mil/c2", "A/mil/ws", "A/power/sub-1"], rest.Select(c => c.Node));
+        Assert.Equal((NodeStatus.Healthy, NodeStatus.Down), (rest[2].From, rest[2].To));
+        Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/mil/c2"), (rest[1].From, rest[1].To, rest[1].Source));
         Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/power/sub-1"), (rest[0].From, rest[0].To, rest[0].Source));
     }
 

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>A real silo process, started as the README starts it, and the CLI against it.</summary>
+public sealed class SiloProcessFixture : IAsyncLifetime
+{
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Silo = await SiloProcess.StartAsync(411);
+
+    public async ValueTask DisposeAsync() => await Silo.DisposeAsync();
+}
+
+public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture<SiloProcessFixture>
+{
+    private static readonly string Library = TestTopologies.LibraryPath();
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        var code = await Bulwark.Cli.Cli.RunAsync([.. args, "--gateway", fixture.Silo.Gateway], output, error,
+            TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private async Task<JsonNode> JsonAsync(params string[] args)
+    {
+        var (code, output, error) = await RunAsync([.. args, "--json"]);
+        Assert.True(code == 0, $"bulwark {string.Join(' ', args)} exited {code}: {error}");
+        return JsonNode.Parse(output)!;
+    }
+
+    private async Task LoadLibraryAsync()
+    {
+        var (code, output, error) = await RunAsync("topology", "load", Library);
+        Assert.True(code == 0, error);
+        Assert.StartsWith("loaded 'Baltic and Black Sea alliance' into world live (generation ", output, StringComparison.Ordinal);
+        Assert.EndsWith("10 domains, 70 segments, 373 nodes, 654 dependencies; all nodes healthy\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_AndHealth_AreServed()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Silo.Http };
+
+        Assert.Equal("Healthy", await http.GetStringAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken));
+        var dashboard = await http.GetStringAsync(new Uri("/dashboard/", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Contains("<title>Orleans Dashboard</title>", dashboard, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TopologyValidate_Library_PrintsSummaryWithoutACluster()
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var code = await Bulwark.Cli.Cli.RunAsync(["topology", "validate", Library], output, TextWriter.Null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        Assert.Equal($"{Library}: valid: 'Baltic and Black Sea alliance', 10 domains, 70 segments, 373 nodes\n", output.ToString());
+    }
+
+    [Fact]
+    public async Task TopologyLoad_BadFile_ExitsTwoWithLocatedErrors()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-bad-{Environment.ProcessId}.yaml");
+        await File.WriteAllTextAsync(file, "domains:\n  - id: A\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        links: [nowhere]\n",
+            TestContext.Current.CancellationToken);
+
+        var (code, output, error) = await RunAsync("topology", "load", file);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal($"{file}:7:17: link to unknown segment 'A/nowhere'\nbulwark: 1 error; nothing was loaded\n", error);
+    }
+
+    [Fact]
+    public async Task Status_OneSilo_IsActiveWithWorld()
+    {
+        await LoadLibraryAsync();
+
+        var status = await JsonAsync("status");
+
+        var silo = Assert.Single(status["silos"]!.AsArray());
+        Assert.Equal("active", (string?)silo!["status"]);
+        Assert.StartsWith($"127.0.0.1:{fixture.Silo.SiloPort}@", (string?)silo["address"], StringComparison.Ordinal);
+        Assert.True((int)silo["activations"]! >= 373 + 70 + 10, "every node, segment and domain grain is active");
+        Assert.Equal(373, (int)status["world"]!["nodes"]!);
+    }
+
+    [Fact]
+    public async Task ObserveThenPosture_SubstationDown_MatchesTheDependencyOracle()
+    {
+        await LoadLibraryAsync();
+        var topology = TestTopologies.Parse(await File.ReadAllTextAsync(Library, TestContext.Current.CancellationToken));
+
+        var observed = await JsonAsync("observe", "EST/energy/substation-harku", "--status", "down", "--technique", "T1485",
+            "--source", "grid-soc", "--time", "2026-11-26T08:00:00Z");
+        Assert.Equal("""{"accepted":1,"applied":1,"stale":0,"changed":1}""", observed.ToJsonString());
+
+        var expected = DependencyOracle.Evaluate(topology, new Dictionary<string, NodeStatus> { ["EST/energy/substation-harku"] = NodeStatus.Down });
+        var alliance = DependencyOracle.Tally(topology, expected);
+        var est = DependencyOracle.Tally(topology, expected, n => n.Id.StartsWith("EST/", StringComparison.Ordinal));
+        JsonNode posture = null!;
+        await Eventually.HoldsAsync(async () =>
+        {
+            posture = await JsonAsync("posture");
+            return (double)posture["capability"]! == alliance.Capability;
+        }, $"alliance capability {alliance.Capability} once the cascade from harku settles");
+
+        Assert.Equal("live", (string?)posture["world"]);
+        Assert.Equal(373, (int)posture["nodes"]!);
+        Assert.Equal(alliance.Count(NodeStatus.Down), (int)posture["byStatus"]!["down"]!);
+        Assert.Equal(alliance.Count(NodeStatus.Degraded), (int)posture["byStatus"]!["degraded"]!);
+        Assert.Equal(alliance.Count(NodeStatus.Healthy), (int)posture["byStatus"]!["healthy"]!);
+        Assert.True(alliance.Count(NodeStatus.Degraded) > 0, "harku feeds other nodes");
+        var estJson = posture["domains"]!.AsArray().Single(d => (string?)d!["id"] == "EST")!;
+        Assert.Equal(est.Capability, (double)estJson["capability"]!);
+
+        var node = await JsonAsync("node", "EST/energy/substation-harku");
+        Assert.Equal("down", (string?)node["status"]);
+        Assert.Equal("2026-11-26T08:00:00Z", (string?)node["lastObserved"]);
+        var history = Assert.Single(node["history"]!.AsArray());
+        Assert.Equal("""{"time":"2026-11-26T08:00:00Z","from":"healthy","to":"down","reported":"down","technique":"T1485","source":"grid-soc","stale":false}""",
+            history!.ToJsonString());
+
+        var segment = await JsonAsync("posture", "--segment", "EST/energy");
+        Assert.Equal("EST/energy", (string?)segment["segment"]);
+        Assert.Contains(segment["members"]!.AsArray(), m => (string?)m!["id"] == "EST/energy/substation-harku" && (string?)m["status"] == "down");
+    }
+
+    [Fact]
+    public async Task ObserveFile_UnknownNode_ExitsTwoAndAppliesNothing()
+    {
+        await LoadLibraryAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-obs-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"node":"FIN/telecom/backbone-router-1","status":"compromised","technique":"T1133","time":"2026-11-26T09:00:00Z"}
+            {"node":"FIN/telecom/no-such-router","status":"down"}
+            """, TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await RunAsync("observe", "--file", file);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"{file}:2:9: unknown node 'FIN/telecom/no-such-router' in world 'live'\nbulwark: 1 error; nothing was loaded\n", error);
+        var fin = await JsonAsync("posture", "--domain", "FIN");
+        Assert.Equal(0, (int)fin["byStatus"]!["compromised"]!);
+    }
+
+    [Fact]
+    public async Task ObserveFile_Batch_AppliesEveryLine()
+    {
+        await LoadLibraryAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-batch-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, """
+            # two compromises and a restoration
+            {"node":"FIN/telecom/backbone-router-1","status":"compromised","technique":"T1133","source":"fi-cert","time":"2026-11-26T09:00:00Z"}
+            {"node":"LVA/gov-core/gov-portal","status":"compromised","technique":"T1190","time":"2026-11-26T09:01:00Z"}
+            {"node":"FIN/telecom/backbone-router-1","status":"restored","time":"2026-11-26T10:00:00Z"}
+            """, TestContext.Current.CancellationToken);
+
+        var result = await JsonAsync("observe", "--file", file);
+
+        Assert.Equal("""{"accepted":3,"applied":3,"stale":0,"changed":1}""", result.ToJsonString());
+        var lva = await JsonAsync("posture", "--domain", "LVA");
+        Assert.Equal(1, (int)lva["byStatus"]!["compromised"]!);
+    }
+
+    [Fact]
+    public async Task ObserveFile_MalformedLines_AreLocated()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-malformed-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, "{\"node\":\"A/b/c\",\"status\":\"exploded\"}\n{\"node\":\"A/b/c\",\"status\":\"down\",\"technique\":\"1190\"}\n{\"node\":\"A/b/c\" \"status\":\"down\"}\n",
+            TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await RunAsync("observe", "--file", file);
+
+        Assert.Equal(2, code);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{file}:1:26: unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored", lines[0]);
+        Assert.Equal($"{file}:2:45: '1190' is not an ATT&CK technique id (T1234 or T1234.001)", lines[1]);
+        Assert.StartsWith($"{file}:3:17: JSON syntax: ", lines[2], StringComparison.Ordinal);
+        Assert.Equal("bulwark: 3 errors; nothing was loaded", lines[3]);
+    }
+
+    [Theory]
+    [InlineData("unknown node in world 'live': EST/nope/x", "observe", "EST/nope/x", "--status", "down")]
+    [InlineData("unknown domain 'XX' in world 'live'", "posture", "--domain", "XX")]
+    [InlineData("unknown node in world 'live': EST/energy/nothing", "node", "EST/energy/nothing")]
+    [InlineData("missing --status STATUS", "observe", "EST/energy/substation-harku")]
+    [InlineData("unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored", "observe", "EST/energy/substation-harku", "--status", "exploded")]
+    [InlineData("unknown command 'frobnicate'", "frobnicate")]
+    [InlineData("unknown option '--colour'", "posture", "--colour")]
+    [InlineData("give --domain or --segment, not both", "posture", "--domain", "EST", "--segment", "EST/energy")]
+    public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)
+    {
+        await LoadLibraryAsync();
+
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"bulwark: {message}\n", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_Count_PrintsChangesAsJsonLines()
+    {
+        await LoadLibraryAsync();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var watch = Bulwark.Cli.Cli.RunAsync(["watch", "--count", "1", "--json", "--gateway", fixture.Silo.Gateway], output, TextWriter.Null, cts.Token);
+
+        // Keep flipping a node until the watcher, once subscribed, has seen a change.
+        var minute = 0;
+        await Eventually.HoldsAsync(async () =>
+        {
+            minute++;
+            var status = minute % 2 == 1 ? "compromised" : "healthy";
+            await RunAsync("observe", "POL/gov-core/gov-portal", "--status", status, "--time", $"2026-11-26T10:{minute:00}:00Z");
+            return watch.IsCompleted;
+        }, "the watcher to print one change and exit", TimeSpan.FromSeconds(45));
+
+        Assert.Equal(0, await watch);
+        var change = JsonNode.Parse(output.ToString().Trim())!;
+        Assert.Equal("POL/gov-core/gov-portal", (string?)change["node"]);
+        Assert.Equal("live", (string?)change["world"]);
+        Assert.True((string?)change["to"] is "compromised" or "healthy", change.ToJsonString());
+    }
+}
