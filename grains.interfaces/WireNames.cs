@@ -22,6 +22,10 @@ public static class WireNames
         return false;
     }
 
+    /// <summary>Parses a wire name that must be valid; throws <see cref="FormatException"/> otherwise.</summary>
+    public static T Parse<T>(string text) where T : struct, Enum =>
+        TryParse<T>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(T).Name}");
+
     /// <summary>All wire names of <typeparamref name="T"/>, in declaration order.</summary>
     public static IReadOnlyList<string> All<T>() where T : struct, Enum => Cache<T>.Names;
 

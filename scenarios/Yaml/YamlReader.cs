@@ -23,6 +23,9 @@ internal sealed class YamlReader(string file)
 
     public void Error(YamlNode node, string message) => Error(node.Start, message);
 
+    /// <summary>Adds a diagnostic found elsewhere (in an included file, say).</summary>
+    public void Report(Diagnostic diagnostic) => _diagnostics.Add(diagnostic);
+
     /// <summary>Parses YAML text into its first document's root, or reports the syntax error.</summary>
     public YamlNode? Parse(string text)
     {
@@ -85,7 +88,11 @@ internal sealed class YamlReader(string file)
     }
 
     /// <summary>The fields of a mapping; unknown keys are errors (with a suggestion).</summary>
-    public Fields Fields(YamlMappingNode map, string what, params string[] allowed)
+    public Fields Fields(YamlMappingNode map, string what, params string[] allowed) =>
+        Fields(map, what, key => $"unknown key '{key}' in {what}", allowed);
+
+    /// <summary>The fields of a mapping; an unknown key is reported as <paramref name="unknown"/> says, with a suggestion.</summary>
+    public Fields Fields(YamlMappingNode map, string what, Func<string, string> unknown, params string[] allowed)
     {
         var fields = new Dictionary<string, (YamlScalarNode Key, YamlNode Value)>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
@@ -98,7 +105,7 @@ internal sealed class YamlReader(string file)
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
                 var hint = Suggest(key, allowed);
-                Error(keyNode, $"unknown key '{key}' in {what}" + (hint is null ? $"; expected one of: {string.Join(", ", allowed)}" : $"; did you mean '{hint}'?"));
+                Error(keyNode, unknown(key) + (hint is null ? $"; expected one of: {string.Join(", ", allowed)}" : $"; did you mean '{hint}'?"));
                 continue;
             }
             fields[key] = (scalarKey, value);
@@ -151,6 +158,38 @@ internal sealed class YamlReader(string file)
         return value;
     }
 
+    public ulong? UInt64(YamlNode node, string field)
+    {
+        var text = String(node, field);
+        if (text is null)
+        {
+            return null;
+        }
+        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(node, $"'{field}' must be a whole number from 0 to {ulong.MaxValue}, not '{text}'");
+            return null;
+        }
+        return value;
+    }
+
+    public bool? Bool(YamlNode node, string field)
+    {
+        var text = String(node, field);
+        switch (text)
+        {
+            case null:
+                return null;
+            case "true" or "True" or "TRUE":
+                return true;
+            case "false" or "False" or "FALSE":
+                return false;
+            default:
+                Error(node, $"'{field}' must be true or false, not '{text}'");
+                return null;
+        }
+    }
+
     public double? Number(YamlNode node, string field, double min, double max)
     {
         var text = String(node, field);
@@ -195,7 +234,7 @@ internal sealed class YamlReader(string file)
         {
             return null;
         }
-        if (Scenarios.Duration.TryParse(text, out var value, out var error))
+        if (Bulwark.Duration.TryParse(text, out var value, out var error))
         {
             return value;
         }

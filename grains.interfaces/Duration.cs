@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Bulwark.Scenarios;
+namespace Bulwark;
 
 /// <summary>Durations as scenario files write them: <c>45s</c>, <c>90m</c>, <c>36h</c>, <c>3d</c>, <c>1h30m</c>.</summary>
 public static class Duration

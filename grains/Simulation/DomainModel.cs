@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Bulwark.Grains.Simulation;
+
+/// <summary>
+/// A domain in an exercise: turns detections into indicators, hardens its exposed nodes, raises
+/// its alert level and shares indicators over its agreements. A nato-enterprise domain is the
+/// alliance's hub: it passes on what it receives; other domains share only what they detect.
+/// </summary>
+public sealed class DomainModel(DomainSetup setup)
+{
+    private readonly SortedDictionary<string, long> _known = new(StringComparer.Ordinal);
+    private int _alertLevel = setup.AlertLevel;
+
+    public string Id => setup.Id;
+
+    public TickResult Apply(long tick, IReadOnlyList<SimEvent> events)
+    {
+        var journal = new List<JournalEntry>();
+        var emitted = new List<SimEvent>();
+        void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
+
+        void SetLevel(int level, string why)
+        {
+            if (level == _alertLevel)
+            {
+                return;
+            }
+            Log("alert", $"{_alertLevel}->{level} {why}");
+            _alertLevel = level;
+            foreach (var node in setup.Nodes)
+            {
+                emitted.Add(new SimEvent(tick + 1, node, SimEventKind.AlertLevel, Id, "", level, ""));
+            }
+        }
+
+        void Learn(string technique, string origin, string how)
+        {
+            if (!_known.TryAdd(technique, tick))
+            {
+                return;
+            }
+            Log("indicator", $"{technique} {how}");
+            var hardening = (long)Math.Round(setup.IndicatorHardening * 1e6);
+            if (hardening > 0 && setup.ExposedNodes.TryGetValue(technique, out var exposed))
+            {
+                foreach (var node in exposed)
+                {
+                    emitted.Add(new SimEvent(tick + 1, node, SimEventKind.Harden, Id, technique, hardening, ""));
+                }
+            }
+            if (setup.RaiseAlertOnIndicator && _alertLevel > 1)
+            {
+                SetLevel(_alertLevel - 1, "on " + technique);
+            }
+            if (origin != Id && setup.Kind != DomainKind.NatoEnterprise)
+            {
+                return;
+            }
+            var partners = new List<string>();
+            foreach (var (partner, delay) in setup.Sharing)
+            {
+                if (partner == origin)
+                {
+                    continue;
+                }
+                emitted.Add(new SimEvent(tick + delay, partner, SimEventKind.Indicator, Id, technique, 0, "shared by " + Id));
+                partners.Add(partner + "+" + delay.ToString(CultureInfo.InvariantCulture));
+            }
+            if (partners.Count > 0)
+            {
+                Log("shared", $"{technique} with {string.Join(",", partners)}");
+            }
+        }
+
+        var sorted = events.ToList();
+        sorted.Sort(SimEvent.Canonical);
+        foreach (var e in sorted)
+        {
+            switch (e.Kind)
+            {
+                case SimEventKind.Detection:
+                    Learn(e.Technique, Id, "detected on " + e.Source);
+                    break;
+                case SimEventKind.Indicator:
+                    Learn(e.Technique, e.Source, e.Detail);
+                    break;
+                case SimEventKind.SetAlert:
+                    SetLevel((int)e.Value, "by " + e.Source);
+                    break;
+                default:
+                    throw new InvalidOperationException($"domain {Id} cannot apply {e.Kind}");
+            }
+        }
+        return new TickResult(Id, [.. journal], [.. emitted]);
+    }
+}

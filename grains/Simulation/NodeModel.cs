@@ -1,0 +1,250 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Bulwark.Grains.Simulation;
+
+/// <summary>
+/// The rules of one node in an exercise: compromise and lateral movement, detection, the
+/// playbook's containment and recovery, disruptions, and dependency cascades. Pure: the same
+/// setup and the same events give the same result anywhere.
+/// </summary>
+/// <remarks>
+/// Spread: a compromised node tells its segment, which schedules one attempt per technique per
+/// exposed neighbour after a delay; at that time the node, if still active (compromised or
+/// detected, not contained), tries the neighbour, which is compromised with probability
+/// exploitability × (1 − hardening) × the indicator hardening its domain has learned.
+/// Detection: each tick a compromised node is detected with its detection chance times its
+/// domain's alert multiplier; then contained after the playbook's delay, recovered after its
+/// recovery time (and, with patching, no longer exposed to the technique).
+/// </remarks>
+public sealed class NodeModel
+{
+    private enum Security { Clean, Compromised, Detected, Contained }
+
+    private readonly NodeSetup _setup;
+    private readonly Dictionary<string, double> _exploitability;
+    private readonly Dictionary<string, double> _hardening = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, (string Kind, long Until)> _disruptions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _immune = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _failedDependencies = new(StringComparer.Ordinal);
+    private Security _security;
+    private string _entry = "";
+    private string _toolset = "";
+    private bool _isolatedByControllers;
+    private int _alertLevel;
+
+    public NodeModel(NodeSetup setup)
+    {
+        _setup = setup;
+        _alertLevel = setup.AlertLevel;
+        _exploitability = setup.Definition.Exposures.ToDictionary(e => e.Technique, e => e.Exploitability, StringComparer.Ordinal);
+    }
+
+    public string Id => _setup.Definition.Id;
+
+    public NodeStatus Status { get; private set; } = NodeStatus.Healthy;
+
+    public bool Operational { get; private set; } = true;
+
+    /// <summary>Detection chance multiplier of an alert level: CYBERCON 5 → 1, each level up adds 0.5.</summary>
+    public static double AlertMultiplier(int level) => 1 + (5 - level) * 0.5;
+
+    public TickResult Apply(long tick, IReadOnlyList<SimEvent> events)
+    {
+        var journal = new List<JournalEntry>();
+        var emitted = new List<SimEvent>();
+        var before = (Status, Operational);
+        var rawBefore = RawStatus();
+        var cascadeDepth = 0;
+        var seed = _setup.Seed;
+        void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
+        void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
+            emitted.Add(new SimEvent(at, target, kind, source, technique, value, detail));
+
+        void Compromise(string technique, string toolset, string by)
+        {
+            _security = Security.Compromised;
+            _entry = technique;
+            _toolset = toolset;
+            Log("compromised", $"{technique} by {by}");
+            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+            Emit(tick + 1, EntityId.SegmentOf(Id), SimEventKind.Spread, Id, detail: toolset);
+        }
+
+        var sorted = events.ToList();
+        sorted.Sort(SimEvent.Canonical);
+        foreach (var e in sorted)
+        {
+            switch (e.Kind)
+            {
+                case SimEventKind.Restore:
+                    _disruptions.Clear();
+                    _isolatedByControllers = false;
+                    _security = Security.Clean;
+                    Log("restored", e.Source);
+                    break;
+                case SimEventKind.DisruptionEnds:
+                    if (_disruptions.Remove(e.Source))
+                    {
+                        Log("disruption-ended", $"{e.Detail} {e.Source}");
+                    }
+                    break;
+                case SimEventKind.Disrupt:
+                    _disruptions[e.Source] = (e.Detail, e.Value);
+                    Log("disrupted", $"{e.Detail} by {e.Source} until {e.Value}");
+                    Emit(e.Value, Id, SimEventKind.DisruptionEnds, e.Source, detail: e.Detail);
+                    break;
+                case SimEventKind.Isolate:
+                    _isolatedByControllers = true;
+                    Log("isolated", e.Source);
+                    break;
+                case SimEventKind.Patch:
+                    if (_immune.Add(e.Technique))
+                    {
+                        Log("patched", e.Technique);
+                    }
+                    break;
+                case SimEventKind.Harden:
+                    _hardening[e.Technique] = _hardening.GetValueOrDefault(e.Technique, 1.0) * (1 - e.Value / 1e6);
+                    break;
+                case SimEventKind.AlertLevel:
+                    _alertLevel = (int)e.Value;
+                    break;
+                case SimEventKind.DependencyChanged:
+                    if (e.Value == 0)
+                    {
+                        _failedDependencies.Add(e.Source);
+                    }
+                    else
+                    {
+                        _failedDependencies.Remove(e.Source);
+                    }
+                    cascadeDepth = Math.Max(cascadeDepth, int.Parse(e.Detail, CultureInfo.InvariantCulture));
+                    break;
+                case SimEventKind.Recover:
+                    if (_security == Security.Contained)
+                    {
+                        _security = Security.Clean;
+                        if (_setup.Patch)
+                        {
+                            _immune.Add(_entry);
+                        }
+                        Log("recovered", _setup.Patch ? $"{_entry} patched" : _entry);
+                    }
+                    break;
+                case SimEventKind.Contain:
+                    if (_security is Security.Compromised or Security.Detected)
+                    {
+                        _security = Security.Contained;
+                        Log("contained", _entry);
+                        Emit(tick + _setup.RecoverTicks, Id, SimEventKind.Recover, Id);
+                    }
+                    break;
+                case SimEventKind.DetectCheck:
+                    if (_security == Security.Compromised)
+                    {
+                        var chance = Math.Min(1.0, _setup.Definition.Detection * AlertMultiplier(_alertLevel));
+                        if (StableRandom.Draw(seed, Id, tick, "detect", "") < chance)
+                        {
+                            _security = Security.Detected;
+                            Log("detected", _entry);
+                            Emit(tick + 1, EntityId.DomainOf(Id), SimEventKind.Detection, Id, _entry);
+                            Emit(tick + _setup.ContainTicks, Id, SimEventKind.Contain, Id);
+                        }
+                        else
+                        {
+                            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+                        }
+                    }
+                    break;
+                case SimEventKind.Compromise:
+                    if (_security == Security.Clean && !_immune.Contains(e.Technique))
+                    {
+                        Compromise(e.Technique, e.Detail, e.Source);
+                    }
+                    break;
+                case SimEventKind.Exploit:
+                    if (Exploitable(e.Technique, out var chance2)
+                        && StableRandom.Draw(seed, Id, tick, "exploit", e.Source + "|" + e.Technique) < chance2)
+                    {
+                        Compromise(e.Technique, e.Detail, e.Source);
+                    }
+                    else
+                    {
+                        Log("repelled", $"{e.Technique} from {e.Source}");
+                    }
+                    break;
+                case SimEventKind.Attempt:
+                    if (_security is Security.Compromised or Security.Detected)
+                    {
+                        Emit(tick + 1, e.Detail, SimEventKind.Exploit, Id, e.Technique, detail: _toolset);
+                    }
+                    break;
+                default:
+                    throw new InvalidOperationException($"node {Id} cannot apply {e.Kind}");
+            }
+        }
+
+        var raw = RawStatus();
+        var satisfied = _failedDependencies.Count == 0
+            || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, _failedDependencies.Contains);
+        Status = NodeRules.Effective(raw, satisfied);
+        Operational = NodeRules.IsOperational(raw, satisfied);
+        if ((Status, Operational) != before)
+        {
+            // A change that only the dependencies explain is a cascade; its depth is one more than the notice's.
+            var cascade = raw == rawBefore && cascadeDepth > 0 ? $" cascade={cascadeDepth}" : "";
+            Log("status", $"{WireNames.Of(before.Status)}->{WireNames.Of(Status)} operational={(Operational ? "yes" : "no")}{cascade}");
+            if (Operational != before.Operational)
+            {
+                var depth = (raw == rawBefore ? cascadeDepth : 0) + 1;
+                foreach (var dependant in _setup.Dependants)
+                {
+                    Emit(tick + 1, dependant, SimEventKind.DependencyChanged, Id, value: Operational ? 1 : 0,
+                        detail: depth.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        return new TickResult(Id, [.. journal], [.. emitted]);
+    }
+
+    private bool Exploitable(string technique, out double chance)
+    {
+        chance = 0;
+        if (_security != Security.Clean || _immune.Contains(technique) || !_exploitability.TryGetValue(technique, out var exploitability)
+            || RawStatus() is NodeStatus.Down or NodeStatus.Isolated)
+        {
+            return false;
+        }
+        chance = exploitability * (1 - _setup.Definition.Hardening) * _hardening.GetValueOrDefault(technique, 1.0);
+        return true;
+    }
+
+    /// <summary>The node's own status before dependencies: down, isolated, DDoS-degraded, then its security state.</summary>
+    private NodeStatus RawStatus()
+    {
+        var ddos = false;
+        foreach (var (kind, _) in _disruptions.Values)
+        {
+            if (kind != "ddos")
+            {
+                return NodeStatus.Down;
+            }
+            ddos = true;
+        }
+        if (_security == Security.Contained || _isolatedByControllers)
+        {
+            return NodeStatus.Isolated;
+        }
+        if (ddos)
+        {
+            return NodeStatus.Degraded;
+        }
+        return _security switch
+        {
+            Security.Compromised => NodeStatus.Compromised,
+            Security.Detected => NodeStatus.Detected,
+            _ => NodeStatus.Healthy,
+        };
+    }
+}

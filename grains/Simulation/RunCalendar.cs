@@ -1,0 +1,201 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Bulwark.Grains.Simulation;
+
+/// <summary>
+/// The virtual-time calendar of a run, shared by the reference engine and the cluster: which
+/// ticks have work, which injects fire when, how each tick's results join the journal. Idle ticks
+/// are skipped; cost grows with events, not with nodes × ticks.
+/// </summary>
+public sealed class RunCalendar
+{
+    private readonly RunPlan _plan;
+    private readonly SortedDictionary<long, List<SimEvent>> _pending = new();
+    private readonly SortedDictionary<long, List<(string Id, InjectKind Kind, string Target, IReadOnlyDictionary<string, string> Parameters)>> _injects = new();
+    private int _handInjects;
+
+    public RunCalendar(RunPlan plan, IEnumerable<HandInject>? handInjects = null)
+    {
+        _plan = plan;
+        foreach (var inject in plan.Scenario.Injects)
+        {
+            Schedule(plan.Scenario.TickOf(inject.Time), inject.Id, inject.Kind, inject.Target, inject.Parameters);
+        }
+        foreach (var hand in handInjects ?? [])
+        {
+            Add(hand);
+        }
+    }
+
+    /// <summary>The last tick processed; -1 before the first.</summary>
+    public long Processed { get; private set; } = -1;
+
+    /// <summary>Events applied so far.</summary>
+    public long Events { get; private set; }
+
+    /// <summary>The next tick with work, or null when the run has nothing left before its end.</summary>
+    public long? Next
+    {
+        get
+        {
+            long? next = null;
+            if (_pending.Count > 0)
+            {
+                next = _pending.Keys.First();
+            }
+            if (_injects.Count > 0)
+            {
+                var inject = _injects.Keys.First();
+                next = next is null ? inject : Math.Min(next.Value, inject);
+            }
+            return next is { } n && n < _plan.Ticks ? n : null;
+        }
+    }
+
+    /// <summary>Adds a hand inject; it fires at its tick, which must be after the last processed one.</summary>
+    public void Add(HandInject inject)
+    {
+        if (inject.Tick <= Processed)
+        {
+            throw new InvalidOperationException($"tick {inject.Tick} has already been processed");
+        }
+        Schedule(inject.Tick, "hand-" + (++_handInjects).ToString(CultureInfo.InvariantCulture), inject.Kind, inject.Target, inject.Parameters);
+    }
+
+    private void Schedule(long tick, string id, InjectKind kind, string target, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (!_injects.TryGetValue(tick, out var list))
+        {
+            _injects[tick] = list = [];
+        }
+        list.Add((id, kind, target, parameters));
+    }
+
+    /// <summary>Fires the tick's injects and hands out its events grouped by target, targets in ordinal order.</summary>
+    public (List<JournalEntry> Journal, SortedDictionary<string, List<SimEvent>> ByTarget) Begin(long tick)
+    {
+        var journal = new List<JournalEntry>();
+        var byTarget = new SortedDictionary<string, List<SimEvent>>(StringComparer.Ordinal);
+        void Add(SimEvent e)
+        {
+            if (!byTarget.TryGetValue(e.Target, out var list))
+            {
+                byTarget[e.Target] = list = [];
+            }
+            list.Add(e);
+        }
+
+        if (_injects.Remove(tick, out var injects))
+        {
+            foreach (var (id, kind, target, parameters) in injects)
+            {
+                var text = string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+                journal.Add(new JournalEntry(tick, target, "inject", $"{id} {WireNames.Of(kind)}{(text.Length > 0 ? " " + text : "")}"));
+                foreach (var e in InjectExpansion.Expand(_plan, tick, id, kind, target, parameters))
+                {
+                    Add(e);
+                }
+            }
+        }
+        if (_pending.Remove(tick, out var events))
+        {
+            foreach (var e in events)
+            {
+                Add(e);
+            }
+        }
+        Events += byTarget.Values.Sum(l => l.Count);
+        return (journal, byTarget);
+    }
+
+    /// <summary>Joins the tick's results into the journal (entities in ordinal order) and schedules what they emitted.</summary>
+    public List<JournalEntry> Complete(long tick, List<JournalEntry> journal, IEnumerable<TickResult> results)
+    {
+        foreach (var result in results.OrderBy(r => r.Entity, StringComparer.Ordinal))
+        {
+            journal.AddRange(result.Journal);
+            foreach (var e in result.Emitted)
+            {
+                if (e.Tick <= tick)
+                {
+                    throw new InvalidOperationException($"{result.Entity} emitted {e.Kind} for tick {e.Tick} at tick {tick}");
+                }
+                if (e.Tick >= _plan.Ticks)
+                {
+                    continue;
+                }
+                if (!_pending.TryGetValue(e.Tick, out var list))
+                {
+                    _pending[e.Tick] = list = [];
+                }
+                list.Add(e);
+            }
+        }
+        Processed = tick;
+        return journal;
+    }
+
+    /// <summary>What kind of entity an id names: 0 domain, 1 segment, 2 node.</summary>
+    public static int Level(string entity) => entity.Count(c => c == '/');
+}
+
+/// <summary>Turns an inject into events for the nodes or domains it targets, at its own tick.</summary>
+public static class InjectExpansion
+{
+    public static IEnumerable<SimEvent> Expand(RunPlan plan, long tick, string id, InjectKind kind, string target, IReadOnlyDictionary<string, string> parameters)
+    {
+        var source = "inject:" + id;
+        var techniques = InjectRules.Techniques(parameters);
+        switch (kind)
+        {
+            case InjectKind.Compromise:
+                foreach (var node in plan.NodesIn(target))
+                {
+                    yield return new SimEvent(tick, node, SimEventKind.Compromise, source, techniques[0], 0, string.Join(",", techniques));
+                }
+                break;
+            case InjectKind.Campaign:
+                var footholds = plan.NodesIn(target)
+                    .Where(n => plan.Node(n).Exposures.Any(e => techniques.Contains(e.Technique)))
+                    .OrderBy(n => StableRandom.Draw(plan.Seed, n, tick, "campaign", id)).ThenBy(n => n, StringComparer.Ordinal)
+                    .Take(InjectRules.CountOf(parameters));
+                foreach (var node in footholds)
+                {
+                    var entry = techniques.First(t => plan.Node(node).Exposures.Any(e => e.Technique == t));
+                    yield return new SimEvent(tick, node, SimEventKind.Compromise, source, entry, 0, string.Join(",", techniques));
+                }
+                break;
+            case InjectKind.Ddos or InjectKind.CableCut or InjectKind.PowerOutage or InjectKind.Ransomware or InjectKind.Wiper:
+                var until = tick + plan.TicksOf(InjectRules.DurationOf(kind, parameters));
+                foreach (var node in plan.NodesIn(target))
+                {
+                    yield return new SimEvent(tick, node, SimEventKind.Disrupt, source, "", until, WireNames.Of(kind));
+                }
+                break;
+            case InjectKind.Patch:
+                foreach (var node in plan.NodesIn(target))
+                {
+                    yield return new SimEvent(tick, node, SimEventKind.Patch, source, techniques[0], 0, "");
+                }
+                break;
+            case InjectKind.Isolate or InjectKind.Restore:
+                foreach (var node in plan.NodesIn(target))
+                {
+                    yield return new SimEvent(tick, node, kind == InjectKind.Isolate ? SimEventKind.Isolate : SimEventKind.Restore, source, "", 0, "");
+                }
+                break;
+            case InjectKind.IntelReport:
+                foreach (var technique in techniques)
+                {
+                    yield return new SimEvent(tick, target, SimEventKind.Indicator, "intel:" + id, technique, 0, "intel " + id);
+                }
+                break;
+            case InjectKind.SetAlertLevel:
+                yield return new SimEvent(tick, target, SimEventKind.SetAlert, source, "", InjectRules.LevelOf(parameters), "");
+                break;
+            default:
+                throw new InvalidOperationException($"unknown inject kind {kind}");
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Bulwark.Grains.Simulation;
+
+/// <summary>
+/// Builds a run's metrics and report from its journal alone, line by line: capability Q(t) per
+/// domain and for the alliance, resilience loss ∫(1 − Q)dt, minimum Q, time to recover to 95 %,
+/// MTTD/MTTC/MTTR, compromised counts, cascade depth, indicator propagation, and the objectives.
+/// </summary>
+public sealed class RunMetrics
+{
+    private const string Alliance = "alliance";
+    private static readonly HashSet<string> NotableKinds = new(StringComparer.Ordinal)
+    {
+        "inject", "compromised", "detected", "contained", "recovered", "disrupted", "indicator", "alert", "restored", "isolated", "patched",
+    };
+
+    private readonly RunPlan _plan;
+    private readonly Dictionary<string, (NodeStatus Status, bool Operational)> _nodes = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _compromisedAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _firstDetection = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _longestDown = new(StringComparer.Ordinal);
+    private readonly List<JournalEntry> _timeline = [];
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly double _tickHours;
+    private long _lines;
+
+    public RunMetrics(RunPlan plan)
+    {
+        _plan = plan;
+        _tickHours = plan.Scenario.Tick.TotalHours;
+        _scopes[Alliance] = new Scope(Alliance);
+        foreach (var domain in plan.DomainIds)
+        {
+            _scopes[domain] = new Scope(domain);
+        }
+        foreach (var id in plan.NodeIds)
+        {
+            var weight = plan.Node(id).Criticality;
+            _nodes[id] = (NodeStatus.Healthy, true);
+            foreach (var scope in ScopesOf(id))
+            {
+                scope.Total += weight;
+                scope.Operational += weight;
+            }
+        }
+        foreach (var scope in _scopes.Values)
+        {
+            scope.Series.Add(new CapabilityPoint(0, scope.Q));
+        }
+    }
+
+    /// <summary>Journal lines seen.</summary>
+    public long Lines => _lines;
+
+    private IEnumerable<Scope> ScopesOf(string entity)
+    {
+        yield return _scopes[Alliance];
+        if (_scopes.TryGetValue(EntityId.DomainOf(entity + "/"), out var domain))
+        {
+            yield return domain;
+        }
+    }
+
+    /// <summary>Takes one tick's journal lines, in order.</summary>
+    public void Observe(long tick, IReadOnlyList<JournalEntry> lines)
+    {
+        foreach (var line in lines)
+        {
+            _lines++;
+            _hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+            if (NotableKinds.Contains(line.Kind) && _timeline.Count < 5000)
+            {
+                _timeline.Add(line);
+            }
+            Apply(tick, line);
+        }
+        foreach (var scope in _scopes.Values)
+        {
+            scope.EndTick(tick, _tickHours);
+        }
+    }
+
+    private void Apply(long tick, JournalEntry line)
+    {
+        var detail = line.Detail;
+        switch (line.Kind)
+        {
+            case "status":
+                var (fromTo, operational, cascade) = ParseStatus(detail);
+                var to = fromTo.To;
+                var old = _nodes[line.Entity];
+                _nodes[line.Entity] = (to, operational);
+                var weight = _plan.Node(line.Entity).Criticality;
+                foreach (var scope in ScopesOf(line.Entity))
+                {
+                    scope.Operational += (operational ? weight : 0) - (old.Operational ? weight : 0);
+                    scope.LongestCascade = Math.Max(scope.LongestCascade, cascade);
+                }
+                if (to == NodeStatus.Down && old.Status != NodeStatus.Down)
+                {
+                    _downSince[line.Entity] = tick;
+                }
+                else if (to != NodeStatus.Down && old.Status == NodeStatus.Down)
+                {
+                    EndDown(line.Entity, tick);
+                }
+                break;
+            case "compromised":
+                _compromisedAt[line.Entity] = tick;
+                foreach (var scope in ScopesOf(line.Entity))
+                {
+                    scope.TotalCompromised++;
+                    scope.Active++;
+                    scope.PeakCompromised = Math.Max(scope.PeakCompromised, scope.Active);
+                }
+                break;
+            case "detected":
+                var technique = detail.Split(' ')[0];
+                _firstDetection.TryAdd(technique, tick);
+                Record(line.Entity, tick, s => s.Detect);
+                break;
+            case "contained":
+                Record(line.Entity, tick, s => s.Contain);
+                foreach (var scope in ScopesOf(line.Entity))
+                {
+                    scope.Active--;
+                }
+                break;
+            case "restored":
+                if (_compromisedAt.Remove(line.Entity))
+                {
+                    foreach (var scope in ScopesOf(line.Entity))
+                    {
+                        scope.Active--;
+                    }
+                }
+                break;
+            case "recovered":
+                Record(line.Entity, tick, s => s.Recover);
+                _compromisedAt.Remove(line.Entity);
+                break;
+            case "indicator" when detail.Contains(" shared by ", StringComparison.Ordinal):
+                if (_firstDetection.TryGetValue(detail.Split(' ')[0], out var first))
+                {
+                    var hours = (tick - first) * _tickHours;
+                    foreach (var scope in new[] { _scopes[Alliance], _scopes[line.Entity] })
+                    {
+                        scope.Propagation.Add(hours);
+                    }
+                }
+                break;
+        }
+    }
+
+    private void Record(string node, long tick, Func<Scope, List<double>> list)
+    {
+        if (_compromisedAt.TryGetValue(node, out var at))
+        {
+            foreach (var scope in ScopesOf(node))
+            {
+                list(scope).Add((tick - at) * _tickHours);
+            }
+        }
+    }
+
+    private void EndDown(string node, long tick)
+    {
+        if (_downSince.Remove(node, out var since))
+        {
+            _longestDown[node] = Math.Max(_longestDown.GetValueOrDefault(node), tick - since);
+        }
+    }
+
+    private static ((NodeStatus From, NodeStatus To), bool Operational, int Cascade) ParseStatus(string detail)
+    {
+        var parts = detail.Split(' ');
+        var arrow = parts[0].Split("->");
+        var from = WireNames.Parse<NodeStatus>(arrow[0]);
+        var to = WireNames.Parse<NodeStatus>(arrow[1]);
+        var operational = parts[1] == "operational=yes";
+        var cascade = parts.Length > 2 ? int.Parse(parts[2]["cascade=".Length..], CultureInfo.InvariantCulture) : 0;
+        return ((from, to), operational, cascade);
+    }
+
+    /// <summary>The SHA-256 of the canonical journal so far: <c>sha256:&lt;hex&gt;</c>.</summary>
+    public string Hash() => "sha256:" + Convert.ToHexStringLower(_hash.GetCurrentHash());
+
+    /// <summary>The report at the end of the run (or at <paramref name="endTick"/> for a stopped one).</summary>
+    public RunReport Report(long endTick, long events)
+    {
+        foreach (var node in _downSince.Keys.ToList())
+        {
+            EndDown(node, endTick);
+        }
+        var metrics = _scopes.ToDictionary(p => p.Key, p => p.Value.Metrics(endTick, _tickHours), StringComparer.Ordinal);
+        var objectives = _plan.Scenario.Objectives.Select(o => Evaluate(o, metrics)).ToImmutableArray();
+        return new RunReport(_plan.Scenario.Metadata.Name, _plan.Scenario.Variant, _plan.Seed, _plan.Ticks, _plan.Scenario.Tick,
+            events, _lines, Hash(), metrics[Alliance],
+            [.. _plan.DomainIds.Select(d => metrics[d])], objectives, [.. _timeline]);
+    }
+
+    private ObjectiveResult Evaluate(ObjectiveDefinition o, Dictionary<string, ScopeMetrics> metrics)
+    {
+        static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        switch (o.Kind)
+        {
+            case ObjectiveKind.CapabilityAt:
+            {
+                var at = _plan.Scenario.TickOf(o.Time);
+                var q = metrics[o.Scope].Series.Last(p => p.Tick <= at).Capability;
+                return new ObjectiveResult(o.Id, o.Text, q >= o.Threshold, $"capability {F(q)} at {Duration.Format(o.Time)}");
+            }
+            case ObjectiveKind.ResilienceLoss:
+            {
+                var loss = metrics[o.Scope].ResilienceLossHours;
+                return new ObjectiveResult(o.Id, o.Text, loss <= o.Time.TotalHours, $"resilience loss {F(loss)} h");
+            }
+            case ObjectiveKind.MinCapability:
+            {
+                var min = metrics[o.Scope].MinCapability;
+                return new ObjectiveResult(o.Id, o.Text, min >= o.Threshold, $"minimum capability {F(min)}");
+            }
+            case ObjectiveKind.MaxDownTime:
+            {
+                var sector = WireNames.Parse<Sector>(o.Scope);
+                var longest = _plan.Scenario.Topology.AllSegments.Where(s => s.Sector == sector).SelectMany(s => s.Nodes)
+                    .Select(n => (n.Id, Ticks: _longestDown.GetValueOrDefault(n.Id))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
+                    .FirstOrDefault();
+                var hours = longest.Ticks * _tickHours;
+                return new ObjectiveResult(o.Id, o.Text, hours <= o.Time.TotalHours,
+                    longest.Ticks == 0 ? "no node down" : $"longest down {F(hours)} h ({longest.Id})");
+            }
+            case ObjectiveKind.RecoverWithin:
+            {
+                var series = metrics[o.Scope].Series;
+                var drop = series.FirstOrDefault(p => p.Capability < o.Threshold);
+                if (drop is null)
+                {
+                    return new ObjectiveResult(o.Id, o.Text, true, $"never below {F(o.Threshold * 100)}%");
+                }
+                var back = series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= o.Threshold);
+                var hours = back is null ? (double?)null : (back.Tick - drop.Tick) * _tickHours;
+                return new ObjectiveResult(o.Id, o.Text, hours is { } h && h <= o.Time.TotalHours,
+                    hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h" : $"not back to {F(o.Threshold * 100)}% by the end");
+            }
+            default:
+                throw new InvalidOperationException($"unknown objective kind {o.Kind}");
+        }
+    }
+
+    private sealed class Scope(string name)
+    {
+        public long Total;
+        public long Operational;
+        public int Active;
+        public int PeakCompromised;
+        public int TotalCompromised;
+        public int LongestCascade;
+        public readonly List<double> Detect = [];
+        public readonly List<double> Contain = [];
+        public readonly List<double> Recover = [];
+        public readonly List<double> Propagation = [];
+        public readonly List<CapabilityPoint> Series = [];
+        private double _loss;
+        private long _since;
+        private double _min = 1.0;
+
+        public double Q => Total == 0 ? 1.0 : (double)Operational / Total;
+
+        public void EndTick(long tick, double tickHours)
+        {
+            var q = Q;
+            var last = Series[^1];
+            if (q == last.Capability)
+            {
+                return;
+            }
+            _loss += (1 - last.Capability) * (tick - _since) * tickHours;
+            _since = tick;
+            _min = Math.Min(_min, q);
+            Series.Add(new CapabilityPoint(tick, q));
+        }
+
+        public ScopeMetrics Metrics(long endTick, double tickHours)
+        {
+            var last = Series[^1];
+            var loss = _loss + (1 - last.Capability) * (endTick - _since) * tickHours;
+            var drop = Series.FirstOrDefault(p => p.Capability < 0.95);
+            var back = drop is null ? null : Series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= 0.95);
+            double? Mean(List<double> values) => values.Count == 0 ? null : values.Average();
+            return new ScopeMetrics(name, loss, _min, last.Capability,
+                back is null || drop is null ? null : (back.Tick - drop.Tick) * tickHours,
+                drop is null || back is not null,
+                Mean(Detect), Mean(Contain), Mean(Recover),
+                PeakCompromised, TotalCompromised, LongestCascade,
+                Mean(Propagation), Propagation.Count == 0 ? null : Propagation.Max(), [.. Series]);
+        }
+    }
+}

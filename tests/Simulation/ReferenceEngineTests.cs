@@ -1,0 +1,110 @@
+using Bulwark.Grains.Simulation;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Simulation;
+
+public sealed class ReferenceEngineTests
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    [Fact]
+    public void Run_PowerOutage_CascadesAndRecoversWithHandComputedMetrics()
+    {
+        var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10), Hour,
+            [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))],
+            [
+                new ObjectiveDefinition("a-at-4h", "A capability >= 0.5 at 4h", ObjectiveKind.CapabilityAt, "A", 0.5, TimeSpan.FromHours(4)),
+                new ObjectiveDefinition("loss", "alliance resilience loss <= 1h", ObjectiveKind.ResilienceLoss, "alliance", 0, Hour),
+                new ObjectiveDefinition("energy", "no node of sector energy down longer than 3h", ObjectiveKind.MaxDownTime, "energy", 0, TimeSpan.FromHours(3)),
+                new ObjectiveDefinition("recover", "A recovers to 95% within 5h", ObjectiveKind.RecoverWithin, "A", 0.95, TimeSpan.FromHours(5)),
+            ]);
+        var lines = new List<string>();
+
+        var report = new ReferenceEngine(scenario).Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
+
+        Assert.Equal([
+            "2 A/power/sub-1 inject outage power-outage duration=3h",
+            "2 A/power/sub-1 disrupted power-outage by inject:outage until 5",
+            "2 A/power/sub-1 status healthy->down operational=no",
+            "3 A/mil/c2 status healthy->degraded operational=no cascade=1",
+            "4 A/mil/ws status healthy->degraded operational=no cascade=2",
+            "5 A/power/sub-1 disruption-ended power-outage inject:outage",
+            "5 A/power/sub-1 status down->healthy operational=yes",
+            "6 A/mil/c2 status degraded->healthy operational=yes cascade=1",
+            "7 A/mil/ws status degraded->healthy operational=yes cascade=2",
+        ], lines);
+
+        // Alliance weight 22: 4, 9, 10, 6 and 1 lost for an hour each.
+        Assert.Equal(30.0 / 22, report.Alliance.ResilienceLossHours, 12);
+        Assert.Equal(12.0 / 22, report.Alliance.MinCapability, 12);
+        Assert.Equal(4.0, report.Alliance.TimeToRecover95Hours);
+        Assert.Equal(2, report.Alliance.LongestCascade);
+        var a = report.Domains.Single(d => d.Scope == "A");
+        Assert.Equal(30.0 / 14, a.ResilienceLossHours, 12);
+        Assert.Equal(4.0 / 14, a.MinCapability, 12);
+        Assert.Equal(5.0, a.TimeToRecover95Hours);
+        Assert.Equal([0, 2, 3, 4, 5, 6, 7], a.Series.Select(p => p.Tick));
+        var b = report.Domains.Single(d => d.Scope == "B");
+        Assert.Equal((0.0, 1.0, true), (b.ResilienceLossHours, b.MinCapability, b.Recovered95));
+        Assert.Equal([
+            ("a-at-4h", false, "capability 0.286 at 4h"),
+            ("loss", false, "resilience loss 1.364 h"),
+            ("energy", true, "longest down 3 h (A/power/sub-1)"),
+            ("recover", true, "recovered to 95% in 5 h"),
+        ], report.Objectives.Select(o => (o.Id, o.Passed, o.Actual)));
+        Assert.Equal(9, report.JournalLines);
+    }
+
+    [Fact]
+    public void Run_CertainCompromise_SpreadsDetectsContainsRecoversAndShares()
+    {
+        // Every probability is 0 or 1 and the spread delay is fixed, so each step is known.
+        var topology = TestTopologies.Parse("""
+            domains:
+              - id: A
+                kind: nation
+                sharing: [{partner: B, delay: 2h}]
+                segments:
+                  - id: s
+                    sector: government
+                    nodes:
+                      - {id: web, kind: server, owner: civilian, detection: 1, exposures: [{technique: T1190, exploitability: 1}]}
+                      - {id: db, kind: server, owner: civilian, detection: 0, exposures: [{technique: T1190, exploitability: 1}]}
+              - id: B
+                kind: nation
+                segments:
+                  - id: s
+                    sector: government
+                    nodes:
+                      - {id: web, kind: server, owner: civilian, exposures: [{technique: T1190, exploitability: 1}]}
+            """);
+        var scenario = TestScenarios.Build(topology, TimeSpan.FromHours(12), Hour,
+            [TestScenarios.Inject("entry", Hour, "A/s/web", InjectKind.Compromise, ("technique", "T1190"))],
+            containAfter: Hour, recoverAfter: TimeSpan.FromHours(2), spread: Hour);
+        var lines = new List<string>();
+
+        var report = new ReferenceEngine(scenario).Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
+
+        Assert.Equal([
+            "1 A/s/web inject entry compromise technique=T1190",
+            "1 A/s/web compromised T1190 by inject:entry",
+            "1 A/s/web status healthy->compromised operational=yes",
+            "2 A/s spread A/s/web attempts=1",
+            "2 A/s/web detected T1190",
+            "2 A/s/web status compromised->detected operational=yes",
+            "3 A indicator T1190 detected on A/s/web",
+            "3 A alert 5->4 on T1190",
+            "3 A shared T1190 with B+2",
+            "3 A/s/web contained T1190",
+            "3 A/s/web status detected->isolated operational=no",
+            // The attempt on db was due at 3, but web was contained first: no exploit follows.
+            "5 A/s/web recovered T1190 patched",
+            "5 A/s/web status isolated->healthy operational=yes",
+            "5 B indicator T1190 shared by A",
+            "5 B alert 5->4 on T1190",
+        ], lines);
+        Assert.Equal(1, report.Alliance.TotalCompromised);
+        Assert.Equal((1.0, 2.0, 4.0), (report.Alliance.MttdHours, report.Alliance.MttcHours, report.Alliance.MttrHours));
+        Assert.Equal(3.0, report.Alliance.IndicatorPropagationHours);
+    }
+}
