@@ -48,13 +48,13 @@ public sealed class InvalidRequestException(string message) : Exception(message)
 /// <summary>A request named a domain or segment that the world's topology does not have.</summary>
 [GenerateSerializer, Alias("bulwark.unknown-scope")]
 public sealed class UnknownScopeException(string world, string scope, string id)
-    : Exception($"unknown {scope} '{id}' in world '{world}'")
+    : Exception($"unknown {scope} '{id}'" + (world.Length > 0 ? $" in world '{world}'" : ""))
 {
     /// <summary>The world asked.</summary>
     [Id(0)]
     public string World { get; } = world;
 
-    /// <summary><c>domain</c> or <c>segment</c>.</summary>
+    /// <summary><c>domain</c>, <c>segment</c> or <c>run</c>.</summary>
     [Id(1)]
     public string Scope { get; } = scope;
 

@@ -22,6 +22,9 @@ public sealed class ReferenceEngine
 
     public RunMetrics Metrics { get; }
 
+    /// <summary>Nodes that received at least one event (and so were created).</summary>
+    public int NodesTouched => _nodes.Count;
+
     /// <summary>Runs to the end; <paramref name="onTick"/> sees each tick's journal lines.</summary>
     public RunReport Run(Action<long, IReadOnlyList<JournalEntry>>? onTick = null)
     {

@@ -1,5 +1,7 @@
 using System.Net;
 using Bulwark.Grains;
+using Bulwark.Grains.Exercise;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -36,6 +38,9 @@ public static class SiloExtensions
     /// <summary>Storage and streams every Bulwark silo needs (also used by the test cluster).</summary>
     public static ISiloBuilder AddBulwarkGrainServices(this ISiloBuilder silo)
     {
+        silo.Services.AddOptions<JournalOptions>().BindConfiguration(SiloOptions.Section);
+        silo.Services.AddSingleton<IJournalStore, FileJournalStore>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddMemoryGrainStorage(BulwarkStorage.Name);
         silo.AddMemoryGrainStorage(BulwarkStorage.PubSub);
         silo.AddMemoryStreams(BulwarkStreams.Provider);

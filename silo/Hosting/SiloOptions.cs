@@ -25,6 +25,9 @@ public sealed class SiloOptions
     /// <summary>HTTP address of the dashboard and health endpoint. Default <c>http://127.0.0.1:8080</c>.</summary>
     public string Http { get; set; } = "http://127.0.0.1:8080";
 
+    /// <summary>Where exercise journals are written (<c>DIR/runs/RUN.journal</c>). Default <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
     /// <summary>A topology file to load into the live world when the silo starts. Default none.</summary>
     public string? Topology { get; set; }
 }

@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Bulwark;
+
+/// <summary>How to run an exercise.</summary>
+/// <param name="Pace">Virtual seconds per real second (60 = one virtual hour per real minute); 0 = full speed.</param>
+/// <param name="HandInjects">Hand injects to replay at their ticks (from an earlier run's journal).</param>
+[GenerateSerializer, Immutable, Alias("bulwark.run-options")]
+public sealed record RunOptions(double Pace, ImmutableArray<HandInject> HandInjects);
+
+/// <summary>
+/// The controller of one exercise run: drives virtual time, calls each entity once per tick with
+/// its events, writes the journal and keeps the metrics. Key: the run id (also its world).
+/// </summary>
+[Alias("bulwark.run")]
+public interface IRunGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the run; fails if this run id has been used.</summary>
+    [Alias("start")]
+    Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options);
+
+    /// <summary>Progress; <see cref="UnknownScopeException"/> for a run that was never started.</summary>
+    [Alias("info"), AlwaysInterleave]
+    Task<RunInfo> GetInfoAsync();
+
+    /// <summary>Stops virtual time; pending injects keep their virtual times.</summary>
+    [Alias("pause")]
+    Task<RunInfo> PauseAsync();
+
+    /// <summary>Resumes virtual time where it stood, without catching up.</summary>
+    [Alias("resume")]
+    Task<RunInfo> ResumeAsync();
+
+    /// <summary>Ends the run now; its report covers what has happened.</summary>
+    [Alias("stop")]
+    Task<RunInfo> StopAsync();
+
+    /// <summary>Injects by hand, <paramref name="after"/> from now in virtual time (at least the next tick); returns the tick it fires at.</summary>
+    [Alias("inject")]
+    Task<long> InjectAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan after);
+
+    /// <summary>The report so far (final once the run has completed or stopped).</summary>
+    [Alias("report")]
+    Task<RunReport> GetReportAsync();
+
+    /// <summary>Journal lines from <paramref name="from"/> (0-based), at most <paramref name="count"/>.</summary>
+    [Alias("journal")]
+    Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count);
+
+    /// <summary>The hand injects so far, with the ticks they fire at.</summary>
+    [Alias("hand-injects")]
+    Task<ImmutableArray<HandInject>> GetHandInjectsAsync();
+}
+
+/// <summary>The list of runs this cluster has started. Key: <c>runs</c>.</summary>
+[Alias("bulwark.runs")]
+public interface IRunRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Records a run id.</summary>
+    [Alias("add")]
+    Task AddAsync(string runId);
+
+    /// <summary>Every run id, oldest first.</summary>
+    [Alias("list"), ReadOnly]
+    Task<ImmutableArray<string>> ListAsync();
+}
+
+/// <summary>One entity (node, segment or domain) of a run. Key: <c>run/entity</c>.</summary>
+[Alias("bulwark.run-entity")]
+public interface IRunEntityGrain : IGrainWithStringKey
+{
+    /// <summary>Applies one tick's events; <paramref name="setup"/> comes with the first call only.</summary>
+    [Alias("apply")]
+    Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup);
+}
+
+/// <summary>A node of a run. Key: <c>run/DOM/seg/node</c>.</summary>
+[Alias("bulwark.run-node")]
+public interface IRunNodeGrain : IRunEntityGrain;
+
+/// <summary>A segment of a run. Key: <c>run/DOM/seg</c>.</summary>
+[Alias("bulwark.run-segment")]
+public interface IRunSegmentGrain : IRunEntityGrain;
+
+/// <summary>A domain of a run. Key: <c>run/DOM</c>.</summary>
+[Alias("bulwark.run-domain")]
+public interface IRunDomainGrain : IRunEntityGrain;

@@ -1,0 +1,248 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Bulwark.Grains.Simulation;
+using Microsoft.Extensions.Logging;
+
+namespace Bulwark.Grains.Exercise;
+
+/// <summary>
+/// The controller of one run. A grain timer advances virtual time: at each tick with work it
+/// calls every entity that has events once, all in parallel, merges their results in canonical
+/// order through the shared <see cref="RunCalendar"/>, appends the journal and updates the
+/// metrics. Paced runs map real time to virtual time; pausing freezes that mapping and resuming
+/// restarts it where it stood, so nothing fires late or all at once.
+/// </summary>
+[GrainType("bulwark.run")]
+public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, ILogger<RunGrain> logger) : Grain, IRunGrain
+{
+    /// <summary>How long one timer turn may work before letting other calls in.</summary>
+    private static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How many entity calls are in flight at once.</summary>
+    private const int CallParallelism = 2048;
+
+    private readonly List<JournalEntry> _journal = [];
+    private readonly List<JournalEntry> _unsaved = [];
+    private readonly List<HandInject> _handInjects = [];
+    private readonly HashSet<string> _activated = new(StringComparer.Ordinal);
+    private RunPlan? _plan;
+    private RunCalendar? _calendar;
+    private RunMetrics? _metrics;
+    private RunState _state;
+    private double _pace;
+    private string? _message;
+    private RunReport? _final;
+    private IGrainTimer? _timer;
+    private double _virtualSecondsAtResume;
+    private long _wallAtResume;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    public async Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options)
+    {
+        if (_plan is not null)
+        {
+            throw new InvalidRequestException($"run '{RunId}' has already been started");
+        }
+        _plan = new RunPlan(scenario);
+        _calendar = new RunCalendar(_plan, options.HandInjects);
+        _handInjects.AddRange(options.HandInjects);
+        _metrics = new RunMetrics(_plan);
+        _pace = options.Pace;
+        _state = RunState.Running;
+        _wallAtResume = clock.GetTimestamp();
+        await GrainFactory.GetGrain<IRunRegistryGrain>("runs").AddAsync(RunId);
+        _timer = this.RegisterGrainTimer(StepAsync, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromMilliseconds(1)) { KeepAlive = true });
+        LogStarted(logger, RunId, scenario.Metadata.Name, scenario.Variant ?? "-", _plan.NodeIds.Length, _plan.Ticks);
+        return Info();
+    }
+
+    public Task<RunInfo> GetInfoAsync() => Task.FromResult(Info());
+
+    public Task<RunInfo> PauseAsync()
+    {
+        RequireStarted();
+        if (_state == RunState.Running)
+        {
+            _virtualSecondsAtResume = VirtualSeconds();
+            _state = RunState.Paused;
+        }
+        return Task.FromResult(Info());
+    }
+
+    public Task<RunInfo> ResumeAsync()
+    {
+        RequireStarted();
+        if (_state == RunState.Paused)
+        {
+            _wallAtResume = clock.GetTimestamp();
+            _state = RunState.Running;
+        }
+        return Task.FromResult(Info());
+    }
+
+    public async Task<RunInfo> StopAsync()
+    {
+        RequireStarted();
+        if (_state is RunState.Running or RunState.Paused)
+        {
+            await FinishAsync(RunState.Stopped);
+        }
+        return Info();
+    }
+
+    public Task<long> InjectAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan after)
+    {
+        RequireStarted();
+        if (_state is not (RunState.Running or RunState.Paused))
+        {
+            throw new InvalidRequestException($"run '{RunId}' has {WireNames.Of(_state)}; it takes no more injects");
+        }
+        if (_plan!.NodesIn(target).IsEmpty && !_plan.IsDomain(target))
+        {
+            throw new InvalidRequestException($"unknown target '{target}' in run '{RunId}'");
+        }
+        if (InjectRules.TargetsDomain(kind) && !_plan.IsDomain(target))
+        {
+            throw new InvalidRequestException($"{WireNames.Of(kind)} targets a domain, not '{target}'");
+        }
+        var problems = InjectRules.Problems(kind, parameters);
+        if (problems.Count > 0)
+        {
+            throw new InvalidRequestException(string.Join("; ", problems));
+        }
+        var now = Math.Max(_calendar!.Processed + 1, _pace > 0 ? (long)(VirtualSeconds() / _plan.Scenario.Tick.TotalSeconds) : 0);
+        var tick = Math.Max(_calendar.Processed + 1, now + (after > TimeSpan.Zero ? _plan.TicksOf(after) : 0));
+        if (tick >= _plan.Ticks)
+        {
+            throw new InvalidRequestException($"tick {tick} is after the end of the exercise ({_plan.Ticks} ticks)");
+        }
+        var inject = new HandInject(tick, kind, target, parameters);
+        _calendar.Add(inject);
+        _handInjects.Add(inject);
+        return Task.FromResult(tick);
+    }
+
+    public Task<RunReport> GetReportAsync()
+    {
+        RequireStarted();
+        return Task.FromResult(_final ?? _metrics!.Report(_calendar!.Processed + 1, _calendar.Events));
+    }
+
+    public Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count)
+    {
+        RequireStarted();
+        var start = (int)Math.Clamp(from, 0, _journal.Count);
+        return Task.FromResult(_journal.Skip(start).Take(Math.Max(0, count)).ToImmutableArray());
+    }
+
+    public Task<ImmutableArray<HandInject>> GetHandInjectsAsync() => Task.FromResult(_handInjects.ToImmutableArray());
+
+    private void RequireStarted()
+    {
+        if (_plan is null)
+        {
+            DeactivateOnIdle();
+            throw new UnknownScopeException("", "run", RunId);
+        }
+    }
+
+    private double VirtualSeconds() => _state == RunState.Running
+        ? _virtualSecondsAtResume + clock.GetElapsedTime(_wallAtResume).TotalSeconds * _pace
+        : _virtualSecondsAtResume;
+
+    private async Task StepAsync(CancellationToken cancellationToken)
+    {
+        if (_state != RunState.Running)
+        {
+            return;
+        }
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var limit = _pace > 0 ? (long)Math.Floor(VirtualSeconds() / _plan!.Scenario.Tick.TotalSeconds) : long.MaxValue;
+            while (_state == RunState.Running && _calendar!.Next is { } tick && tick <= limit
+                && Stopwatch.GetElapsedTime(started) < TurnBudget)
+            {
+                await ProcessTickAsync(tick);
+            }
+            if (_calendar!.Next is null && _state == RunState.Running
+                && (_pace == 0 || VirtualSeconds() >= _plan!.Scenario.Duration.TotalSeconds))
+            {
+                await FinishAsync(RunState.Completed);
+            }
+            else if (_unsaved.Count > 10_000)
+            {
+                await SaveAsync();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _message = e.Message;
+            LogFailed(logger, e, RunId);
+            await FinishAsync(RunState.Failed);
+        }
+    }
+
+    private async Task ProcessTickAsync(long tick)
+    {
+        var (journal, byTarget) = _calendar!.Begin(tick);
+        var results = new TickResult[byTarget.Count];
+        var calls = new List<(int Index, string Target, SimEvent[] Events)>(byTarget.Count);
+        foreach (var (target, events) in byTarget)
+        {
+            calls.Add((calls.Count, target, [.. events]));
+        }
+        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = CallParallelism, TaskScheduler = TaskScheduler.Current },
+            async (call, _) => results[call.Index] = await CallAsync(tick, call.Target, call.Events));
+        var lines = _calendar.Complete(tick, journal, results);
+        _metrics!.Observe(tick, lines);
+        _journal.AddRange(lines);
+        _unsaved.AddRange(lines);
+    }
+
+    private Task<TickResult> CallAsync(long tick, string target, SimEvent[] events)
+    {
+        var key = EntityId.Key(RunId, target);
+        var first = _activated.Add(target);
+        return RunCalendar.Level(target) switch
+        {
+            2 => GrainFactory.GetGrain<IRunNodeGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.NodeSetupFor(target) : null),
+            1 => GrainFactory.GetGrain<IRunSegmentGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.SegmentSetupFor(target) : null),
+            _ => GrainFactory.GetGrain<IRunDomainGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.DomainSetupFor(target) : null),
+        };
+    }
+
+    private async Task FinishAsync(RunState state)
+    {
+        _state = state;
+        _timer?.Dispose();
+        _timer = null;
+        var end = state == RunState.Completed ? _plan!.Ticks : _calendar!.Processed + 1;
+        _final = _metrics!.Report(end, _calendar!.Events);
+        await SaveAsync();
+        LogFinished(logger, RunId, state, _calendar.Events, _journal.Count, _final.JournalHash);
+    }
+
+    private async Task SaveAsync()
+    {
+        await store.AppendAsync(RunId, _unsaved);
+        _unsaved.Clear();
+    }
+
+    private RunInfo Info()
+    {
+        RequireStarted();
+        return new RunInfo(RunId, _plan!.Scenario.Metadata.Name, _plan.Scenario.Variant, _state, _calendar!.Processed + 1,
+            _plan.Ticks, _plan.Scenario.Tick, _calendar.Events, _journal.Count, _pace, _message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: started '{Scenario}' (variant {Variant}), {Nodes} nodes, {Ticks} ticks")]
+    private static partial void LogStarted(ILogger logger, string runId, string scenario, string variant, int nodes, long ticks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {State} after {Events} events, {Lines} journal lines, {Hash}")]
+    private static partial void LogFinished(ILogger logger, string runId, RunState state, long events, int lines, string hash);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string runId);
+}

@@ -1,0 +1,56 @@
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Simulation;
+
+public static class DeterminismCases
+{
+    public static ScenarioDefinition Outage() => TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10),
+        TimeSpan.FromHours(1), [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))]);
+
+    public static async Task SameJournalAsReferenceAsync(IClusterClient client, ScenarioDefinition scenario)
+    {
+        var reference = Runs.OnReference(scenario);
+        var cluster = await Runs.OnClusterAsync(client, scenario);
+
+        Assert.Equal(reference.Journal.Count, cluster.Journal.Count);
+        Assert.Equal(reference.Journal, cluster.Journal);
+        Assert.Equal(reference.Report.JournalHash, cluster.Report.JournalHash);
+        Assert.Equal(reference.Report.Events, cluster.Report.Events);
+        Assert.Equal(reference.Report.Alliance, cluster.Report.Alliance with { Series = reference.Report.Alliance.Series });
+        Assert.Equal(reference.Report.Alliance.Series, cluster.Report.Alliance.Series);
+    }
+}
+
+[Collection(OneSiloTests.Name)]
+public sealed class OneSiloDeterminismTests(OneSiloFixture fixture)
+{
+    [Fact]
+    public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
+
+    [Fact]
+    public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());
+}
+
+[Collection(ThreeSiloTests.Name)]
+public sealed class ThreeSiloDeterminismTests(ThreeSiloFixture fixture)
+{
+    [Fact]
+    public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
+
+    [Fact]
+    public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());
+
+    [Fact]
+    public async Task Run_AllianceStorm_SpreadsEntitiesOverAllSilos()
+    {
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("spread"));
+        await run.StartAsync(Runs.AllianceStorm(), new RunOptions(0, []));
+        await Runs.WaitAsync(run);
+
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var stats = await management.GetSimpleGrainStatistics(TestContext.Current.CancellationToken);
+        var nodeSilos = stats.Where(s => s.GrainType.Contains("RunNodeGrain", StringComparison.Ordinal) && s.ActivationCount > 0)
+            .Select(s => s.SiloAddress).Distinct().Count();
+        Assert.Equal(3, nodeSilos);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Bulwark.Grains.Simulation;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Simulation;
+
+[Collection(OneSiloTests.Name)]
+public sealed class RunControlTests(OneSiloFixture fixture)
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+
+    /// <summary>600 one-minute ticks; an outage at 2h. At 3600x, a virtual hour per real second.</summary>
+    private static ScenarioDefinition Paced() => TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10), Minute,
+        [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))]);
+
+    [Fact]
+    public async Task PauseResume_PacedRun_FreezesVirtualTimeAndKeepsInjectTimes()
+    {
+        var scenario = Paced();
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("pace"));
+        await run.StartAsync(scenario, new RunOptions(3600, []));
+
+        var paused = await run.PauseAsync();
+        Assert.Equal(RunState.Paused, paused.State);
+        for (var i = 0; i < 20; i++)
+        {
+            var info = await run.GetInfoAsync();
+            Assert.Equal((RunState.Paused, paused.Tick), (info.State, info.Tick));
+        }
+
+        var resumed = Stopwatch.StartNew();
+        Assert.Equal(RunState.Running, (await run.ResumeAsync()).State);
+        await Runs.WaitAsync(run);
+
+        // Resuming does not catch up: the rest of the exercise still takes its paced real time.
+        var remainingSeconds = (scenario.Ticks - paused.Tick) * scenario.Tick.TotalSeconds / 3600;
+        Assert.True(resumed.Elapsed.TotalSeconds >= remainingSeconds * 0.9,
+            $"the rest of the run took {resumed.Elapsed.TotalSeconds:0.00} s real time; {remainingSeconds:0.00} s expected at 3600x");
+        // Nothing fired late: the journal is the unpaused reference, tick for tick.
+        Assert.Equal(Runs.OnReference(scenario).Journal, await Runs.JournalAsync(run));
+    }
+
+    [Fact]
+    public async Task Inject_ByHand_IsJournalledAndReplaysIdentically()
+    {
+        var scenario = Paced();
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("hand"));
+        await run.StartAsync(scenario, new RunOptions(3600, []));
+        var paused = await run.PauseAsync();
+
+        var tick = await run.InjectAsync(InjectKind.Isolate, "B/telecom/cable-1", ImmutableSortedDictionary<string, string>.Empty, TimeSpan.FromMinutes(30));
+        Assert.True(tick >= paused.Tick + 30, $"fires at {tick}, 30 ticks or more after {paused.Tick}");
+        await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            run.InjectAsync(InjectKind.Patch, "B/telecom/cable-1", ImmutableSortedDictionary<string, string>.Empty, TimeSpan.Zero));
+        await run.ResumeAsync();
+        await Runs.WaitAsync(run);
+
+        var journal = await Runs.JournalAsync(run);
+        Assert.Contains($"{tick} B/telecom/cable-1 inject hand-1 isolate", journal);
+        Assert.Contains($"{tick} B/telecom/cable-1 isolated inject:hand-1", journal);
+        var handInjects = await run.GetHandInjectsAsync();
+        Assert.Equal([new HandInject(tick, InjectKind.Isolate, "B/telecom/cable-1", ImmutableSortedDictionary<string, string>.Empty)], handInjects);
+        var replay = Runs.OnReference(scenario, handInjects);
+        Assert.Equal(replay.Journal, journal);
+        Assert.Equal(replay.Report.JournalHash, (await run.GetReportAsync()).JournalHash);
+    }
+
+    [Fact]
+    public async Task Stop_RunningExercise_EndsWithPartialReport()
+    {
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("stop"));
+        await run.StartAsync(Paced(), new RunOptions(60, []));
+
+        var stopped = await run.StopAsync();
+
+        Assert.Equal(RunState.Stopped, stopped.State);
+        Assert.Equal(RunState.Stopped, (await run.GetInfoAsync()).State);
+        await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            run.InjectAsync(InjectKind.Isolate, "A/mil/c2", ImmutableSortedDictionary<string, string>.Empty, TimeSpan.Zero));
+        var report = await run.GetReportAsync();
+        Assert.Equal(0, report.Alliance.ResilienceLossHours);
+    }
+
+    [Fact]
+    public async Task Run_UnknownId_IsAClearError()
+    {
+        var error = await Assert.ThrowsAsync<UnknownScopeException>(() => fixture.Client.GetGrain<IRunGrain>("run-nothing").GetInfoAsync());
+        Assert.Equal("unknown run 'run-nothing'", error.Message);
+    }
+
+    [Fact]
+    public async Task Run_SeveralAtOnce_AreListedAndIndependent()
+    {
+        var ids = new[] { Runs.NewId("many"), Runs.NewId("many"), Runs.NewId("many") };
+        var results = await Task.WhenAll(ids.Select(async (id, i) =>
+        {
+            var run = fixture.Client.GetGrain<IRunGrain>(id);
+            await run.StartAsync(Runs.AllianceStorm((ulong)(i % 2)), new RunOptions(0, []));
+            await Runs.WaitAsync(run);
+            return (await run.GetReportAsync()).JournalHash;
+        }));
+
+        Assert.Equal(results[0], results[2]);
+        Assert.NotEqual(results[0], results[1]);
+        var listed = await fixture.Client.GetGrain<IRunRegistryGrain>("runs").ListAsync();
+        Assert.All(ids, id => Assert.Contains(id, listed));
+    }
+
+    [Fact]
+    public async Task Run_Outage_ActivatesOneGrainPerNodeThatHadWork()
+    {
+        var scenario = Paced();
+        var reference = new ReferenceEngine(scenario);
+        reference.Run();
+        var runId = Runs.NewId("count");
+        var run = fixture.Client.GetGrain<IRunGrain>(runId);
+        await run.StartAsync(scenario, new RunOptions(0, []));
+        await Runs.WaitAsync(run);
+
+        var stats = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken);
+        var keys = stats.Where(s => s.GrainId.Type.ToString() == "bulwark.run-node")
+            .Select(s => s.GrainId.Key.ToString()!).Where(k => k.StartsWith(runId + "/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        // The outage touches sub-1 and, through the cascade, c2 and ws.
+        Assert.Equal(3, reference.NodesTouched);
+        Assert.Equal([$"{runId}/A/mil/c2", $"{runId}/A/mil/ws", $"{runId}/A/power/sub-1"], keys);
+        Assert.Equal(keys.Count, keys.Distinct(StringComparer.Ordinal).Count());
+        Assert.True(keys.Count < scenario.Topology.AllNodes.Count(), "nodes without events are never activated");
+    }
+}
