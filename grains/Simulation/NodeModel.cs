@@ -32,6 +32,7 @@ public sealed class NodeModel
     private string _toolset = "";
     private bool _isolatedByControllers;
     private int _alertLevel;
+    private long _nextDetectCheck = -1;
 
     public NodeModel(NodeSetup setup)
     {
@@ -61,13 +62,20 @@ public sealed class NodeModel
         void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
             emitted.Add(new SimEvent(at, target, kind, source, technique, value, detail));
 
+        // One chain of detection checks at a time, even if an old chain is still in the calendar.
+        void ScheduleDetectCheck()
+        {
+            _nextDetectCheck = tick + 1;
+            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+        }
+
         void Compromise(string technique, string toolset, string by)
         {
             _security = Security.Compromised;
             _entry = technique;
             _toolset = toolset;
             Log("compromised", $"{technique} by {by}");
-            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+            ScheduleDetectCheck();
             Emit(tick + 1, EntityId.SegmentOf(Id), SimEventKind.Spread, Id, detail: toolset);
         }
 
@@ -141,7 +149,7 @@ public sealed class NodeModel
                     }
                     break;
                 case SimEventKind.DetectCheck:
-                    if (_security == Security.Compromised)
+                    if (_security == Security.Compromised && tick == _nextDetectCheck)
                     {
                         var chance = Math.Min(1.0, _setup.Definition.Detection * AlertMultiplier(_alertLevel));
                         if (StableRandom.Draw(seed, Id, tick, "detect", "") < chance)
@@ -153,7 +161,7 @@ public sealed class NodeModel
                         }
                         else
                         {
-                            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+                            ScheduleDetectCheck();
                         }
                     }
                     break;
