@@ -29,7 +29,7 @@ public enum SimEventKind
     Recover = 8,
     /// <summary>Node: the playbook isolates a detected compromise.</summary>
     Contain = 9,
-    /// <summary>Node: one tick's chance of detecting its compromise.</summary>
+    /// <summary>Node: its compromise is detected now, if this is still the check it last drew.</summary>
     DetectCheck = 10,
     /// <summary>Node: initial access by inject Source with Technique; Detail = comma-separated tool set.</summary>
     Compromise = 11,

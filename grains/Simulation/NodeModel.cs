@@ -14,7 +14,7 @@ namespace Bulwark.Grains.Simulation;
 /// detected, not contained), tries the neighbour, which is compromised with probability
 /// exploitability × (1 − hardening) × the indicator hardening its domain has learned.
 /// Detection: each tick a compromised node is detected with its detection chance times its
-/// domain's alert multiplier; then contained after the playbook's delay, recovered after its
+/// domain's alert multiplier (drawn as one geometric waiting time); then contained after the playbook's delay, recovered after its
 /// recovery time (and, with patching, no longer exposed to the technique).
 /// </remarks>
 public sealed class NodeModel
@@ -62,11 +62,21 @@ public sealed class NodeModel
         void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
             emitted.Add(new SimEvent(at, target, kind, source, technique, value, detail));
 
-        // One chain of detection checks at a time, even if an old chain is still in the calendar.
-        void ScheduleDetectCheck()
+        // Detection at chance p per tick is geometric: draw the tick of detection once. The
+        // distribution is memoryless, so when the alert level changes the rest is drawn again
+        // with the new chance and the earlier check goes stale.
+        void ScheduleDetection()
         {
-            _nextDetectCheck = tick + 1;
-            Emit(tick + 1, Id, SimEventKind.DetectCheck, Id);
+            var chance = Math.Min(1.0, _setup.Definition.Detection * AlertMultiplier(_alertLevel));
+            if (chance <= 0)
+            {
+                _nextDetectCheck = -1;
+                return;
+            }
+            var u = StableRandom.Draw(seed, Id, tick, "detect", _entry);
+            var wait = chance >= 1 ? 1 : Math.Max(1, Math.Ceiling(Math.Log(1 - u) / Math.Log(1 - chance)));
+            _nextDetectCheck = tick + (long)Math.Min(wait, 1e12);
+            Emit(_nextDetectCheck, Id, SimEventKind.DetectCheck, Id);
         }
 
         void Compromise(string technique, string toolset, string by)
@@ -75,7 +85,7 @@ public sealed class NodeModel
             _entry = technique;
             _toolset = toolset;
             Log("compromised", $"{technique} by {by}");
-            ScheduleDetectCheck();
+            ScheduleDetection();
             Emit(tick + 1, EntityId.SegmentOf(Id), SimEventKind.Spread, Id, detail: toolset);
         }
 
@@ -117,6 +127,10 @@ public sealed class NodeModel
                     break;
                 case SimEventKind.AlertLevel:
                     _alertLevel = (int)e.Value;
+                    if (_security == Security.Compromised)
+                    {
+                        ScheduleDetection();
+                    }
                     break;
                 case SimEventKind.DependencyChanged:
                     if (e.Value == 0)
@@ -151,18 +165,10 @@ public sealed class NodeModel
                 case SimEventKind.DetectCheck:
                     if (_security == Security.Compromised && tick == _nextDetectCheck)
                     {
-                        var chance = Math.Min(1.0, _setup.Definition.Detection * AlertMultiplier(_alertLevel));
-                        if (StableRandom.Draw(seed, Id, tick, "detect", "") < chance)
-                        {
-                            _security = Security.Detected;
-                            Log("detected", _entry);
-                            Emit(tick + 1, EntityId.DomainOf(Id), SimEventKind.Detection, Id, _entry);
-                            Emit(tick + _setup.ContainTicks, Id, SimEventKind.Contain, Id);
-                        }
-                        else
-                        {
-                            ScheduleDetectCheck();
-                        }
+                        _security = Security.Detected;
+                        Log("detected", _entry);
+                        Emit(tick + 1, EntityId.DomainOf(Id), SimEventKind.Detection, Id, _entry);
+                        Emit(tick + _setup.ContainTicks, Id, SimEventKind.Contain, Id);
                     }
                     break;
                 case SimEventKind.Compromise:
