@@ -11,14 +11,15 @@ namespace Bulwark.Scenarios;
 /// </summary>
 internal static class TopologyReader
 {
-    private sealed record RawDomain(YamlNode At, string Id, string Name, DomainKind Kind, List<RawSegment> Segments, List<RawSharing> Sharing);
+    /// <summary>A domain as written, before its references are resolved.</summary>
+    internal sealed record RawDomain(YamlNode At, string Id, string Name, DomainKind Kind, List<RawSegment> Segments, List<RawSharing> Sharing);
 
-    private sealed record RawSegment(YamlNode At, string Domain, string Id, Sector Sector, List<(YamlNode At, string Text)> Links, List<RawNode> Nodes)
+    internal sealed record RawSegment(YamlNode At, string Domain, string Id, Sector Sector, List<(YamlNode At, string Text)> Links, List<RawNode> Nodes)
     {
         public string FullId => Domain + "/" + Id;
     }
 
-    private sealed record RawNode(
+    internal sealed record RawNode(
         YamlNode At, string Segment, string Id, NodeKind Kind, Owner Owner, int Criticality,
         ImmutableArray<string> Services, List<(DependencyMode Mode, List<(YamlNode At, string Text)> Refs)> Groups,
         ImmutableArray<Exposure> Exposures, double Detection, double Hardening)
@@ -26,7 +27,7 @@ internal static class TopologyReader
         public string FullId => Segment + "/" + Id;
     }
 
-    private sealed record RawSharing(YamlNode At, YamlNode PartnerAt, string Partner, TimeSpan Delay, Tlp Tlp);
+    internal sealed record RawSharing(YamlNode At, YamlNode PartnerAt, string Partner, TimeSpan Delay, Tlp Tlp);
 
     /// <summary>Default criticality of a node.</summary>
     public const int DefaultCriticality = 3;
@@ -37,6 +38,17 @@ internal static class TopologyReader
     /// <summary>Reads the <c>domains</c> list and resolves it into a topology named <paramref name="name"/>.</summary>
     public static TopologyDefinition? Read(YamlReader r, YamlNode domainsNode, string name)
     {
+        var domains = ReadDomains(r, domainsNode);
+        if (domains.Count == 0 && !r.HasErrors)
+        {
+            r.Error(domainsNode, "a topology needs at least one domain");
+        }
+        return Resolve(r, domains, name, [], 0);
+    }
+
+    /// <summary>Reads the <c>domains</c> list without resolving references; bad domains are reported and left out.</summary>
+    public static List<RawDomain> ReadDomains(YamlReader r, YamlNode domainsNode)
+    {
         var domains = new List<RawDomain>();
         foreach (var item in r.Items(domainsNode, "domains"))
         {
@@ -45,11 +57,7 @@ internal static class TopologyReader
                 domains.Add(domain);
             }
         }
-        if (domains.Count == 0 && !r.HasErrors)
-        {
-            r.Error(domainsNode, "a topology needs at least one domain");
-        }
-        return Resolve(r, domains, name);
+        return domains;
     }
 
     private static RawDomain? ReadDomain(YamlReader r, YamlNode node)
@@ -207,7 +215,7 @@ internal static class TopologyReader
         return (mode, refs);
     }
 
-    private static Exposure? ReadExposure(YamlReader r, YamlNode node)
+    internal static Exposure? ReadExposure(YamlReader r, YamlNode node)
     {
         if (r.Mapping(node, "an exposure") is not { } map)
         {
@@ -230,14 +238,44 @@ internal static class TopologyReader
         return technique is null || exploitability is null ? null : new Exposure(technique, exploitability.Value);
     }
 
-    private static TopologyDefinition? Resolve(YamlReader r, List<RawDomain> domains, string name)
+    /// <summary>
+    /// Resolves <paramref name="domains"/> after the already resolved <paramref name="external"/> ones
+    /// (from included files, each with the file it came from), which they may link to, depend on and
+    /// share with. The topology holds the external domains first, with the links the new segments
+    /// make to them added. Null when any error was reported since <paramref name="mark"/> (a count of
+    /// <see cref="YamlReader.Diagnostics"/>).
+    /// </summary>
+    public static TopologyDefinition? Resolve(YamlReader r, List<RawDomain> domains, string name,
+        IReadOnlyList<(DomainDefinition Domain, string Origin)> external, int mark)
     {
         var domainIds = new Dictionary<string, RawDomain>(StringComparer.Ordinal);
         var segments = new Dictionary<string, RawSegment>(StringComparer.Ordinal);
         var nodes = new Dictionary<string, RawNode>(StringComparer.Ordinal);
+        // File order, first of each id: checks below walk these, never a dictionary.
+        var segmentList = new List<RawSegment>();
+        var nodeList = new List<RawNode>();
+        var externalDomains = new Dictionary<string, string>(StringComparer.Ordinal);
+        var externalSegments = new HashSet<string>(StringComparer.Ordinal);
+        var externalNodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (domain, origin) in external)
+        {
+            externalDomains.TryAdd(domain.Id, origin);
+            foreach (var segment in domain.Segments)
+            {
+                externalSegments.Add(segment.Id);
+                foreach (var node in segment.Nodes)
+                {
+                    externalNodes.Add(node.Id);
+                }
+            }
+        }
         foreach (var domain in domains)
         {
-            if (!domainIds.TryAdd(domain.Id, domain))
+            if (externalDomains.TryGetValue(domain.Id, out var origin))
+            {
+                r.Error(domain.At, $"duplicate domain id '{domain.Id}' (first in {origin})");
+            }
+            else if (!domainIds.TryAdd(domain.Id, domain))
             {
                 r.Error(domain.At, $"duplicate domain id '{domain.Id}' (first at line {domainIds[domain.Id].At.Start.Line})");
             }
@@ -247,11 +285,19 @@ internal static class TopologyReader
                 {
                     r.Error(segment.At, $"duplicate segment id '{segment.FullId}' (first at line {segments[segment.FullId].At.Start.Line})");
                 }
+                else
+                {
+                    segmentList.Add(segment);
+                }
                 foreach (var node in segment.Nodes)
                 {
                     if (!nodes.TryAdd(node.FullId, node))
                     {
                         r.Error(node.At, $"duplicate node id '{node.FullId}' (first at line {nodes[node.FullId].At.Start.Line})");
+                    }
+                    else
+                    {
+                        nodeList.Add(node);
                     }
                 }
             }
@@ -259,7 +305,8 @@ internal static class TopologyReader
 
         // Links are undirected: lateral movement and reachability go both ways.
         var links = segments.Keys.ToDictionary(k => k, _ => new SortedSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        foreach (var segment in segments.Values)
+        var externalLinks = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var segment in segmentList)
         {
             foreach (var (at, text) in segment.Links)
             {
@@ -267,6 +314,15 @@ internal static class TopologyReader
                 if (target is null || !EntityId.IsValid(target, 2))
                 {
                     r.Error(at, $"'{text}' is not a segment reference (seg or DOM/seg)");
+                }
+                else if (externalSegments.Contains(target))
+                {
+                    links[segment.FullId].Add(target);
+                    if (!externalLinks.TryGetValue(target, out var back))
+                    {
+                        externalLinks[target] = back = new SortedSet<string>(StringComparer.Ordinal);
+                    }
+                    back.Add(segment.FullId);
                 }
                 else if (!segments.ContainsKey(target))
                 {
@@ -284,7 +340,7 @@ internal static class TopologyReader
             }
         }
 
-        foreach (var node in nodes.Values)
+        foreach (var node in nodeList)
         {
             foreach (var (_, refs) in node.Groups)
             {
@@ -295,7 +351,7 @@ internal static class TopologyReader
                     {
                         r.Error(at, $"'{text}' is not a node reference (node, seg/node or DOM/seg/node)");
                     }
-                    else if (!nodes.ContainsKey(target))
+                    else if (!nodes.ContainsKey(target) && !externalNodes.Contains(target))
                     {
                         r.Error(at, $"dependency on unknown node '{target}'");
                     }
@@ -312,7 +368,7 @@ internal static class TopologyReader
             var partners = new HashSet<string>(StringComparer.Ordinal);
             foreach (var sharing in domain.Sharing)
             {
-                if (!domainIds.ContainsKey(sharing.Partner))
+                if (!domainIds.ContainsKey(sharing.Partner) && !externalDomains.ContainsKey(sharing.Partner))
                 {
                     r.Error(sharing.PartnerAt, $"sharing with unknown domain '{sharing.Partner}'");
                 }
@@ -327,12 +383,18 @@ internal static class TopologyReader
             }
         }
 
-        if (r.HasErrors)
+        if (r.Diagnostics.Count > mark)
         {
             return null;
         }
 
-        return new TopologyDefinition(name, [.. domains.Select(d => new DomainDefinition(
+        var linkedExternal = external.Select(x => externalLinks.Count == 0 ? x.Domain : x.Domain with
+        {
+            Segments = [.. x.Domain.Segments.Select(s => externalLinks.TryGetValue(s.Id, out var extra)
+                ? s with { Links = [.. s.Links.Union(extra, StringComparer.Ordinal).Order(StringComparer.Ordinal)] }
+                : s)],
+        });
+        return new TopologyDefinition(name, [.. linkedExternal, .. domains.Select(d => new DomainDefinition(
             d.Id, d.Name, d.Kind,
             [.. d.Segments.Select(s => new SegmentDefinition(s.FullId, s.Sector, [.. links[s.FullId]],
                 [.. s.Nodes.Select(n => new NodeDefinition(n.FullId, n.Kind, n.Owner, n.Criticality, n.Services,

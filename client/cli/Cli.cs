@@ -32,6 +32,21 @@ public static class Cli
           node NODE                               a node's state and recent history
           watch [--count N]                       follow posture changes as they happen
 
+        exercises:
+          validate FILE...                        check exercise files and every variant, run nothing
+          run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--html F] [--detach]
+                                                  run an exercise, follow it and print its report;
+                                                  --compare V also runs variant V with the same seed
+                                                  and prints both with the differences; --pace 60x =
+                                                  60 virtual seconds a second (default full speed)
+          runs                                    every run, its state and progress
+          run-status RUN                          one run's progress
+          pause RUN | resume RUN | stop RUN       control a run
+          inject RUN --kind KIND --target ID [--at +DURATION] [--param NAME=VALUE]...
+                                                  inject by hand, DURATION after the run's current time
+          report RUN [--html F]                   the run's report (so far, if it is still going)
+          journal RUN [--hash]                    the journal, one line per entry; --hash: its SHA-256
+
         options:
           --gateway HOST:PORT   a gateway of the cluster (repeatable); default $BULWARK_GATEWAYS
                                 (comma-separated) or 127.0.0.1:30000
@@ -40,6 +55,8 @@ public static class Cli
           --cluster-id ID       Orleans cluster id; default $BULWARK_CLUSTER_ID or bulwark
 
         statuses: healthy, compromised, detected, isolated, degraded, down, recovering, restored
+        inject kinds: compromise, campaign, ddos, cable-cut, power-outage, ransomware, wiper,
+                      intel-report, patch, isolate, restore, set-alert-level
         exit codes: 0 ok, 2 bad input, 1 anything else
         """;
 

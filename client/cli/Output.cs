@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bulwark.Client.Reports;
 
 namespace Bulwark.Cli;
 
@@ -13,7 +14,7 @@ internal static class Output
 
     public static string Line(JsonNode node) => node.ToJsonString();
 
-    public static string Number(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+    public static string Number(double value) => TextTable.Number(value);
 
     public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -28,18 +29,8 @@ internal static class Output
         return obj;
     }
 
-    /// <summary>Pads columns; the first column left-aligned, the rest right-aligned.</summary>
-    public static async Task TableAsync(TextWriter writer, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
-    {
-        var all = new List<IReadOnlyList<string>> { header };
-        all.AddRange(rows);
-        var widths = Enumerable.Range(0, header.Count).Select(i => all.Max(r => r[i].Length)).ToArray();
-        foreach (var row in all)
-        {
-            var cells = row.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]));
-            await writer.WriteLineAsync(string.Join("  ", cells).TrimEnd());
-        }
-    }
+    public static Task TableAsync(TextWriter writer, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows) =>
+        TextTable.WriteAsync(writer, header, rows);
 
     public static IReadOnlyList<string> StatusHeader(string first) =>
         [first, "CAPABILITY", "NODES", .. Enum.GetValues<NodeStatus>().Select(s => WireNames.Of(s).ToUpperInvariant())];

@@ -15,6 +15,16 @@ internal static class CommandTable
         new("posture", ["--domain", "--segment"], [], PostureCommands.PostureAsync),
         new("node", [], [], PostureCommands.NodeAsync),
         new("watch", ["--count"], [], WatchCommand.RunAsync),
+        new("validate", [], [], ExerciseCommands.ValidateAsync),
+        new("run", ["--seed", "--variant", "--compare", "--pace", "--html"], ["--detach"], RunCommand.RunAsync),
+        new("runs", [], [], ExerciseCommands.ListAsync),
+        new("run-status", [], [], ExerciseCommands.StatusAsync),
+        new("pause", [], [], ExerciseCommands.PauseAsync),
+        new("resume", [], [], ExerciseCommands.ResumeAsync),
+        new("stop", [], [], ExerciseCommands.StopAsync),
+        new("inject", ["--kind", "--target", "--at", "--param"], [], ExerciseCommands.InjectAsync),
+        new("report", ["--html"], [], ExerciseCommands.ReportAsync),
+        new("journal", [], ["--hash"], ExerciseCommands.JournalAsync),
     ];
 
     public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);

@@ -1,0 +1,271 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json.Nodes;
+using Bulwark.Client.Reports;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary>
+/// <c>bulwark validate</c>, and the commands on runs that exist: <c>runs</c>, <c>run-status</c>,
+/// <c>pause</c>, <c>resume</c>, <c>stop</c>, <c>inject</c>, <c>report</c>, <c>journal</c>.
+/// </summary>
+internal static class ExerciseCommands
+{
+    /// <summary>Journal lines per call when paging through a journal.</summary>
+    private const int JournalPage = 10_000;
+
+    public static async Task<int> ValidateAsync(CliContext c)
+    {
+        var files = c.Line.Positionals;
+        if (files.Count == 0)
+        {
+            throw new UsageException("missing FILE");
+        }
+        var results = files.Select(f => (File: f, Result: ScenarioFile.Load(f))).ToList();
+        var invalid = results.Where(r => !r.Result.Succeeded).ToList();
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(new JsonObject
+            {
+                ["files"] = new JsonArray([.. results.Select(r => (JsonNode)ValidationJson(r.File, r.Result))]),
+            }));
+            return invalid.Count == 0 ? Cli.Ok : Cli.BadInput;
+        }
+        foreach (var (file, result) in results)
+        {
+            if (result.Succeeded)
+            {
+                var set = result.Value!;
+                var s = set.Base;
+                var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
+                await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {s.Topology.Domains.Length} domains, {s.Topology.AllNodes.Count()} nodes, "
+                    + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
+            }
+            else
+            {
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    await c.Err.WriteLineAsync(diagnostic.ToString());
+                }
+            }
+        }
+        if (invalid.Count == 0)
+        {
+            return Cli.Ok;
+        }
+        var errors = invalid.Sum(r => r.Result.Diagnostics.Length);
+        var plural = errors == 1 ? "" : "s";
+        await c.Err.WriteLineAsync(files.Count == 1
+            ? $"bulwark: {errors} error{plural}; nothing was loaded"
+            : $"bulwark: {errors} error{plural} in {invalid.Count} of {files.Count} files; nothing was loaded");
+        return Cli.BadInput;
+    }
+
+    private static JsonObject ValidationJson(string file, LoadResult<ScenarioSet> result)
+    {
+        if (!result.Succeeded)
+        {
+            return new JsonObject
+            {
+                ["file"] = file,
+                ["valid"] = false,
+                ["errors"] = new JsonArray([.. result.Diagnostics.Select(d => (JsonNode)new JsonObject
+                {
+                    ["file"] = d.File,
+                    ["line"] = d.Line,
+                    ["column"] = d.Column,
+                    ["message"] = d.Message,
+                })]),
+            };
+        }
+        var set = result.Value!;
+        var s = set.Base;
+        return new JsonObject
+        {
+            ["file"] = file,
+            ["valid"] = true,
+            ["name"] = s.Metadata.Name,
+            ["seed"] = s.Seed,
+            ["duration"] = Duration.Format(s.Duration),
+            ["domains"] = s.Topology.Domains.Length,
+            ["segments"] = s.Topology.AllSegments.Count(),
+            ["nodes"] = s.Topology.AllNodes.Count(),
+            ["injects"] = s.Injects.Length,
+            ["objectives"] = s.Objectives.Length,
+            ["variants"] = new JsonArray([.. set.Variants.Keys.Select(v => (JsonNode)v)]),
+        };
+    }
+
+    /// <summary>The run named by the single positional argument.</summary>
+    internal static string RunId(CliContext c, string more = "")
+    {
+        c.Line.ExpectPositionals(1, "RUN" + more);
+        var id = c.Line.Positionals[0];
+        return EntityId.IsValidPart(id) ? id : throw new UsageException($"bad run id '{id}'");
+    }
+
+    public static async Task<int> ListAsync(CliContext c)
+    {
+        c.Line.ExpectPositionals(0, "");
+        await using var connection = await c.ConnectAsync();
+        var ids = await connection.Cluster.GetGrain<IRunRegistryGrain>("runs").ListAsync();
+        var infos = (await Task.WhenAll(ids.Select(id => InfoOrNullAsync(connection.Cluster.GetGrain<IRunGrain>(id))))).OfType<RunInfo>().ToArray();
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
+            return Cli.Ok;
+        }
+        if (infos.Length == 0)
+        {
+            await c.Out.WriteLineAsync("no runs");
+            return Cli.Ok;
+        }
+        await Output.TableAsync(c.Out, RunFormat.InfoHeader, infos.Select(RunFormat.InfoRow));
+        return Cli.Ok;
+    }
+
+    /// <summary>A run's progress; null for one the registry remembers but whose controller has lost it (in-memory storage, a restarted silo).</summary>
+    private static async Task<RunInfo?> InfoOrNullAsync(IRunGrain run)
+    {
+        try
+        {
+            return await run.GetInfoAsync();
+        }
+        catch (UnknownScopeException)
+        {
+            return null;
+        }
+    }
+
+    public static Task<int> StatusAsync(CliContext c) => ControlAsync(c, run => run.GetInfoAsync());
+
+    public static Task<int> PauseAsync(CliContext c) => ControlAsync(c, run => run.PauseAsync());
+
+    public static Task<int> ResumeAsync(CliContext c) => ControlAsync(c, run => run.ResumeAsync());
+
+    public static Task<int> StopAsync(CliContext c) => ControlAsync(c, run => run.StopAsync());
+
+    private static async Task<int> ControlAsync(CliContext c, Func<IRunGrain, Task<RunInfo>> call)
+    {
+        var id = RunId(c);
+        await using var connection = await c.ConnectAsync();
+        var info = await call(connection.Cluster.GetGrain<IRunGrain>(id));
+        await c.Out.WriteLineAsync(c.Json ? Output.Json(RunFormat.InfoJson(info)) : RunFormat.InfoLine(info));
+        return Cli.Ok;
+    }
+
+    public static async Task<int> InjectAsync(CliContext c)
+    {
+        var id = RunId(c, " (inject RUN --kind KIND --target TARGET)");
+        var kindText = c.Line.Option("--kind") ?? throw new UsageException("missing --kind KIND");
+        if (!WireNames.TryParse<InjectKind>(kindText, out var kind))
+        {
+            throw new UsageException($"unknown inject kind '{kindText}'; expected one of: {string.Join(", ", WireNames.All<InjectKind>())}");
+        }
+        var target = c.Line.Option("--target") ?? throw new UsageException("missing --target TARGET");
+        if (!(EntityId.IsValid(target, 1) || EntityId.IsValid(target, 2) || EntityId.IsValid(target, 3)))
+        {
+            throw new UsageException($"'{target}' is not a domain, segment or node id (DOM, DOM/segment or DOM/segment/node)");
+        }
+        if (InjectRules.TargetsDomain(kind) && !EntityId.IsValid(target, 1))
+        {
+            throw new UsageException($"{kindText} targets a domain, not '{target}'");
+        }
+        var after = TimeSpan.Zero;
+        if (c.Line.Option("--at") is { } atText && !Duration.TryParse(atText.StartsWith('+') ? atText[1..] : atText, out after, out var error))
+        {
+            throw new UsageException($"--at: {error}");
+        }
+        var parameters = Parameters(c.Line.Options("--param"));
+        var problems = InjectRules.Problems(kind, parameters);
+        if (problems.Count > 0)
+        {
+            throw new UsageException(string.Join("; ", problems));
+        }
+
+        await using var connection = await c.ConnectAsync();
+        var run = connection.Cluster.GetGrain<IRunGrain>(id);
+        var info = await run.GetInfoAsync();
+        var tick = await run.InjectAsync(kind, target, parameters, after);
+        var time = RunFormat.VirtualTime(RunFormat.At(tick, info.TickLength));
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(new JsonObject { ["runId"] = id, ["tick"] = tick, ["virtualTime"] = time }));
+            return Cli.Ok;
+        }
+        await c.Out.WriteLineAsync($"injected {kindText} on {target} at tick {tick} (virtual time {time})");
+        return Cli.Ok;
+    }
+
+    /// <summary><c>k=v</c> pairs; a repeated <c>techniques</c> is joined with commas, any other repeat is an error.</summary>
+    private static ImmutableSortedDictionary<string, string> Parameters(IReadOnlyList<string> pairs)
+    {
+        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new UsageException($"--param takes NAME=VALUE, not '{pair}'");
+            }
+            var (key, value) = (pair[..eq].Trim(), pair[(eq + 1)..].Trim());
+            if (parameters.TryGetValue(key, out var existing))
+            {
+                parameters[key] = key == "techniques" ? existing + "," + value : throw new UsageException($"parameter '{key}' is given twice");
+            }
+            else
+            {
+                parameters[key] = value;
+            }
+        }
+        return parameters.ToImmutableSortedDictionary(StringComparer.Ordinal);
+    }
+
+    public static async Task<int> ReportAsync(CliContext c)
+    {
+        var id = RunId(c);
+        var html = RunCommand.HtmlPath(c);
+        await using var connection = await c.ConnectAsync();
+        var run = connection.Cluster.GetGrain<IRunGrain>(id);
+        var info = await run.GetInfoAsync();
+        var report = await run.GetReportAsync();
+        await RunCommand.WriteAsync(c, [new RunResult(id, info, report)], html);
+        return Cli.Ok;
+    }
+
+    public static async Task<int> JournalAsync(CliContext c)
+    {
+        var id = RunId(c);
+        await using var connection = await c.ConnectAsync();
+        var run = connection.Cluster.GetGrain<IRunGrain>(id);
+        if (c.Line.Flag("--hash"))
+        {
+            var report = await run.GetReportAsync();
+            await c.Out.WriteLineAsync(c.Json
+                ? Output.Json(new JsonObject { ["runId"] = id, ["journalHash"] = report.JournalHash, ["journalLines"] = report.JournalLines })
+                : report.JournalHash);
+            return Cli.Ok;
+        }
+        long from = 0;
+        while (true)
+        {
+            c.CancellationToken.ThrowIfCancellationRequested();
+            var page = await run.GetJournalAsync(from, JournalPage);
+            // One write per page: a console writer flushes on every call.
+            var text = new StringBuilder();
+            foreach (var line in page)
+            {
+                text.Append(c.Json
+                    ? Output.Line(new JsonObject { ["tick"] = line.Tick, ["entity"] = line.Entity, ["kind"] = line.Kind, ["detail"] = line.Detail })
+                    : line.ToString()).Append('\n');
+            }
+            await c.Out.WriteAsync(text.ToString());
+            if (page.Length < JournalPage)
+            {
+                return Cli.Ok;
+            }
+            from += page.Length;
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Bulwark.Client.Reports;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary>
+/// <c>bulwark run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--html F] [--detach]</c>:
+/// starts an exercise (or two, to compare a variant), follows it to the end and prints its report.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan PrintEvery = TimeSpan.FromSeconds(2);
+    private const int BarWidth = 20;
+
+    public static async Task<int> RunAsync(CliContext c)
+    {
+        c.Line.ExpectPositionals(1, "FILE");
+        var file = c.Line.Positionals[0];
+        ulong? seed = null;
+        if (c.Line.Option("--seed") is { } seedText)
+        {
+            seed = ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                ? n : throw new UsageException($"--seed must be a whole number from 0, not '{seedText}'");
+        }
+        var pace = Pace(c.Line.Option("--pace"));
+        var html = HtmlPath(c);
+        if (html is not null && c.Line.Flag("--detach"))
+        {
+            throw new UsageException("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'");
+        }
+        var variant = c.Line.Option("--variant");
+        var compare = c.Line.Option("--compare");
+        if (compare is not null && compare == variant)
+        {
+            throw new UsageException($"--compare needs another variant than --variant '{variant}'");
+        }
+
+        var set = ScenarioFile.Load(file).GetValueOrThrow();
+        var first = Variant(set, variant);
+        first = first with { Seed = seed ?? first.Seed };
+        List<ScenarioDefinition> scenarios = [first];
+        if (compare is not null)
+        {
+            // The same seed for both, so the variant is the only difference.
+            scenarios.Add(Variant(set, compare) with { Seed = first.Seed });
+        }
+
+        await using var connection = await c.ConnectAsync();
+        var ids = scenarios.Select(_ => NewRunId()).ToList();
+        var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
+        var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, []))));
+        foreach (var info in started)
+        {
+            await c.Err.WriteLineAsync($"started {info.RunId}: '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
+                + $"seed {scenarios[0].Seed}, {RunFormat.Count(info.Ticks)} ticks of {Duration.Format(info.TickLength)}, {RunFormat.Pace(info.Pace)}");
+        }
+        if (c.Line.Flag("--detach"))
+        {
+            if (c.Json)
+            {
+                await c.Out.WriteLineAsync(Output.Json(started.Length == 1
+                    ? RunFormat.InfoJson(started[0])
+                    : new JsonObject { ["runs"] = new JsonArray([.. started.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
+            }
+            else
+            {
+                foreach (var id in ids)
+                {
+                    await c.Out.WriteLineAsync(id);
+                }
+            }
+            return Cli.Ok;
+        }
+
+        var infos = await FollowAsync(c, grains);
+        if (infos is null)
+        {
+            await c.Err.WriteLineAsync($"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {string.Join(" ", ids)}')");
+            return Cli.Ok;
+        }
+        if (infos.FirstOrDefault(i => i.State == RunState.Failed) is { } failed)
+        {
+            await c.Err.WriteLineAsync($"bulwark: run {failed.RunId} failed: {failed.Message}");
+            return Cli.Failure;
+        }
+        var reports = await Task.WhenAll(grains.Select(g => g.GetReportAsync()));
+        await WriteAsync(c, [.. infos.Zip(reports).Select(p => new RunResult(p.First.RunId, p.First, p.Second))], html);
+        return Cli.Ok;
+    }
+
+    /// <summary>Prints one report, or two compared, and writes the HTML page when asked.</summary>
+    internal static async Task WriteAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
+    {
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(runs.Count == 1 ? ReportJson.Of(runs[0]) : ReportJson.Comparison(runs[0], runs[1])));
+        }
+        else if (runs.Count == 1)
+        {
+            await ReportText.WriteAsync(c.Out, runs[0]);
+        }
+        else
+        {
+            await ReportText.WriteComparisonAsync(c.Out, runs[0], runs[1]);
+        }
+        if (html is not null)
+        {
+            var page = runs.Count == 1 ? HtmlReport.Of(runs[0]) : HtmlReport.Comparison(runs[0], runs[1]);
+            await File.WriteAllTextAsync(html, page, c.CancellationToken);
+            if (!c.Json)
+            {
+                await c.Out.WriteLineAsync($"wrote {html}");
+            }
+        }
+    }
+
+    /// <summary>The <c>--html</c> path, refused before anything runs when its directory does not exist.</summary>
+    internal static string? HtmlPath(CliContext c)
+    {
+        if (c.Line.Option("--html") is not { } path)
+        {
+            return null;
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (path.Length == 0 || Directory.Exists(path) || (directory is not null && !Directory.Exists(directory)))
+        {
+            throw new UsageException($"--html: cannot write '{path}': {(Directory.Exists(path) ? "it is a directory" : "no such directory")}");
+        }
+        return path;
+    }
+
+    private static ScenarioDefinition Variant(ScenarioSet set, string? variant)
+    {
+        try
+        {
+            return set.Get(variant);
+        }
+        catch (ArgumentException e)
+        {
+            var suffix = $" (Parameter '{e.ParamName}')";
+            throw new UsageException(e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message);
+        }
+    }
+
+    /// <summary><c>60x</c> or <c>60</c>: virtual seconds per real second; 0 (the default) is full speed.</summary>
+    private static double Pace(string? text)
+    {
+        if (text is null)
+        {
+            return 0;
+        }
+        var number = text.EndsWith('x') ? text[..^1] : text;
+        return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var pace) && double.IsFinite(pace)
+            ? pace
+            : throw new UsageException($"--pace must be virtual seconds per real second, like 60x or 0.5 (0 = full speed), not '{text}'");
+    }
+
+    private static string NewRunId() => "run-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>
+    /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
+    /// on a terminal, else a line every couple of seconds. Null when Ctrl-C stopped the following.
+    /// </summary>
+    private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains)
+    {
+        var terminal = ReferenceEquals(c.Err, Console.Error) && !Console.IsErrorRedirected;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        var began = Stopwatch.GetTimestamp();
+        var lastPrint = began;
+        var drawn = 0;
+        var rates = new Rate[grains.Count];
+        try
+        {
+            while (true)
+            {
+                var infos = await Task.WhenAll(grains.Select(g => g.GetInfoAsync()));
+                var now = Stopwatch.GetTimestamp();
+                for (var i = 0; i < infos.Length; i++)
+                {
+                    rates[i] = rates[i].Next(infos[i].Events, now);
+                }
+                if (infos.All(i => RunFormat.IsOver(i.State)))
+                {
+                    if (drawn > 0)
+                    {
+                        await c.Err.WriteAsync("\r" + new string(' ', drawn) + "\r");
+                    }
+                    var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+                    foreach (var info in infos)
+                    {
+                        await c.Err.WriteLineAsync($"{info.RunId} {WireNames.Of(info.State)} at {RunFormat.Position(info)}, {RunFormat.Count(info.Events)} events, after {elapsed} s");
+                    }
+                    return infos;
+                }
+                var line = string.Join("   ", infos.Select((info, i) => Progress(info, rates[i].PerSecond, bar: terminal)));
+                if (terminal)
+                {
+                    await c.Err.WriteAsync("\r" + line.PadRight(drawn));
+                    drawn = line.Length;
+                }
+                else if (Stopwatch.GetElapsedTime(lastPrint, now) >= PrintEvery)
+                {
+                    await c.Err.WriteLineAsync(line);
+                    lastPrint = now;
+                }
+                await c.Err.FlushAsync(stop.Token);
+                await Task.Delay(PollEvery, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !c.CancellationToken.IsCancellationRequested)
+        {
+            if (drawn > 0)
+            {
+                await c.Err.WriteLineAsync();
+            }
+            return null;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary><c>run-1a2b3c4d [#######.............] 1d 04:20 / 3d  38%  12,345 events/s</c>.</summary>
+    private static string Progress(RunInfo info, double eventsPerSecond, bool bar)
+    {
+        var fraction = RunFormat.Progress(info);
+        var filled = (int)Math.Round(fraction * BarWidth);
+        var drawn = bar ? " [" + new string('#', filled) + new string('.', BarWidth - filled) + "]" : "";
+        var paused = info.State == RunState.Paused ? "  paused" : "";
+        return $"{info.RunId}{drawn} {RunFormat.Position(info)}  {RunFormat.Percent(fraction)}  {RunFormat.Count((long)eventsPerSecond)} events/s{paused}";
+    }
+
+    /// <summary>Events per second over the last second or so.</summary>
+    private readonly record struct Rate(long Events, long At, double PerSecond, bool Started)
+    {
+        public Rate Next(long events, long now)
+        {
+            if (!Started)
+            {
+                return new Rate(events, now, 0, true);
+            }
+            var seconds = Stopwatch.GetElapsedTime(At, now).TotalSeconds;
+            return seconds < 1 ? this : new Rate(events, now, (events - Events) / seconds, true);
+        }
+    }
+}

@@ -1,0 +1,467 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Bulwark.Scenarios;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>A real silo process of its own for the exercise commands.</summary>
+public sealed class ExerciseSiloFixture : IAsyncLifetime
+{
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Silo = await SiloProcess.StartAsync(412);
+
+    public async ValueTask DisposeAsync() => await Silo.DisposeAsync();
+}
+
+/// <summary>An exercise file written to a temporary directory for the tests.</summary>
+internal static class ExerciseFiles
+{
+    /// <summary>
+    /// Seven nodes. A weighs 14: a 3h power outage of A/power/sub-1 (4) takes A/mil/c2 (5) and
+    /// A/mil/radar (3) with it, so A loses 12/14 of its capability for 3h. B weighs 6; its web
+    /// server is compromised at 4h. B shares indicators with A.
+    /// </summary>
+    public const string Drill = """
+        name: Power drill
+        seed: 42
+        duration: 1d
+        topology:
+          domains:
+            - id: A
+              kind: nation
+              segments:
+                - id: power
+                  sector: energy
+                  nodes:
+                    - {id: sub-1, kind: power-substation, owner: civilian, criticality: 4}
+                - id: mil
+                  sector: military
+                  links: [power]
+                  nodes:
+                    - {id: c2, kind: server, owner: military, criticality: 5, depends: [{all-of: [A/power/sub-1]}]}
+                    - {id: radar, kind: radar, owner: military, criticality: 3, depends: [{all-of: [c2]}]}
+                    - {id: hmi, kind: hmi, owner: military, criticality: 2, exposures: [{technique: T1190, exploitability: 0.8}]}
+            - id: B
+              kind: industry
+              sharing: [{partner: A, delay: 15m}]
+              segments:
+                - id: telecom
+                  sector: telecom
+                  nodes:
+                    - {id: cable-1, kind: cable, owner: industry, criticality: 3}
+                    - {id: router, kind: router, owner: industry, criticality: 2, depends: [{any-of: [cable-1, A/power/sub-1]}]}
+                    - {id: web, kind: server, owner: industry, criticality: 1, exposures: [{technique: T1190, exploitability: 0.9}]}
+        injects:
+          - {id: blackout, time: 2h, target: A/power/sub-1, kind: power-outage, parameters: {duration: 3h}}
+          - {id: hack, time: 4h, target: B/telecom/web, kind: compromise, parameters: {technique: T1190}}
+        objectives:
+          - {id: a-holds, check: A capability >= 0.9 at 12h}
+          - {id: a-min, check: A min capability >= 0.5}
+          - {id: loss, check: alliance resilience loss <= 2h}
+        variants:
+          no-sharing:
+            sharing: none
+        """;
+
+    public static string Write(string directory, string name, string text)
+    {
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
+
+public sealed class ExerciseValidateTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("bulwark-validate-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        var code = await Bulwark.Cli.Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Validate_GoodFile_PrintsSummaryWithoutACluster()
+    {
+        var file = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
+
+        var (code, output, error) = await RunAsync("validate", file);
+
+        Assert.Equal((0, ""), (code, error));
+        Assert.Equal($"{file}: valid: 'Power drill', 2 domains, 7 nodes, 2 injects, 3 objectives, variants: no-sharing\n", output);
+    }
+
+    [Fact]
+    public async Task Validate_MalformedAndMissingFiles_ExitTwoWithLocatedErrors()
+    {
+        var good = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
+        var bad = ExerciseFiles.Write(_directory.FullName, "bad.yaml",
+            ExerciseFiles.Drill.Replace("target: A/power/sub-1, kind: power-outage", "target: A/power/sub-9, kind: power-outage", StringComparison.Ordinal));
+        var missing = Path.Combine(_directory.FullName, "missing.yaml");
+
+        var (code, output, error) = await RunAsync("validate", good, bad, missing);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"{good}: valid: 'Power drill', 2 domains, 7 nodes, 2 injects, 3 objectives, variants: no-sharing\n", output);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal($"{bad}:31:38: unknown target 'A/power/sub-9'", lines[0]);
+        Assert.StartsWith($"{missing}:1:1: cannot read the file: ", lines[1], StringComparison.Ordinal);
+        Assert.Equal("bulwark: 2 errors in 2 of 3 files; nothing was loaded", lines[2]);
+    }
+
+    [Fact]
+    public async Task Validate_Json_GivesEveryFileAndExitsTwoWhenOneIsBad()
+    {
+        var good = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
+        var bad = ExerciseFiles.Write(_directory.FullName, "bad.yaml", "name: x\nseed: -1\n");
+
+        var (code, output, _) = await RunAsync("validate", good, bad, "--json");
+
+        Assert.Equal(2, code);
+        var files = JsonNode.Parse(output)!["files"]!.AsArray();
+        Assert.Equal("""{"file":"GOOD","valid":true,"name":"Power drill","seed":42,"duration":"1d","domains":2,"segments":3,"nodes":7,"injects":2,"objectives":3,"variants":["no-sharing"]}""",
+            files[0]!.ToJsonString().Replace(good, "GOOD", StringComparison.Ordinal));
+        Assert.False((bool)files[1]!["valid"]!);
+        Assert.NotEmpty(files[1]!["errors"]!.AsArray());
+        Assert.All(files[1]!["errors"]!.AsArray(), e => Assert.True((int)e!["line"]! >= 1));
+    }
+}
+
+public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFixture<ExerciseSiloFixture>, IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("bulwark-exercise-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private string Drill() => ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        var code = await Bulwark.Cli.Cli.RunAsync([.. args, "--gateway", fixture.Silo.Gateway], output, error,
+            TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private async Task<JsonNode> JsonAsync(params string[] args)
+    {
+        var (code, output, error) = await RunAsync([.. args, "--json"]);
+        Assert.True(code == 0, $"bulwark {string.Join(' ', args)} exited {code}: {error}");
+        return JsonNode.Parse(output)!;
+    }
+
+    private static ScenarioDefinition Scenario(string file, string? variant = null) => ScenarioFile.Load(file).GetValueOrThrow().Get(variant);
+
+    private static void AssertScope(ScopeMetrics expected, JsonNode actual)
+    {
+        Assert.Equal(expected.ResilienceLossHours, (double)actual["resilienceLoss"]!);
+        Assert.Equal(expected.MinCapability, (double)actual["minCapability"]!);
+        Assert.Equal(expected.FinalCapability, (double)actual["finalCapability"]!);
+        Assert.Equal(expected.TimeToRecover95Hours, (double?)actual["timeToRecover95"]);
+        Assert.Equal(expected.Recovered95, (bool)actual["recovered95"]!);
+        Assert.Equal(expected.MttdHours, (double?)actual["mttd"]);
+        Assert.Equal(expected.MttcHours, (double?)actual["mttc"]);
+        Assert.Equal(expected.MttrHours, (double?)actual["mttr"]);
+        Assert.Equal(expected.PeakCompromised, (int)actual["peakCompromised"]!);
+        Assert.Equal(expected.TotalCompromised, (int)actual["totalCompromised"]!);
+        Assert.Equal(expected.LongestCascade, (int)actual["longestCascade"]!);
+        Assert.Equal(expected.IndicatorPropagationHours, (double?)actual["indicatorPropagation"]);
+        Assert.Equal(expected.Series.Select(p => (p.Tick, p.Capability)),
+            actual["series"]!.AsArray().Select(p => ((long)p!["tick"]!, (double)p["capability"]!)));
+    }
+
+    private static void AssertReport(RunReport expected, JsonNode actual)
+    {
+        Assert.Equal(expected.Scenario, (string?)actual["scenario"]);
+        Assert.Equal(expected.Variant, (string?)actual["variant"]);
+        Assert.Equal(expected.Seed, (ulong)actual["seed"]!);
+        Assert.Equal(expected.JournalHash, (string?)actual["journalHash"]);
+        Assert.Equal(expected.Events, (long)actual["events"]!);
+        Assert.Equal(expected.JournalLines, (long)actual["journalLines"]!);
+        AssertScope(expected.Alliance, actual["alliance"]!);
+        var domains = actual["domains"]!.AsArray();
+        Assert.Equal(expected.Domains.Select(d => d.Scope), domains.Select(d => (string?)d!["id"]));
+        for (var i = 0; i < domains.Count; i++)
+        {
+            AssertScope(expected.Domains[i], domains[i]!);
+        }
+        Assert.Equal(expected.Objectives.Select(o => (o.Id, o.Text, o.Passed, o.Actual)),
+            actual["objectives"]!.AsArray().Select(o => ((string)o!["id"]!, (string)o["text"]!, (bool)o["passed"]!, (string)o["actual"]!)));
+        Assert.Equal(expected.Timeline.Select(e => e.ToString()),
+            actual["timeline"]!.AsArray().Select(e => new JournalEntry((long)e!["tick"]!, (string)e["entity"]!, (string)e["kind"]!, (string)e["detail"]!).ToString()));
+    }
+
+    [Fact]
+    public async Task RunJson_Drill_EqualsTheReferenceEngine()
+    {
+        var file = Drill();
+        var expected = Runs.OnReference(Scenario(file)).Report;
+
+        var run = await JsonAsync("run", file);
+
+        Assert.Matches("^run-[0-9a-f]{8}$", (string?)run["runId"]);
+        Assert.Equal("completed", (string?)run["state"]);
+        Assert.Equal((42UL, 1440L, "1m", "1d"), ((ulong)run["seed"]!, (long)run["ticks"]!, (string)run["tickLength"]!, (string)run["duration"]!));
+        AssertReport(expected, run);
+        // Worked by hand: for 3h A keeps only hmi (2 of 14), the cascade taking one tick down and one back up.
+        var a = run["domains"]!.AsArray().Single(d => (string?)d!["id"] == "A")!;
+        Assert.Equal(3 * 12 / 14.0, (double)a["resilienceLoss"]!, 12);
+        Assert.Equal(2 / 14.0, (double)a["minCapability"]!, 12);
+        Assert.Equal(2, (int)a["longestCascade"]!);
+        Assert.Equal(1, (int)run["alliance"]!["totalCompromised"]!);
+        Assert.Equal(["a-holds", "a-min", "loss"], run["objectives"]!.AsArray().Select(o => (string)o!["id"]!));
+        Assert.False((bool)run["objectives"]![1]!["passed"]!);
+        Assert.Equal("minimum capability 0.143", (string?)run["objectives"]![1]!["actual"]);
+    }
+
+    [Fact]
+    public async Task Run_SeedAndVariant_AreApplied()
+    {
+        var file = Drill();
+        var expected = Runs.OnReference(Scenario(file, "no-sharing") with { Seed = 7 }).Report;
+
+        var run = await JsonAsync("run", file, "--seed", "7", "--variant", "no-sharing");
+
+        Assert.Equal(("no-sharing", 7UL), ((string?)run["variant"], (ulong)run["seed"]!));
+        AssertReport(expected, run);
+    }
+
+    [Fact]
+    public async Task Run_Text_PrintsHeaderTableAndObjectives()
+    {
+        var file = Drill();
+        var expected = Runs.OnReference(Scenario(file)).Report;
+
+        var (code, output, error) = await RunAsync("run", file);
+
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n');
+        Assert.Matches(@"^scenario 'Power drill', base scenario, seed 42, run-[0-9a-f]{8}$", lines[0]);
+        Assert.Equal($"completed: 1d of virtual time (1,440 ticks of 1m), {expected.Events} events, {expected.JournalLines} journal lines", lines[1]);
+        Assert.Equal($"journal {expected.JournalHash}", lines[2]);
+        Assert.Equal("SCOPE     LOSS (h)  MIN Q  FINAL Q  T95 (h)  MTTD (h)  MTTC (h)  MTTR (h)  PEAK  TOTAL  CASCADE", lines[4]);
+        Assert.StartsWith("alliance ", lines[5], StringComparison.Ordinal);
+        Assert.Matches(@"^A +2\.57 +0\.143 +1\.000 ", lines[6]);
+        Assert.StartsWith("B ", lines[7], StringComparison.Ordinal);
+        Assert.Equal("FAIL  a-min  A min capability >= 0.5  (minimum capability 0.143)", lines[10]);
+        Assert.Equal($"{expected.Objectives.Count(o => o.Passed)} of 3 objectives passed", lines[12]);
+        Assert.Matches(@"^started run-[0-9a-f]{8}: 'Power drill', seed 42, 1,440 ticks of 1m, full speed\n", error);
+    }
+
+    [Fact]
+    public async Task Journal_Hash_EqualsTheRunsHashAndTheShaOfThePrintedJournal()
+    {
+        var file = Drill();
+        var run = await JsonAsync("run", file);
+        var id = (string)run["runId"]!;
+
+        var (code, journal, error) = await RunAsync("journal", id);
+        var (hashCode, hash, _) = await RunAsync("journal", id, "--hash");
+
+        Assert.True(code == 0 && hashCode == 0, error);
+        Assert.Equal($"{run["journalHash"]}\n", hash);
+        var lines = journal.Split('\n')[..^1];
+        Assert.Equal((long)run["journalLines"]!, lines.Length);
+        var sha = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n")))));
+        Assert.Equal(sha, hash.TrimEnd('\n'));
+        Assert.Equal(Runs.OnReference(Scenario(file)).Journal, lines);
+    }
+
+    [Fact]
+    public async Task Runs_AfterARun_ListsIt()
+    {
+        var run = await JsonAsync("run", Drill());
+        var id = (string)run["runId"]!;
+
+        var runs = await JsonAsync("runs");
+        var (_, text, _) = await RunAsync("runs");
+
+        var listed = runs["runs"]!.AsArray().Single(r => (string?)r!["runId"] == id)!;
+        Assert.Equal(("Power drill", null, "completed", 1440L, 1440L, 1.0), ((string?)listed["scenario"], (string?)listed["variant"],
+            (string?)listed["state"], (long)listed["tick"]!, (long)listed["ticks"]!, (double)listed["progress"]!));
+        Assert.Equal((long)run["events"]!, (long)listed["events"]!);
+        Assert.StartsWith("RUN ", text, StringComparison.Ordinal);
+        Assert.Matches($@"\n{id} +Power drill +- +completed +1d 00:00 / 1d \(100%\) +{run["events"]}\n", text);
+        var status = await JsonAsync("run-status", id);
+        Assert.Equal(listed.ToJsonString(), status.ToJsonString());
+    }
+
+    [Fact]
+    public async Task PauseInjectResumeStop_PacedRun_ChangeItsState()
+    {
+        var (code, output, error) = await RunAsync("run", Drill(), "--pace", "60x", "--detach");
+        Assert.True(code == 0, error);
+        var id = output.Trim();
+        Assert.Matches("^run-[0-9a-f]{8}$", id);
+
+        var paused = await JsonAsync("pause", id);
+        Assert.Equal(("paused", 60.0), ((string?)paused["state"], (double)paused["pace"]!));
+
+        var (injectCode, injected, injectError) = await RunAsync("inject", id, "--kind", "power-outage", "--target", "B/telecom/cable-1",
+            "--at", "+10m", "--param", "duration=1h");
+        Assert.True(injectCode == 0, injectError);
+        var match = Regex.Match(injected, @"^injected power-outage on B/telecom/cable-1 at tick (\d+) \(virtual time (\d\d:\d\d)\)\n$");
+        Assert.True(match.Success, injected);
+        var tick = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(tick, 10, 1439);
+        Assert.Equal($"{tick / 60:00}:{tick % 60:00}", match.Groups[2].Value);
+
+        var second = await JsonAsync("inject", id, "--kind", "compromise", "--target", "B/telecom/web", "--param", "technique=T1190",
+            "--param", "techniques=T1078", "--param", "techniques=T1133");
+        Assert.Equal(id, (string?)second["runId"]);
+        Assert.InRange((long)second["tick"]!, 0, 1439);
+
+        Assert.Equal("running", (string?)(await JsonAsync("resume", id))["state"]);
+        var (_, statusText, _) = await RunAsync("run-status", id);
+        Assert.Matches($@"^{id}  'Power drill'  (running|paused)  \S+ / 1d \(\d+%\)  \d+ events  \d+ journal lines  pace 60x\n$", statusText);
+
+        var stopped = await JsonAsync("stop", id);
+        Assert.Equal("stopped", (string?)stopped["state"]);
+        Assert.Equal("stopped", (string?)(await JsonAsync("run-status", id))["state"]);
+
+        var (lateCode, _, lateError) = await RunAsync("inject", id, "--kind", "restore", "--target", "A");
+        Assert.Equal(2, lateCode);
+        Assert.Equal($"bulwark: run '{id}' has stopped; it takes no more injects\n", lateError);
+    }
+
+    [Fact]
+    public async Task ReportHtml_IsOneSelfContainedFileWithCharts()
+    {
+        var run = await JsonAsync("run", Drill());
+        var id = (string)run["runId"]!;
+        var html = Path.Combine(_directory.FullName, "report.html");
+
+        var (code, output, error) = await RunAsync("report", id, "--html", html);
+
+        Assert.True(code == 0, error);
+        Assert.EndsWith($"wrote {html}\n", output, StringComparison.Ordinal);
+        var page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+        Assert.Equal(3, Regex.Count(page, "<svg "));
+        Assert.Equal(3, Regex.Count(page, "<polyline "));
+        Assert.DoesNotContain("http://", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<link", page, StringComparison.Ordinal);
+        Assert.Contains((string)run["journalHash"]!, page, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"fail\">FAIL</td><td class=\"text\">a-min</td><td class=\"text\">A min capability &gt;= 0.5</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<td>120</td><td>02:00</td><td class=\"text\">A/power/sub-1</td>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunCompare_NoSharing_GivesBothRunsAndTheirDifferences()
+    {
+        var file = Drill();
+        var html = Path.Combine(_directory.FullName, "compare.html");
+        var expectedA = Runs.OnReference(Scenario(file)).Report;
+        var expectedB = Runs.OnReference(Scenario(file, "no-sharing") with { Seed = 42 }).Report;
+
+        var result = await JsonAsync("run", file, "--compare", "no-sharing", "--html", html);
+
+        var runs = result["runs"]!.AsArray();
+        Assert.Equal(2, runs.Count);
+        AssertReport(expectedA, runs[0]!);
+        AssertReport(expectedB, runs[1]!);
+        Assert.NotEqual((string?)runs[0]!["runId"], (string?)runs[1]!["runId"]);
+        var differences = result["differences"]!;
+        Assert.Equal(("base", "no-sharing"), ((string?)differences["baseline"], (string?)differences["variant"]));
+        var extra = expectedB.Alliance.ResilienceLossHours - expectedA.Alliance.ResilienceLossHours;
+        Assert.Equal(extra, (double)differences["capabilityHours"]!);
+        Assert.Equal(extra, (double)differences["alliance"]!["resilienceLoss"]!);
+        Assert.Equal(expectedB.Domains[0].ResilienceLossHours - expectedA.Domains[0].ResilienceLossHours,
+            (double)differences["domains"]![0]!["resilienceLoss"]!);
+        var page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        Assert.Equal(3, Regex.Count(page, "<svg "));
+        Assert.Equal(6, Regex.Count(page, "<polyline "));
+        Assert.DoesNotContain("http", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunCompare_Text_PrintsBothSideBySideAndTheCost()
+    {
+        var (code, output, error) = await RunAsync("run", Drill(), "--compare", "no-sharing");
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"^scenario 'Power drill', seed 42: A = base \(run-[0-9a-f]{8}\), B = no-sharing \(run-[0-9a-f]{8}\)\n", output);
+        Assert.Contains("\nSCOPE     LOSS A (h)  LOSS B (h)  DIFF (h)  MIN Q A  MIN Q B  T95 A  T95 B  MTTD A  MTTD B  TOTAL A  TOTAL B\n", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n(what no-sharing (costs|saves) against base: \d+\.\d\d h of capability|no-sharing makes no difference to alliance capability) \(alliance resilience loss \d+\.\d\d h -> \d+\.\d\d h\)\n$", output);
+    }
+
+    [Theory]
+    [InlineData("unknown run 'run-00000000'", "run-status", "run-00000000")]
+    [InlineData("unknown run 'run-00000000'", "journal", "run-00000000", "--hash")]
+    [InlineData("unknown run 'run-00000000'", "report", "run-00000000")]
+    [InlineData("unknown run 'run-00000000'", "pause", "run-00000000")]
+    [InlineData("unknown inject kind 'meteor'; expected one of: compromise, campaign, ddos, cable-cut, power-outage, ransomware, wiper, intel-report, patch, isolate, restore, set-alert-level",
+        "inject", "run-00000000", "--kind", "meteor", "--target", "A")]
+    [InlineData("patch needs parameter 'technique'", "inject", "run-00000000", "--kind", "patch", "--target", "A/mil")]
+    [InlineData("set-alert-level targets a domain, not 'A/mil'", "inject", "run-00000000", "--kind", "set-alert-level", "--target", "A/mil", "--param", "level=2")]
+    [InlineData("--at: 'soon' is not a duration; write e.g. 30m, 2h, 1h30m or 3d", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "soon")]
+    [InlineData("parameter 'duration' is given twice", "inject", "run-00000000", "--kind", "ddos", "--target", "A", "--param", "duration=1h", "--param", "duration=2h")]
+    [InlineData("bad run id 'a/b'", "stop", "a/b")]
+    [InlineData("missing FILE", "run")]
+    [InlineData("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'", "run", "x.yaml", "--detach", "--html", "x.html")]
+    [InlineData("--compare needs another variant than --variant 'v'", "run", "x.yaml", "--variant", "v", "--compare", "v")]
+    [InlineData("--seed must be a whole number from 0, not '-1'", "run", "x.yaml", "--seed", "-1")]
+    [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5 (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
+    public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"bulwark: {message}\n", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MissingFile_IsALocatedError()
+    {
+        var missing = Path.Combine(_directory.FullName, "missing.yaml");
+
+        var (code, output, error) = await RunAsync("run", missing);
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.StartsWith($"{missing}:1:1: cannot read the file: ", error, StringComparison.Ordinal);
+        Assert.EndsWith("\nbulwark: 1 error; nothing was loaded\n", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_UnknownVariant_NamesTheVariants()
+    {
+        var (code, _, error) = await RunAsync("run", Drill(), "--variant", "loud");
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("bulwark: unknown variant 'loud'; the scenario has: no-sharing\n", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inject_UnknownTarget_IsRefusedByTheRun()
+    {
+        var (_, output, _) = await RunAsync("run", Drill(), "--pace", "1x", "--detach");
+        var id = output.Trim();
+        try
+        {
+            var (code, _, error) = await RunAsync("inject", id, "--kind", "isolate", "--target", "A/nowhere");
+
+            Assert.Equal(2, code);
+            Assert.Equal($"bulwark: unknown target 'A/nowhere' in run '{id}'\n", error);
+        }
+        finally
+        {
+            await RunAsync("stop", id);
+        }
+    }
+}

@@ -1,0 +1,454 @@
+using Bulwark.Scenarios;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Scenarios;
+
+public sealed class ScenarioFileTests
+{
+    /// <summary>Two domains, three nodes; the tests append sections to it.</summary>
+    private const string Head = """
+        name: Test exercise
+        seed: 42
+        duration: 1d
+        topology:
+          domains:
+            - id: A
+              kind: nation
+              sharing: [{partner: B, delay: 15m}]
+              segments:
+                - id: power
+                  sector: energy
+                  nodes:
+                    - {id: sub-1, kind: power-substation, owner: civilian}
+                - id: mil
+                  sector: military
+                  links: [power]
+                  nodes:
+                    - {id: c2, kind: server, owner: military, exposures: [{technique: T1190, exploitability: 0.3}]}
+            - id: B
+              kind: industry
+              segments:
+                - id: telecom
+                  sector: telecom
+                  nodes:
+                    - {id: cable-1, kind: cable, owner: industry}
+
+        """;
+
+    private static ScenarioSet Load(string yaml)
+    {
+        var result = ScenarioFile.Parse(yaml, "t.yaml");
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        return result.Value!;
+    }
+
+    private static string[] Errors(string yaml) =>
+        [.. ScenarioFile.Parse(yaml, "t.yaml").Diagnostics.Select(d => d.ToString())];
+
+    [Fact]
+    public void Parse_MinimalScenario_AppliesEveryDefault()
+    {
+        var set = Load(Head);
+
+        var s = set.Base;
+        Assert.Equal(new ScenarioMetadata("Test exercise", "", "", Tlp.Amber), s.Metadata);
+        Assert.Equal(42UL, s.Seed);
+        Assert.Equal(TimeSpan.FromDays(1), s.Duration);
+        Assert.Equal(TimeSpan.FromMinutes(1), s.Tick);
+        Assert.Equal(1440, s.Ticks);
+        Assert.Equal("Test exercise", s.Topology.Name);
+        Assert.Equal(["A", "B"], s.Topology.Domains.Select(d => d.Id));
+        Assert.Equal([
+            new Playbook("A", TimeSpan.FromMinutes(30), TimeSpan.FromHours(4), true, 0.5, true, 5),
+            new Playbook("B", TimeSpan.FromMinutes(30), TimeSpan.FromHours(4), true, 0.5, true, 5),
+        ], s.Playbooks);
+        Assert.Equal(new AdversaryProfile(TimeSpan.FromMinutes(10), TimeSpan.FromHours(1)), s.Adversary);
+        Assert.Empty(s.Injects);
+        Assert.Empty(s.Objectives);
+        Assert.Null(s.Variant);
+        Assert.Empty(set.Variants);
+    }
+
+    [Fact]
+    public void Parse_Metadata_IsRead()
+    {
+        var s = Load(Head + """
+            description: A drill
+            author: White cell
+            tlp: amber-strict
+            tick: 5m
+            """).Base;
+
+        Assert.Equal(new ScenarioMetadata("Test exercise", "A drill", "White cell", Tlp.AmberStrict), s.Metadata);
+        Assert.Equal(TimeSpan.FromMinutes(5), s.Tick);
+        Assert.Equal(288, s.Ticks);
+    }
+
+    [Fact]
+    public void Parse_DomainPlaybook_OverridesDefaultFieldByField()
+    {
+        var s = Load(Head + """
+            playbooks:
+              default: {contain-after: 1h, patch: false, alert-level: 4}
+              B: {contain-after: 15m, indicator-hardening: 0.8, raise-alert-on-indicator: false}
+            """).Base;
+
+        Assert.Equal([
+            new Playbook("A", TimeSpan.FromHours(1), TimeSpan.FromHours(4), false, 0.5, true, 4),
+            new Playbook("B", TimeSpan.FromMinutes(15), TimeSpan.FromHours(4), false, 0.8, false, 4),
+        ], s.Playbooks);
+    }
+
+    [Fact]
+    public void Parse_AfterChains_GiveAbsoluteTimesOrderedByTimeThenId()
+    {
+        var s = Load(Head + """
+            injects:
+              - {id: z-first, time: 1h, target: A, kind: set-alert-level, parameters: {level: 3}}
+              - {id: third, after: second, time: 30m, target: A/mil/c2, kind: isolate}
+              - {id: second, after: a-same-time, time: 1h, target: A/mil/c2, kind: compromise, parameters: {technique: T1190}}
+              - {id: a-same-time, time: 1h, target: B/telecom, kind: ddos}
+              - {id: no-offset, after: third, target: A/mil/c2, kind: restore}
+            """).Base;
+
+        Assert.Equal(
+            [("a-same-time", 60, null), ("z-first", 60, null), ("second", 120, "a-same-time"), ("no-offset", 150, "third"), ("third", 150, "second")],
+            s.Injects.Select(i => (i.Id, (int)i.Time.TotalMinutes, i.After)));
+    }
+
+    [Fact]
+    public void Parse_Parameters_KeepTextAndJoinListsWithCommas()
+    {
+        var inject = Load(Head + """
+            injects:
+              - id: spread
+                time: 2h
+                target: A/mil
+                kind: campaign
+                parameters: {techniques: [T1190, T1078.002], count: 3}
+                expected-action: Isolate the segment
+                notes: From the 2022 playbook
+            """).Base.Injects.Single();
+
+        Assert.Equal(new Dictionary<string, string> { ["count"] = "3", ["techniques"] = "T1190,T1078.002" }, inject.Parameters);
+        Assert.Equal(("spread", "A/mil", InjectKind.Campaign), (inject.Id, inject.Target, inject.Kind));
+        Assert.Equal(("Isolate the segment", "From the 2022 playbook"), (inject.ExpectedAction, inject.Notes));
+    }
+
+    [Fact]
+    public void Parse_DefaultsOfParameters_AreNotWrittenIn()
+    {
+        var inject = Load(Head + """
+            injects:
+              - {id: cut, time: 2h, target: B/telecom/cable-1, kind: cable-cut}
+            """).Base.Injects.Single();
+
+        Assert.Empty(inject.Parameters);
+        Assert.Equal(TimeSpan.FromDays(7), InjectRules.DurationOf(inject.Kind, inject.Parameters));
+    }
+
+    [Fact]
+    public void Parse_ExtraSharing_IsAddedAfterTheTopologysOwn()
+    {
+        var s = Load((Head + """
+            sharing:
+              - {from: B, partner: A, delay: 2h, tlp: green}
+              - {from: A, partner: B}
+            """).Replace("sharing: [{partner: B, delay: 15m}]", "sharing: []", StringComparison.Ordinal)).Base;
+
+        Assert.Equal([new SharingAgreement("B", TimeSpan.Zero, Tlp.Amber)], s.Topology.Domains[0].Sharing);
+        Assert.Equal([new SharingAgreement("A", TimeSpan.FromHours(2), Tlp.Green)], s.Topology.Domains[1].Sharing);
+    }
+
+    [Fact]
+    public void Parse_ExtraSharingThatExists_IsAnError()
+    {
+        Assert.Equal(["t.yaml:27:24: domain 'A' already has an agreement with 'B'"], Errors(Head + """
+            sharing:
+              - {from: A, partner: B, delay: 1h}
+            """));
+    }
+
+    [Fact]
+    public void Parse_Objectives_KeepFileOrderAndText()
+    {
+        var s = Load(Head + """
+            objectives:
+              - {id: o1, check: A capability >= 0.9 at 24h, description: Holds through the day}
+              - {id: o2, check: alliance resilience loss <= 5h}
+            """).Base;
+
+        Assert.Equal([
+            new ObjectiveDefinition("o1", "A capability >= 0.9 at 24h", ObjectiveKind.CapabilityAt, "A", 0.9, TimeSpan.FromHours(24)),
+            new ObjectiveDefinition("o2", "alliance resilience loss <= 5h", ObjectiveKind.ResilienceLoss, "alliance", 0, TimeSpan.FromHours(5)),
+        ], s.Objectives);
+    }
+
+    [Theory]
+    [InlineData("A capability >= 0.9 at 12h", ObjectiveKind.CapabilityAt, "A", 0.9, 720)]
+    [InlineData("alliance capability ≥ 1 at 1d", ObjectiveKind.CapabilityAt, "alliance", 1.0, 1440)]
+    [InlineData("B resilience loss ≤ 1h30m", ObjectiveKind.ResilienceLoss, "B", 0.0, 90)]
+    [InlineData("alliance min capability >= 0.75", ObjectiveKind.MinCapability, "alliance", 0.75, 0)]
+    [InlineData("no node of sector energy down longer than 6h", ObjectiveKind.MaxDownTime, "energy", 0.0, 360)]
+    [InlineData("A recovers to 95% within 12h", ObjectiveKind.RecoverWithin, "A", 0.95, 720)]
+    [InlineData("  A   min capability>=0  ", ObjectiveKind.MinCapability, "A", 0.0, 0)]
+    public void Parse_ObjectiveForms_AreRecognised(string check, ObjectiveKind kind, string scope, double threshold, int minutes)
+    {
+        var objective = Load(Head + $"objectives: [{{id: o, check: '{check}'}}]\n").Base.Objectives.Single();
+
+        Assert.Equal((kind, scope, threshold, TimeSpan.FromMinutes(minutes)),
+            (objective.Kind, objective.Scope, objective.Threshold, objective.Time));
+    }
+
+    [Theory]
+    [InlineData("A capability > 0.9 at 12h")]
+    [InlineData("A Capability >= 0.9 at 12h")]
+    [InlineData("no node of energy down longer than 6h")]
+    [InlineData("A recovers to 95 within 12h")]
+    public void Parse_TextMatchingNoForm_ListsTheForms(string check)
+    {
+        var error = Assert.Single(Errors(Head + $"objectives: [{{id: o, check: '{check}'}}]\n"));
+
+        Assert.Equal($"t.yaml:26:29: '{check}' is not an objective; write one of: 'SCOPE capability >= X at T', "
+            + "'SCOPE resilience loss <= T', 'SCOPE min capability >= X', 'no node of sector S down longer than T', "
+            + "'SCOPE recovers to P% within T' (SCOPE is alliance or a domain id, X from 0 to 1, T a duration)", error);
+    }
+
+    [Fact]
+    public void Parse_ObjectiveAtTheEnd_IsAllowedButNotAfter()
+    {
+        Assert.Equal(["t.yaml:28:23: objective 'late' at 1d1m is after the end of the exercise (1d)"], Errors(Head + """
+            objectives:
+              - {id: end, check: A capability >= 0.9 at 1d}
+              - {id: late, check: A capability >= 0.9 at 1d1m}
+            """));
+    }
+
+    private const string Variants = """
+        playbooks:
+          default: {contain-after: 30m}
+          A: {contain-after: 15m}
+        adversary:
+          spread-delay: {min: 5m, max: 2h}
+        sharing:
+          - {from: B, partner: A, delay: 1h}
+        injects:
+          - {id: foothold, time: 1h, target: A/mil/c2, kind: compromise, parameters: {technique: T1190}}
+          - {id: ransom, after: foothold, time: 2h, target: A/mil/c2, kind: ransomware}
+          - {id: cut, time: 20h, target: B/telecom/cable-1, kind: cable-cut}
+        variants:
+          no-sharing:
+            description: Nobody shares
+            sharing: none
+          slow-containment:
+            playbooks: {default: {contain-after: 6h, recover-after: 12h}, B: {patch: false}}
+          replaced-sharing:
+            sharing: [{from: A, partner: B, delay: 4h, tlp: red}]
+          quiet:
+            remove-injects: [ransom, cut]
+            injects:
+              - {id: cut, time: 3h, target: B/telecom/cable-1, kind: cable-cut, parameters: {duration: 1d}}
+              - {id: wipe, after: foothold, time: 30m, target: A/mil/c2, kind: wiper}
+            seed: 7
+            duration: 12h
+            adversary: {spread-delay: {max: 30m}}
+        """;
+
+    [Fact]
+    public void Parse_Variants_AreResolvedToFullDefinitions()
+    {
+        var set = Load(Head + Variants);
+
+        Assert.Equal(["no-sharing", "quiet", "replaced-sharing", "slow-containment"], set.Variants.Keys);
+        Assert.All(set.Variants, v => Assert.Equal(v.Key, v.Value.Variant));
+        Assert.Same(set.Base, set.Get(null));
+        Assert.Same(set.Variants["quiet"], set.Get("quiet"));
+    }
+
+    [Fact]
+    public void Parse_NoSharingVariant_RemovesTopologyAndExtraAgreements()
+    {
+        var set = Load(Head + Variants);
+
+        Assert.Equal([1, 1], set.Base.Topology.Domains.Select(d => d.Sharing.Length));
+        var variant = set.Get("no-sharing");
+        Assert.All(variant.Topology.Domains, d => Assert.Empty(d.Sharing));
+        Assert.Equal("Nobody shares", variant.Metadata.Description);
+        Assert.Equal(set.Base.Injects.Select(i => i.Id), variant.Injects.Select(i => i.Id));
+    }
+
+    [Fact]
+    public void Parse_SharingListVariant_ReplacesEveryAgreement()
+    {
+        var variant = Load(Head + Variants).Get("replaced-sharing");
+
+        Assert.Equal([new SharingAgreement("B", TimeSpan.FromHours(4), Tlp.Red)], variant.Topology.Domains[0].Sharing);
+        Assert.Empty(variant.Topology.Domains[1].Sharing);
+    }
+
+    [Fact]
+    public void Parse_VariantPlaybooks_MergeOverTheBaseEntryWithTheSameKey()
+    {
+        var variant = Load(Head + Variants).Get("slow-containment");
+
+        Assert.Equal([
+            new Playbook("A", TimeSpan.FromMinutes(15), TimeSpan.FromHours(12), true, 0.5, true, 5),
+            new Playbook("B", TimeSpan.FromHours(6), TimeSpan.FromHours(12), false, 0.5, true, 5),
+        ], variant.Playbooks);
+    }
+
+    [Fact]
+    public void Parse_VariantInjectsSeedDurationAdversary_ReplaceTheBase()
+    {
+        var set = Load(Head + Variants);
+
+        var variant = set.Get("quiet");
+        Assert.Equal([("foothold", 60), ("wipe", 90), ("cut", 180)], variant.Injects.Select(i => (i.Id, (int)i.Time.TotalMinutes)));
+        Assert.Equal("1d", variant.Injects.Single(i => i.Id == "cut").Parameters["duration"]);
+        Assert.Equal((7UL, TimeSpan.FromHours(12)), (variant.Seed, variant.Duration));
+        Assert.Equal(new AdversaryProfile(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30)), variant.Adversary);
+        Assert.Equal((42UL, TimeSpan.FromDays(1)), (set.Base.Seed, set.Base.Duration));
+        Assert.Equal([("foothold", 60), ("ransom", 180), ("cut", 1200)], set.Base.Injects.Select(i => (i.Id, (int)i.Time.TotalMinutes)));
+    }
+
+    [Fact]
+    public void Get_UnknownVariant_ThrowsNamingTheVariants()
+    {
+        var set = Load(Head + Variants);
+
+        var e = Assert.Throws<ArgumentException>(() => set.Get("loud"));
+        Assert.StartsWith("unknown variant 'loud'; the scenario has: no-sharing, quiet, replaced-sharing, slow-containment", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Get_NoVariants_SaysSo()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Load(Head).Get("x"));
+        Assert.StartsWith("unknown variant 'x'; the scenario has: no variants", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_VariantRemovingAnInjectOthersFollow_IsReportedAtTheRemoval()
+    {
+        Assert.Equal(["t.yaml:31:22: cannot remove inject 'foothold': inject 'ransom' is timed after it"], Errors(Head + """
+            injects:
+              - {id: foothold, time: 1h, target: A/mil/c2, kind: compromise, parameters: {technique: T1190}}
+              - {id: ransom, after: foothold, time: 2h, target: A/mil/c2, kind: ransomware}
+            variants:
+              v:
+                remove-injects: [foothold]
+            """));
+    }
+
+    [Fact]
+    public void Parse_VariantShorterThanAnInject_IsReportedAtTheVariantsDuration()
+    {
+        Assert.Equal(["t.yaml:30:15: inject 'late' at 20h is after the end of the exercise (12h)"], Errors(Head + """
+            injects:
+              - {id: late, time: 20h, target: A, kind: set-alert-level, parameters: {level: 2}}
+            variants:
+              short:
+                duration: 12h
+            """));
+    }
+
+    [Fact]
+    public void Parse_ProblemSharedByBaseAndVariants_IsReportedOnce()
+    {
+        Assert.Equal(["t.yaml:27:81: unknown target 'A/mil/c3'"], Errors(Head + """
+            injects:
+              - {id: a, time: 1h, target: A/mil/c2, kind: compromise, parameters: {technique: T1190}, target: A/mil/c3}
+            variants:
+              one: {seed: 1}
+              two: {seed: 2}
+            """.Replace("target: A/mil/c2, ", "", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Parse_InlineDomainLinkingToAnIncludedSegment_LinksBothWays()
+    {
+        var result = ScenarioFile.Parse("""
+            name: Linked
+            seed: 1
+            duration: 1d
+            topology:
+              include: alliance.topology.yaml
+              domains:
+                - id: SWE
+                  kind: nation
+                  segments:
+                    - id: telecom
+                      sector: telecom
+                      links: [EST/telecom]
+                      nodes:
+                        - {id: gw, kind: router, owner: civilian, depends: [{all-of: [EST/energy/substation-tallinn]}]}
+            sharing:
+              - {from: EST, partner: SWE, delay: 1h}
+            """, "t.yaml", Path.GetDirectoryName(TestTopologies.LibraryPath()));
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        var topology = result.Value!.Base.Topology;
+        Assert.Equal("Baltic and Black Sea alliance", topology.Name);
+        Assert.Equal("SWE", topology.Domains[^1].Id);
+        Assert.Equal(11, topology.Domains.Length);
+        Assert.Equal(["EST/telecom"], topology.AllSegments.Single(s => s.Id == "SWE/telecom").Links);
+        Assert.Contains("SWE/telecom", topology.AllSegments.Single(s => s.Id == "EST/telecom").Links);
+        Assert.Equal(new SharingAgreement("SWE", TimeSpan.FromHours(1), Tlp.Amber), topology.Domains[0].Sharing[^1]);
+    }
+
+    [Fact]
+    public void Parse_InlineDomainWithAnIncludedId_IsADuplicate()
+    {
+        var errors = ScenarioFile.Parse("""
+            name: Clash
+            seed: 1
+            duration: 1d
+            topology:
+              include: [alliance.topology.yaml]
+              domains: [{id: EST, kind: nation}]
+            """, "t.yaml", Path.GetDirectoryName(TestTopologies.LibraryPath())).Diagnostics.Select(d => d.ToString());
+
+        Assert.Equal(["t.yaml:6:13: duplicate domain id 'EST' (first in alliance.topology.yaml)"], errors);
+    }
+
+    [Fact]
+    public void Load_MissingFile_IsALocatedError()
+    {
+        var error = Assert.Single(ScenarioFile.Load("/nonexistent/x.yaml").Diagnostics);
+
+        Assert.Equal(("/nonexistent/x.yaml", 1, 1), (error.File, error.Line, error.Column));
+        Assert.StartsWith("cannot read the file: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Twice_GivesEqualDefinitions()
+    {
+        var first = Load(Head + Variants);
+        var second = Load(Head + Variants);
+
+        Assert.Equal(Flatten(first.Base), Flatten(second.Base));
+        Assert.Equal(Flatten(first.Get("quiet")), Flatten(second.Get("quiet")));
+    }
+
+    /// <summary>A text form of a definition; records holding immutable arrays compare by reference.</summary>
+    internal static string Flatten(ScenarioDefinition s)
+    {
+        var lines = new List<string> { $"{s.Metadata} {s.Seed} {s.Duration} {s.Tick} {s.Adversary} {s.Variant} {s.Topology.Name}" };
+        foreach (var d in s.Topology.Domains)
+        {
+            lines.Add($"{d.Id} {d.Name} {d.Kind} " + string.Join(";", d.Sharing));
+            foreach (var g in d.Segments)
+            {
+                lines.Add($"{g.Id} {g.Sector} [{string.Join(",", g.Links)}]");
+                lines.AddRange(g.Nodes.Select(n =>
+                    $"{n.Id} {n.Kind} {n.Owner} {n.Criticality} {n.Detection} {n.Hardening} [{string.Join(",", n.Services)}] "
+                    + string.Join(";", n.Dependencies.Select(x => x.Mode + ":" + string.Join(",", x.Nodes))) + " "
+                    + string.Join(";", n.Exposures)));
+            }
+        }
+        lines.AddRange(s.Playbooks.Select(p => p.ToString()));
+        lines.AddRange(s.Injects.Select(i => $"{i.Id} {i.Time} {i.Target} {i.Kind} {string.Join(",", i.Parameters)} {i.After} {i.ExpectedAction} {i.Notes}"));
+        lines.AddRange(s.Objectives.Select(o => o.ToString()));
+        return string.Join("\n", lines);
+    }
+}
