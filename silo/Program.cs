@@ -3,7 +3,7 @@ using Bulwark.Silo.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBulwarkConfiguration(args);
 builder.AddBulwarkSilo();
-builder.AddBulwarkStartupTopology();
+builder.AddBulwarkStartup();
 
 var app = builder.Build();
 app.MapBulwarkHealth();

@@ -12,6 +12,9 @@ public static class ConfigurationExtensions
         ["--http"] = "Bulwark:Http",
         ["--topology"] = "Bulwark:Topology",
         ["--cluster-id"] = "Bulwark:ClusterId",
+        ["--exercise"] = "Bulwark:Exercise",
+        ["--variant"] = "Bulwark:ExerciseVariant",
+        ["--data"] = "Bulwark:DataDirectory",
     };
 
     /// <summary>

@@ -61,10 +61,14 @@ public static class SiloExtensions
         return app;
     }
 
-    /// <summary>Loads <see cref="SiloOptions.Topology"/> into the live world once the silo is up.</summary>
-    public static WebApplicationBuilder AddBulwarkStartupTopology(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Once the silo is up: loads <see cref="SiloOptions.Topology"/> into the live world and runs
+    /// <see cref="SiloOptions.Exercise"/>, printing its report.
+    /// </summary>
+    public static WebApplicationBuilder AddBulwarkStartup(this WebApplicationBuilder builder)
     {
         builder.Services.AddHostedService<StartupTopology>();
+        builder.Services.AddHostedService<StartupExercise>();
         return builder;
     }
 }

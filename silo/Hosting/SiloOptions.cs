@@ -28,6 +28,12 @@ public sealed class SiloOptions
     /// <summary>Where exercise journals are written (<c>DIR/runs/RUN.journal</c>). Default <c>./data</c>.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>A scenario file to run once the silo is up; its report is printed to the console. Default none.</summary>
+    public string? Exercise { get; set; }
+
+    /// <summary>The variant of <see cref="Exercise"/> to run. Default the base scenario.</summary>
+    public string? ExerciseVariant { get; set; }
+
     /// <summary>A topology file to load into the live world when the silo starts. Default none.</summary>
     public string? Topology { get; set; }
 }

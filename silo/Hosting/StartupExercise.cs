@@ -1,0 +1,79 @@
+using Bulwark.Client.Reports;
+using Bulwark.Scenarios;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark.Silo.Hosting;
+
+/// <summary>
+/// Runs the configured exercise (<see cref="SiloOptions.Exercise"/>) once the silo is up and
+/// prints its report to the console; the silo keeps serving afterwards.
+/// </summary>
+internal sealed partial class StartupExercise(
+    IOptions<SiloOptions> options,
+    IGrainFactory grains,
+    IHostApplicationLifetime lifetime,
+    TimeProvider clock,
+    ILogger<StartupExercise> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var path = options.Value.Exercise;
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+        var loaded = ScenarioFile.Load(path);
+        if (!loaded.Succeeded)
+        {
+            foreach (var diagnostic in loaded.Diagnostics)
+            {
+                LogScenarioError(logger, diagnostic.ToString());
+            }
+            Environment.ExitCode = 2;
+            lifetime.StopApplication();
+            return;
+        }
+        ScenarioDefinition scenario;
+        try
+        {
+            scenario = loaded.Value!.Get(options.Value.ExerciseVariant);
+        }
+        catch (ArgumentException e)
+        {
+            LogScenarioError(logger, e.Message);
+            Environment.ExitCode = 2;
+            lifetime.StopApplication();
+            return;
+        }
+
+        var runId = "run-" + Guid.NewGuid().ToString("N")[..8];
+        var run = grains.GetGrain<IRunGrain>(runId);
+        await run.StartAsync(scenario, new RunOptions(0, []));
+        LogStarted(logger, runId, scenario.Metadata.Name);
+        RunInfo info;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, stoppingToken);
+            info = await run.GetInfoAsync();
+        }
+        while (info.State is RunState.Running or RunState.Paused);
+
+        var report = await run.GetReportAsync();
+        var result = new RunResult(runId, info, report);
+        var output = Console.Out;
+        await output.WriteLineAsync();
+        await ReportText.WriteAsync(output, result);
+        var html = Path.Combine(options.Value.DataDirectory, "runs", runId + ".html");
+        Directory.CreateDirectory(Path.GetDirectoryName(html)!);
+        await File.WriteAllTextAsync(html, HtmlReport.Of(result), stoppingToken);
+        await output.WriteLineAsync($"HTML report: {html}");
+        await output.WriteLineAsync($"The cluster keeps running: try 'dotnet run --project client/cli -- report {runId}' or open http://127.0.0.1:8080/dashboard");
+        await output.FlushAsync(stoppingToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Diagnostic}")]
+    private static partial void LogScenarioError(ILogger logger, string diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Exercise {RunId}: running '{Scenario}'")]
+    private static partial void LogStarted(ILogger logger, string runId, string scenario);
+}
