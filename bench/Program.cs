@@ -1,0 +1,79 @@
+using Bulwark.Client;
+
+namespace Bulwark.Bench;
+
+/// <summary>
+/// <c>bulwark-bench</c>: observation ingest and posture read latency of a real silo process,
+/// measured from this separate client process. See <c>docs/BENCHMARKS.md</c>.
+/// </summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        BenchOptions options;
+        string repo;
+        try
+        {
+            options = BenchOptions.Parse(args);
+            if (options.Help)
+            {
+                Console.WriteLine(BenchOptions.Usage);
+                return 0;
+            }
+            repo = FindRepo(options.Repo);
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync("bulwark-bench: " + e.Message);
+            return 2;
+        }
+
+        using var interrupted = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // Stop the phases and let the finally blocks kill the silo.
+            e.Cancel = true;
+            interrupted.Cancel();
+        };
+        try
+        {
+            var report = await new BenchRun(options, repo).RunAsync(interrupted.Token);
+            Console.WriteLine(options.Json ? ReportWriter.Json(report) : ReportWriter.Markdown(report));
+            return 0;
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("bulwark-bench: interrupted");
+            return 130;
+        }
+        catch (Exception e) when (e is BenchException or ConnectionException or NoTopologyException or UnknownNodesException
+            or InvalidRequestException or OrleansException or TimeoutException or IOException or HttpRequestException)
+        {
+            await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>The repository root: <paramref name="given"/>, else the first parent of the bench or the current directory with Bulwark.slnx.</summary>
+    private static string FindRepo(string? given)
+    {
+        if (given is not null)
+        {
+            var full = Path.GetFullPath(given);
+            return File.Exists(Path.Combine(full, "Bulwark.slnx"))
+                ? full
+                : throw new UsageException($"'{given}' is not the Bulwark repository (no Bulwark.slnx there)");
+        }
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Bulwark.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new UsageException("cannot find the repository (Bulwark.slnx) above the bench or the current directory; pass --repo DIR");
+    }
+}
