@@ -181,7 +181,7 @@ internal sealed class BenchRun(BenchOptions options, string repo)
             }
             catch (NoTopologyException) when (DateTimeOffset.UtcNow < deadline)
             {
-                await Task.Delay(250, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
             }
             catch (NoTopologyException e)
             {

@@ -114,7 +114,7 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
             {
                 state.Fail(e);
                 // A failing silo answers fast; do not spin.
-                await Task.Delay(10, CancellationToken.None);
+                await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
             }
         }
         return records;

@@ -10,6 +10,10 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "exercise")
+        {
+            return await ExerciseAsync(args[1..]);
+        }
         BenchOptions options;
         string repo;
         try
@@ -48,6 +52,29 @@ internal static class Program
         }
         catch (Exception e) when (e is BenchException or ConnectionException or NoTopologyException or UnknownNodesException
             or InvalidRequestException or OrleansException or TimeoutException or IOException or HttpRequestException)
+        {
+            await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary><c>bulwark-bench exercise [SCENARIO.yaml...]</c>: default the 10k and 100k generator scenarios.</summary>
+    private static async Task<int> ExerciseAsync(string[] files)
+    {
+        try
+        {
+            var repo = FindRepo(null);
+            var scenarios = files.Length > 0
+                ? files
+                : [Path.Combine(repo, "scenarios/library/gen-10k.yaml"), Path.Combine(repo, "scenarios/library/gen-100k.yaml")];
+            return await ExerciseBench.RunAsync(repo, scenarios, CancellationToken.None);
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync("bulwark-bench: " + e.Message);
+            return 2;
+        }
+        catch (Exception e) when (e is BenchException or ConnectionException or OrleansException or IOException or Bulwark.Scenarios.ScenarioFileException)
         {
             await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
             return 1;

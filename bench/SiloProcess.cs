@@ -89,8 +89,8 @@ internal sealed class SiloProcess : IDisposable
     /// <summary>The silo's process id.</summary>
     public int Pid => _process.Id;
 
-    /// <summary>Starts <paramref name="siloDll"/> with the benchmark's ports and <paramref name="topology"/>.</summary>
-    public static SiloProcess Start(string siloDll, string topology, bool echo)
+    /// <summary>Starts <paramref name="siloDll"/> with the benchmark's ports, <paramref name="topology"/> (if any) and <paramref name="extra"/> arguments.</summary>
+    public static SiloProcess Start(string siloDll, string? topology, bool echo, params string[] extra)
     {
         if (!File.Exists(siloDll))
         {
@@ -111,8 +111,7 @@ internal sealed class SiloProcess : IDisposable
             "--silo-port", SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--http", Http,
-            "--topology", topology,
-        })
+        }.Concat(topology is null ? [] : ["--topology", topology]).Concat(extra))
         {
             info.ArgumentList.Add(arg);
         }
@@ -180,7 +179,7 @@ internal sealed class SiloProcess : IDisposable
             {
                 throw new BenchException($"silo not healthy at {Http}/health before the deadline ({last}); its last output:{Environment.NewLine}{Tail}");
             }
-            await Task.Delay(250, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
     }
 

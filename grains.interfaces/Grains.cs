@@ -126,4 +126,12 @@ public interface IPingGrain : IGrainWithIntegerKey
     /// <summary>Returns <paramref name="value"/>.</summary>
     [Alias("ping")]
     ValueTask<int> PingAsync(int value);
+
+    /// <summary>
+    /// Calls <see cref="PingAsync"/> on other ping grains <paramref name="calls"/> times with
+    /// <paramref name="parallel"/> in flight and returns the seconds it took: the raw
+    /// grain-to-grain call rate inside the cluster.
+    /// </summary>
+    [Alias("fan-out")]
+    Task<double> FanOutAsync(int calls, int parallel);
 }

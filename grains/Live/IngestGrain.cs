@@ -71,4 +71,21 @@ public sealed class IngestGrain : Grain, IIngestGrain
 public sealed class PingGrain : Grain, IPingGrain
 {
     public ValueTask<int> PingAsync(int value) => ValueTask.FromResult(value);
+
+    public async Task<double> FanOutAsync(int calls, int parallel)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var next = 0;
+        var self = this.GetPrimaryKeyLong();
+        async Task Worker(int worker)
+        {
+            var target = GrainFactory.GetGrain<IPingGrain>(1_000_000 + self * 1_000 + worker);
+            while (next++ < calls)
+            {
+                await target.PingAsync(worker);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(Worker));
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
 }

@@ -3,6 +3,7 @@ using Bulwark.Grains;
 using Bulwark.Grains.Exercise;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Storage;
 using Orleans.Dashboard;
 
 namespace Bulwark.Silo.Hosting;
@@ -43,6 +44,13 @@ public static class SiloExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddMemoryGrainStorage(BulwarkStorage.Name);
         silo.AddMemoryGrainStorage(BulwarkStorage.PubSub);
+        // State is stored with Orleans's own binary serializer: the default JSON serializer took most
+        // of the silo's time under ingest (see docs/BENCHMARKS.md).
+        foreach (var name in new[] { BulwarkStorage.Name, BulwarkStorage.PubSub })
+        {
+            silo.Services.AddOptions<MemoryGrainStorageOptions>(name).Configure<IServiceProvider>((options, services) =>
+                options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services));
+        }
         silo.AddMemoryStreams(BulwarkStreams.Provider);
         return silo;
     }

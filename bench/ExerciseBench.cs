@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Bulwark.Client;
+using Bulwark.Grains.Simulation;
+using Bulwark.Scenarios;
+
+namespace Bulwark.Bench;
+
+/// <summary>
+/// <c>bulwark-bench exercise</c>: for each scenario, the wall time and events/s of the sequential
+/// reference engine (in this process) and of a one-silo cluster (a separate silo process, driven
+/// from this client), in the same run; the raw grain-to-grain call rate as the yardstick; the
+/// silo's peak memory; and whether both journals hash the same.
+/// </summary>
+internal static class ExerciseBench
+{
+    public sealed record Row(string Scenario, int Nodes, long Events, long Lines, double ReferenceSeconds, double ClusterSeconds,
+        double GrainCallsPerSecond, long SiloPeakMegabytes, long ReferencePeakMegabytes, bool HashesMatch, string Hash);
+
+    public static async Task<int> RunAsync(string repo, IReadOnlyList<string> scenarios, CancellationToken cancellationToken)
+    {
+        var rows = new List<Row>();
+        foreach (var file in scenarios)
+        {
+            rows.Add(await MeasureAsync(repo, file, cancellationToken));
+        }
+        Console.WriteLine(Markdown(rows));
+        return rows.All(r => r.HashesMatch) ? 0 : 1;
+    }
+
+    private static async Task<Row> MeasureAsync(string repo, string file, CancellationToken cancellationToken)
+    {
+        var scenario = ScenarioFile.Load(file).GetValueOrThrow().Base;
+        var nodes = scenario.Topology.AllNodes.Count();
+        await Console.Error.WriteLineAsync($"{Path.GetFileName(file)}: {nodes:N0} nodes; reference engine…");
+
+        GC.Collect();
+        var referenceClock = Stopwatch.StartNew();
+        var reference = new ReferenceEngine(scenario).Run();
+        referenceClock.Stop();
+        var referencePeak = PeakMegabytes(Environment.ProcessId);
+
+        await Console.Error.WriteLineAsync($"  reference: {referenceClock.Elapsed.TotalSeconds:0.00} s, {reference.Events:N0} events; cluster…");
+        var data = Path.Combine(Path.GetTempPath(), "bulwark-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        using var silo = SiloProcess.Start(Path.Combine(repo, "silo", "bin", "Release", "net10.0", "bulwark-silo.dll"), null, echo: false, "--data", data);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            await silo.WaitHealthyAsync(http, DateTimeOffset.UtcNow.AddSeconds(60), cancellationToken);
+            await using var connection = await BulwarkConnection.ConnectAsync([new IPEndPoint(IPAddress.Loopback, SiloProcess.GatewayPort)],
+                cancellationToken: cancellationToken);
+
+            // Yardstick: grain-to-grain calls inside the silo, 64 in flight.
+            await connection.Cluster.GetGrain<IPingGrain>(7).FanOutAsync(20_000, 64);
+            const int Calls = 400_000;
+            var seconds = await connection.Cluster.GetGrain<IPingGrain>(7).FanOutAsync(Calls, 64);
+            var grainCalls = Calls / seconds;
+
+            var run = connection.Cluster.GetGrain<IRunGrain>("bench-" + Guid.NewGuid().ToString("N")[..8]);
+            var clusterClock = Stopwatch.StartNew();
+            await run.StartAsync(scenario, new RunOptions(0, []));
+            RunInfo info;
+            do
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+                info = await run.GetInfoAsync();
+            }
+            while (info.State is RunState.Running or RunState.Paused);
+            clusterClock.Stop();
+            if (info.State != RunState.Completed)
+            {
+                throw new BenchException($"the cluster run ended {info.State}: {info.Message}");
+            }
+            var report = await run.GetReportAsync();
+            var siloPeak = PeakMegabytes(silo.Pid);
+            await Console.Error.WriteLineAsync($"  cluster: {clusterClock.Elapsed.TotalSeconds:0.00} s; silo peak {siloPeak:N0} MB");
+            return new Row(Path.GetFileName(file), nodes, reference.Events, reference.JournalLines, referenceClock.Elapsed.TotalSeconds,
+                clusterClock.Elapsed.TotalSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash);
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Peak resident memory of a process (VmHWM), in MB; -1 where /proc does not say.</summary>
+    private static long PeakMegabytes(int pid)
+    {
+        var status = $"/proc/{pid}/status";
+        if (!File.Exists(status))
+        {
+            return -1;
+        }
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    private static string Markdown(List<Row> rows)
+    {
+        var lines = new List<string>
+        {
+            $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+            "",
+            "| scenario | nodes | events | journal lines | reference s | reference events/s | cluster s | cluster events/s | cluster ÷ reference | grain→grain calls/s | cluster events/s ÷ calls/s | silo peak MB | hashes |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        };
+        foreach (var r in rows)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Scenario} | {r.Nodes:N0} | {r.Events:N0} | {r.Lines:N0} | {r.ReferenceSeconds:0.00} | {r.Events / r.ReferenceSeconds:N0} | {r.ClusterSeconds:0.00} | {r.Events / r.ClusterSeconds:N0} | {r.ClusterSeconds / r.ReferenceSeconds:0.00}× | {r.GrainCallsPerSecond:N0} | {r.Events / r.ClusterSeconds / r.GrainCallsPerSecond:0.00} | {r.SiloPeakMegabytes:N0} | {(r.HashesMatch ? "equal" : "DIFFER")} |"));
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+}
