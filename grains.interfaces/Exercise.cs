@@ -118,7 +118,7 @@ public enum RunState
 /// <param name="Scenario">Scenario name.</param>
 /// <param name="Variant">Variant, or null.</param>
 /// <param name="State">Running, paused, …</param>
-/// <param name="Tick">Ticks processed so far.</param>
+/// <param name="Tick">Where virtual time stands, in ticks (idle ticks a paced run has passed count).</param>
 /// <param name="Ticks">Ticks in the exercise.</param>
 /// <param name="TickLength">Length of a tick.</param>
 /// <param name="Events">Events applied so far.</param>
