@@ -3,43 +3,42 @@ using Bulwark.Grains.Simulation;
 
 namespace Bulwark.Grains.Exercise;
 
-/// <summary>A node of a run: holds its <see cref="NodeModel"/> and applies each tick's events through it.</summary>
+/// <summary>
+/// An entity of a run: builds its model from the setup sent with its first call, then applies each
+/// tick's events through it. Entities with nothing to do are never called, so never activated.
+/// </summary>
+public abstract class RunEntityGrain<TSetup, TModel> : Grain where TSetup : class where TModel : class, ITickModel
+{
+    private TModel? _model;
+
+    protected abstract TModel Create(TSetup setup);
+
+    public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
+    {
+        _model ??= Create(setup as TSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
+        return Task.FromResult(_model.Apply(tick, events));
+    }
+}
+
+/// <summary>A node of a run (<see cref="NodeModel"/>).</summary>
 [GrainType("bulwark.run-node")]
-public sealed class RunNodeGrain : Grain, IRunNodeGrain
+public sealed class RunNodeGrain : RunEntityGrain<NodeSetup, NodeModel>, IRunNodeGrain
 {
-    private NodeModel? _model;
-
-    public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
-    {
-        _model ??= new NodeModel(setup as NodeSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
-        return Task.FromResult(_model.Apply(tick, events));
-    }
+    protected override NodeModel Create(NodeSetup setup) => new(setup);
 }
 
-/// <summary>A segment of a run: schedules lateral movement through its <see cref="SegmentModel"/>.</summary>
+/// <summary>A segment of a run: schedules lateral movement (<see cref="SegmentModel"/>).</summary>
 [GrainType("bulwark.run-segment")]
-public sealed class RunSegmentGrain : Grain, IRunSegmentGrain
+public sealed class RunSegmentGrain : RunEntityGrain<SegmentSetup, SegmentModel>, IRunSegmentGrain
 {
-    private SegmentModel? _model;
-
-    public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
-    {
-        _model ??= new SegmentModel(setup as SegmentSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
-        return Task.FromResult(_model.Apply(tick, events));
-    }
+    protected override SegmentModel Create(SegmentSetup setup) => new(setup);
 }
 
-/// <summary>A domain of a run: indicators, alert level and sharing through its <see cref="DomainModel"/>.</summary>
+/// <summary>A domain of a run: indicators, alert level and sharing (<see cref="DomainModel"/>).</summary>
 [GrainType("bulwark.run-domain")]
-public sealed class RunDomainGrain : Grain, IRunDomainGrain
+public sealed class RunDomainGrain : RunEntityGrain<DomainSetup, DomainModel>, IRunDomainGrain
 {
-    private DomainModel? _model;
-
-    public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
-    {
-        _model ??= new DomainModel(setup as DomainSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
-        return Task.FromResult(_model.Apply(tick, events));
-    }
+    protected override DomainModel Create(DomainSetup setup) => new(setup);
 }
 
 /// <summary>The runs started on this cluster, oldest first.</summary>

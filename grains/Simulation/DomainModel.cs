@@ -7,7 +7,7 @@ namespace Bulwark.Grains.Simulation;
 /// its alert level and shares indicators over its agreements. A nato-enterprise domain is the
 /// alliance's hub: it passes on what it receives; other domains share only what they detect.
 /// </summary>
-public sealed class DomainModel(DomainSetup setup)
+public sealed class DomainModel(DomainSetup setup) : ITickModel
 {
     private readonly SortedDictionary<string, long> _known = new(StringComparer.Ordinal);
     private int _alertLevel = setup.AlertLevel;

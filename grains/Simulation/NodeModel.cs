@@ -17,7 +17,7 @@ namespace Bulwark.Grains.Simulation;
 /// domain's alert multiplier (drawn as one geometric waiting time); then contained after the playbook's delay, recovered after its
 /// recovery time (and, with patching, no longer exposed to the technique).
 /// </remarks>
-public sealed class NodeModel
+public sealed class NodeModel : ITickModel
 {
     private enum Security { Clean, Compromised, Detected, Contained }
 

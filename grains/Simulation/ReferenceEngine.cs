@@ -9,9 +9,7 @@ public sealed class ReferenceEngine
 {
     private readonly RunPlan _plan;
     private readonly RunCalendar _calendar;
-    private readonly Dictionary<string, NodeModel> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SegmentModel> _segments = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DomainModel> _domains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ITickModel> _models = new(StringComparer.Ordinal);
 
     public ReferenceEngine(ScenarioDefinition scenario, IEnumerable<HandInject>? handInjects = null)
     {
@@ -23,7 +21,7 @@ public sealed class ReferenceEngine
     public RunMetrics Metrics { get; }
 
     /// <summary>Nodes that received at least one event (and so were created).</summary>
-    public int NodesTouched => _nodes.Count;
+    public int NodesTouched => _models.Keys.Count(k => RunCalendar.Level(k) == 2);
 
     /// <summary>Runs to the end; <paramref name="onTick"/> sees each tick's journal lines.</summary>
     public RunReport Run(Action<long, IReadOnlyList<JournalEntry>>? onTick = null)
@@ -34,12 +32,7 @@ public sealed class ReferenceEngine
             var results = new List<TickResult>(byTarget.Count);
             foreach (var (target, events) in byTarget)
             {
-                results.Add(RunCalendar.Level(target) switch
-                {
-                    2 => Node(target).Apply(tick, events),
-                    1 => Segment(target).Apply(tick, events),
-                    _ => Domain(target).Apply(tick, events),
-                });
+                results.Add(Model(target).Apply(tick, events));
             }
             var lines = _calendar.Complete(tick, journal, results);
             Metrics.Observe(tick, lines);
@@ -48,12 +41,17 @@ public sealed class ReferenceEngine
         return Metrics.Report(_plan.Ticks, _calendar.Events);
     }
 
-    private NodeModel Node(string id) =>
-        _nodes.TryGetValue(id, out var model) ? model : _nodes[id] = new NodeModel(_plan.NodeSetupFor(id));
-
-    private SegmentModel Segment(string id) =>
-        _segments.TryGetValue(id, out var model) ? model : _segments[id] = new SegmentModel(_plan.SegmentSetupFor(id));
-
-    private DomainModel Domain(string id) =>
-        _domains.TryGetValue(id, out var model) ? model : _domains[id] = new DomainModel(_plan.DomainSetupFor(id));
+    private ITickModel Model(string id)
+    {
+        if (!_models.TryGetValue(id, out var model))
+        {
+            _models[id] = model = RunCalendar.Level(id) switch
+            {
+                2 => new NodeModel(_plan.NodeSetupFor(id)),
+                1 => new SegmentModel(_plan.SegmentSetupFor(id)),
+                _ => new DomainModel(_plan.DomainSetupFor(id)),
+            };
+        }
+        return model;
+    }
 }

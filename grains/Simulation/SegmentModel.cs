@@ -9,7 +9,7 @@ namespace Bulwark.Grains.Simulation;
 /// of linked segments). A (source, neighbour, technique) is attempted once only, so the spread is
 /// a percolation on the graph.
 /// </summary>
-public sealed class SegmentModel
+public sealed class SegmentModel : ITickModel
 {
     private readonly SegmentSetup _setup;
     private readonly ImmutableArray<NodeExposures> _neighbourhood;

@@ -18,25 +18,11 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
 {
     private static readonly string Library = TestTopologies.LibraryPath();
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter(CultureInfo.InvariantCulture);
-        var error = new StringWriter(CultureInfo.InvariantCulture);
-        var code = await Bulwark.Cli.Cli.RunAsync([.. args, "--gateway", fixture.Silo.Gateway], output, error,
-            TestContext.Current.CancellationToken);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private async Task<JsonNode> JsonAsync(params string[] args)
-    {
-        var (code, output, error) = await RunAsync([.. args, "--json"]);
-        Assert.True(code == 0, $"bulwark {string.Join(' ', args)} exited {code}: {error}");
-        return JsonNode.Parse(output)!;
-    }
+    private CliRunner Cli => new(fixture.Silo.Gateway);
 
     private async Task LoadLibraryAsync()
     {
-        var (code, output, error) = await RunAsync("topology", "load", Library);
+        var (code, output, error) = await Cli.RunAsync("topology", "load", Library);
         Assert.True(code == 0, error);
         Assert.StartsWith("loaded 'Baltic and Black Sea alliance' into world live (generation ", output, StringComparison.Ordinal);
         Assert.EndsWith("10 domains, 70 segments, 373 nodes, 654 dependencies; all nodes healthy\n", output, StringComparison.Ordinal);
@@ -69,7 +55,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         await File.WriteAllTextAsync(file, "domains:\n  - id: A\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        links: [nowhere]\n",
             TestContext.Current.CancellationToken);
 
-        var (code, output, error) = await RunAsync("topology", "load", file);
+        var (code, output, error) = await Cli.RunAsync("topology", "load", file);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
@@ -81,7 +67,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
     {
         await LoadLibraryAsync();
 
-        var status = await JsonAsync("status");
+        var status = await Cli.JsonAsync("status");
 
         var silo = Assert.Single(status["silos"]!.AsArray());
         Assert.Equal("active", (string?)silo!["status"]);
@@ -96,7 +82,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         await LoadLibraryAsync();
         var topology = TestTopologies.Parse(await File.ReadAllTextAsync(Library, TestContext.Current.CancellationToken));
 
-        var observed = await JsonAsync("observe", "EST/energy/substation-harku", "--status", "down", "--technique", "T1485",
+        var observed = await Cli.JsonAsync("observe", "EST/energy/substation-harku", "--status", "down", "--technique", "T1485",
             "--source", "grid-soc", "--time", "2026-11-26T08:00:00Z");
         Assert.Equal("""{"accepted":1,"applied":1,"stale":0,"changed":1}""", observed.ToJsonString());
 
@@ -106,7 +92,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         JsonNode posture = null!;
         await Eventually.HoldsAsync(async () =>
         {
-            posture = await JsonAsync("posture");
+            posture = await Cli.JsonAsync("posture");
             return (double)posture["capability"]! == alliance.Capability;
         }, $"alliance capability {alliance.Capability} once the cascade from harku settles");
 
@@ -119,14 +105,14 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         var estJson = posture["domains"]!.AsArray().Single(d => (string?)d!["id"] == "EST")!;
         Assert.Equal(est.Capability, (double)estJson["capability"]!);
 
-        var node = await JsonAsync("node", "EST/energy/substation-harku");
+        var node = await Cli.JsonAsync("node", "EST/energy/substation-harku");
         Assert.Equal("down", (string?)node["status"]);
         Assert.Equal("2026-11-26T08:00:00Z", (string?)node["lastObserved"]);
         var history = Assert.Single(node["history"]!.AsArray());
         Assert.Equal("""{"time":"2026-11-26T08:00:00Z","from":"healthy","to":"down","reported":"down","technique":"T1485","source":"grid-soc","stale":false}""",
             history!.ToJsonString());
 
-        var segment = await JsonAsync("posture", "--segment", "EST/energy");
+        var segment = await Cli.JsonAsync("posture", "--segment", "EST/energy");
         Assert.Equal("EST/energy", (string?)segment["segment"]);
         Assert.Contains(segment["members"]!.AsArray(), m => (string?)m!["id"] == "EST/energy/substation-harku" && (string?)m["status"] == "down");
     }
@@ -141,11 +127,11 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
             {"node":"FIN/telecom/no-such-router","status":"down"}
             """, TestContext.Current.CancellationToken);
 
-        var (code, _, error) = await RunAsync("observe", "--file", file);
+        var (code, _, error) = await Cli.RunAsync("observe", "--file", file);
 
         Assert.Equal(2, code);
         Assert.Equal($"{file}:2:9: unknown node 'FIN/telecom/no-such-router' in world 'live'\nbulwark: 1 error; nothing was loaded\n", error);
-        var fin = await JsonAsync("posture", "--domain", "FIN");
+        var fin = await Cli.JsonAsync("posture", "--domain", "FIN");
         Assert.Equal(0, (int)fin["byStatus"]!["compromised"]!);
     }
 
@@ -161,10 +147,10 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
             {"node":"FIN/telecom/backbone-router-1","status":"restored","time":"2026-11-26T10:00:00Z"}
             """, TestContext.Current.CancellationToken);
 
-        var result = await JsonAsync("observe", "--file", file);
+        var result = await Cli.JsonAsync("observe", "--file", file);
 
         Assert.Equal("""{"accepted":3,"applied":3,"stale":0,"changed":1}""", result.ToJsonString());
-        var lva = await JsonAsync("posture", "--domain", "LVA");
+        var lva = await Cli.JsonAsync("posture", "--domain", "LVA");
         Assert.Equal(1, (int)lva["byStatus"]!["compromised"]!);
     }
 
@@ -175,7 +161,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         await File.WriteAllTextAsync(file, "{\"node\":\"A/b/c\",\"status\":\"exploded\"}\n{\"node\":\"A/b/c\",\"status\":\"down\",\"technique\":\"1190\"}\n{\"node\":\"A/b/c\" \"status\":\"down\"}\n",
             TestContext.Current.CancellationToken);
 
-        var (code, _, error) = await RunAsync("observe", "--file", file);
+        var (code, _, error) = await Cli.RunAsync("observe", "--file", file);
 
         Assert.Equal(2, code);
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -198,7 +184,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
     {
         await LoadLibraryAsync();
 
-        var (code, output, error) = await RunAsync(args);
+        var (code, output, error) = await Cli.RunAsync(args);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
@@ -221,7 +207,7 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         {
             minute++;
             var status = minute % 2 == 1 ? "compromised" : "healthy";
-            await RunAsync("observe", "POL/gov-core/gov-portal", "--status", status, "--time", $"2026-11-26T10:{minute:00}:00Z");
+            await Cli.RunAsync("observe", "POL/gov-core/gov-portal", "--status", status, "--time", $"2026-11-26T10:{minute:00}:00Z");
             return watch.IsCompleted;
         }, "the watcher to print one change and exit", TimeSpan.FromSeconds(45));
 

@@ -82,7 +82,7 @@ public sealed class ExerciseValidateTests : IDisposable
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    private static async Task<(int Code, string Out, string Err)> RunLocalAsync(params string[] args)
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var error = new StringWriter(CultureInfo.InvariantCulture);
@@ -95,7 +95,7 @@ public sealed class ExerciseValidateTests : IDisposable
     {
         var file = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
 
-        var (code, output, error) = await RunAsync("validate", file);
+        var (code, output, error) = await RunLocalAsync("validate", file);
 
         Assert.Equal((0, ""), (code, error));
         Assert.Equal($"{file}: valid: 'Power drill', 2 domains, 7 nodes, 2 injects, 3 objectives, variants: no-sharing\n", output);
@@ -109,7 +109,7 @@ public sealed class ExerciseValidateTests : IDisposable
             ExerciseFiles.Drill.Replace("target: A/power/sub-1, kind: power-outage", "target: A/power/sub-9, kind: power-outage", StringComparison.Ordinal));
         var missing = Path.Combine(_directory.FullName, "missing.yaml");
 
-        var (code, output, error) = await RunAsync("validate", good, bad, missing);
+        var (code, output, error) = await RunLocalAsync("validate", good, bad, missing);
 
         Assert.Equal(2, code);
         Assert.Equal($"{good}: valid: 'Power drill', 2 domains, 7 nodes, 2 injects, 3 objectives, variants: no-sharing\n", output);
@@ -126,7 +126,7 @@ public sealed class ExerciseValidateTests : IDisposable
         var good = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
         var bad = ExerciseFiles.Write(_directory.FullName, "bad.yaml", "name: x\nseed: -1\n");
 
-        var (code, output, _) = await RunAsync("validate", good, bad, "--json");
+        var (code, output, _) = await RunLocalAsync("validate", good, bad, "--json");
 
         Assert.Equal(2, code);
         var files = JsonNode.Parse(output)!["files"]!.AsArray();
@@ -146,21 +146,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
 
     private string Drill() => ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter(CultureInfo.InvariantCulture);
-        var error = new StringWriter(CultureInfo.InvariantCulture);
-        var code = await Bulwark.Cli.Cli.RunAsync([.. args, "--gateway", fixture.Silo.Gateway], output, error,
-            TestContext.Current.CancellationToken);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private async Task<JsonNode> JsonAsync(params string[] args)
-    {
-        var (code, output, error) = await RunAsync([.. args, "--json"]);
-        Assert.True(code == 0, $"bulwark {string.Join(' ', args)} exited {code}: {error}");
-        return JsonNode.Parse(output)!;
-    }
+    private CliRunner Cli => new(fixture.Silo.Gateway);
 
     private static ScenarioDefinition Scenario(string file, string? variant = null) => ScenarioFile.Load(file).GetValueOrThrow().Get(variant);
 
@@ -209,7 +195,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         var file = Drill();
         var expected = Runs.OnReference(Scenario(file)).Report;
 
-        var run = await JsonAsync("run", file);
+        var run = await Cli.JsonAsync("run", file);
 
         Assert.Matches("^run-[0-9a-f]{8}$", (string?)run["runId"]);
         Assert.Equal("completed", (string?)run["state"]);
@@ -232,7 +218,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         var file = Drill();
         var expected = Runs.OnReference(Scenario(file, "no-sharing") with { Seed = 7 }).Report;
 
-        var run = await JsonAsync("run", file, "--seed", "7", "--variant", "no-sharing");
+        var run = await Cli.JsonAsync("run", file, "--seed", "7", "--variant", "no-sharing");
 
         Assert.Equal(("no-sharing", 7UL), ((string?)run["variant"], (ulong)run["seed"]!));
         AssertReport(expected, run);
@@ -244,7 +230,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         var file = Drill();
         var expected = Runs.OnReference(Scenario(file)).Report;
 
-        var (code, output, error) = await RunAsync("run", file);
+        var (code, output, error) = await Cli.RunAsync("run", file);
 
         Assert.True(code == 0, error);
         var lines = output.Split('\n');
@@ -264,11 +250,11 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     public async Task Journal_Hash_EqualsTheRunsHashAndTheShaOfThePrintedJournal()
     {
         var file = Drill();
-        var run = await JsonAsync("run", file);
+        var run = await Cli.JsonAsync("run", file);
         var id = (string)run["runId"]!;
 
-        var (code, journal, error) = await RunAsync("journal", id);
-        var (hashCode, hash, _) = await RunAsync("journal", id, "--hash");
+        var (code, journal, error) = await Cli.RunAsync("journal", id);
+        var (hashCode, hash, _) = await Cli.RunAsync("journal", id, "--hash");
 
         Assert.True(code == 0 && hashCode == 0, error);
         Assert.Equal($"{run["journalHash"]}\n", hash);
@@ -282,11 +268,11 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task Runs_AfterARun_ListsIt()
     {
-        var run = await JsonAsync("run", Drill());
+        var run = await Cli.JsonAsync("run", Drill());
         var id = (string)run["runId"]!;
 
-        var runs = await JsonAsync("runs");
-        var (_, text, _) = await RunAsync("runs");
+        var runs = await Cli.JsonAsync("runs");
+        var (_, text, _) = await Cli.RunAsync("runs");
 
         var listed = runs["runs"]!.AsArray().Single(r => (string?)r!["runId"] == id)!;
         Assert.Equal(("Power drill", null, "completed", 1440L, 1440L, 1.0), ((string?)listed["scenario"], (string?)listed["variant"],
@@ -294,22 +280,22 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Equal((long)run["events"]!, (long)listed["events"]!);
         Assert.StartsWith("RUN ", text, StringComparison.Ordinal);
         Assert.Matches($@"\n{id} +Power drill +- +completed +1d 00:00 / 1d \(100%\) +{run["events"]}\n", text);
-        var status = await JsonAsync("run-status", id);
+        var status = await Cli.JsonAsync("run-status", id);
         Assert.Equal(listed.ToJsonString(), status.ToJsonString());
     }
 
     [Fact]
     public async Task PauseInjectResumeStop_PacedRun_ChangeItsState()
     {
-        var (code, output, error) = await RunAsync("run", Drill(), "--pace", "60x", "--detach");
+        var (code, output, error) = await Cli.RunAsync("run", Drill(), "--pace", "60x", "--detach");
         Assert.True(code == 0, error);
         var id = output.Trim();
         Assert.Matches("^run-[0-9a-f]{8}$", id);
 
-        var paused = await JsonAsync("pause", id);
+        var paused = await Cli.JsonAsync("pause", id);
         Assert.Equal(("paused", 60.0), ((string?)paused["state"], (double)paused["pace"]!));
 
-        var (injectCode, injected, injectError) = await RunAsync("inject", id, "--kind", "power-outage", "--target", "B/telecom/cable-1",
+        var (injectCode, injected, injectError) = await Cli.RunAsync("inject", id, "--kind", "power-outage", "--target", "B/telecom/cable-1",
             "--at", "+10m", "--param", "duration=1h");
         Assert.True(injectCode == 0, injectError);
         var match = Regex.Match(injected, @"^injected power-outage on B/telecom/cable-1 at tick (\d+) \(virtual time (\d\d:\d\d)\)\n$");
@@ -318,20 +304,20 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.InRange(tick, 10, 1439);
         Assert.Equal($"{tick / 60:00}:{tick % 60:00}", match.Groups[2].Value);
 
-        var second = await JsonAsync("inject", id, "--kind", "compromise", "--target", "B/telecom/web", "--param", "technique=T1190",
+        var second = await Cli.JsonAsync("inject", id, "--kind", "compromise", "--target", "B/telecom/web", "--param", "technique=T1190",
             "--param", "techniques=T1078", "--param", "techniques=T1133");
         Assert.Equal(id, (string?)second["runId"]);
         Assert.InRange((long)second["tick"]!, 0, 1439);
 
-        Assert.Equal("running", (string?)(await JsonAsync("resume", id))["state"]);
-        var (_, statusText, _) = await RunAsync("run-status", id);
+        Assert.Equal("running", (string?)(await Cli.JsonAsync("resume", id))["state"]);
+        var (_, statusText, _) = await Cli.RunAsync("run-status", id);
         Assert.Matches($@"^{id}  'Power drill'  (running|paused)  \S+ / 1d \(\d+%\)  \d+ events  \d+ journal lines  pace 60x\n$", statusText);
 
-        var stopped = await JsonAsync("stop", id);
+        var stopped = await Cli.JsonAsync("stop", id);
         Assert.Equal("stopped", (string?)stopped["state"]);
-        Assert.Equal("stopped", (string?)(await JsonAsync("run-status", id))["state"]);
+        Assert.Equal("stopped", (string?)(await Cli.JsonAsync("run-status", id))["state"]);
 
-        var (lateCode, _, lateError) = await RunAsync("inject", id, "--kind", "restore", "--target", "A");
+        var (lateCode, _, lateError) = await Cli.RunAsync("inject", id, "--kind", "restore", "--target", "A");
         Assert.Equal(2, lateCode);
         Assert.Equal($"bulwark: run '{id}' has stopped; it takes no more injects\n", lateError);
     }
@@ -339,11 +325,11 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task ReportHtml_IsOneSelfContainedFileWithCharts()
     {
-        var run = await JsonAsync("run", Drill());
+        var run = await Cli.JsonAsync("run", Drill());
         var id = (string)run["runId"]!;
         var html = Path.Combine(_directory.FullName, "report.html");
 
-        var (code, output, error) = await RunAsync("report", id, "--html", html);
+        var (code, output, error) = await Cli.RunAsync("report", id, "--html", html);
 
         Assert.True(code == 0, error);
         Assert.EndsWith($"wrote {html}\n", output, StringComparison.Ordinal);
@@ -368,7 +354,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         var expectedA = Runs.OnReference(Scenario(file)).Report;
         var expectedB = Runs.OnReference(Scenario(file, "no-sharing") with { Seed = 42 }).Report;
 
-        var result = await JsonAsync("run", file, "--compare", "no-sharing", "--html", html);
+        var result = await Cli.JsonAsync("run", file, "--compare", "no-sharing", "--html", html);
 
         var runs = result["runs"]!.AsArray();
         Assert.Equal(2, runs.Count);
@@ -391,7 +377,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task RunCompare_Text_PrintsBothSideBySideAndTheCost()
     {
-        var (code, output, error) = await RunAsync("run", Drill(), "--compare", "no-sharing");
+        var (code, output, error) = await Cli.RunAsync("run", Drill(), "--compare", "no-sharing");
 
         Assert.True(code == 0, error);
         Assert.Matches(@"^scenario 'Power drill', seed 42: A = base \(run-[0-9a-f]{8}\), B = no-sharing \(run-[0-9a-f]{8}\)\n", output);
@@ -418,7 +404,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5 (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
     public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)
     {
-        var (code, output, error) = await RunAsync(args);
+        var (code, output, error) = await Cli.RunAsync(args);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
@@ -431,7 +417,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     {
         var missing = Path.Combine(_directory.FullName, "missing.yaml");
 
-        var (code, output, error) = await RunAsync("run", missing);
+        var (code, output, error) = await Cli.RunAsync("run", missing);
 
         Assert.Equal((2, ""), (code, output));
         Assert.StartsWith($"{missing}:1:1: cannot read the file: ", error, StringComparison.Ordinal);
@@ -441,7 +427,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task Run_UnknownVariant_NamesTheVariants()
     {
-        var (code, _, error) = await RunAsync("run", Drill(), "--variant", "loud");
+        var (code, _, error) = await Cli.RunAsync("run", Drill(), "--variant", "loud");
 
         Assert.Equal(2, code);
         Assert.StartsWith("bulwark: unknown variant 'loud'; the scenario has: no-sharing\n", error, StringComparison.Ordinal);
@@ -450,18 +436,18 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task Inject_UnknownTarget_IsRefusedByTheRun()
     {
-        var (_, output, _) = await RunAsync("run", Drill(), "--pace", "1x", "--detach");
+        var (_, output, _) = await Cli.RunAsync("run", Drill(), "--pace", "1x", "--detach");
         var id = output.Trim();
         try
         {
-            var (code, _, error) = await RunAsync("inject", id, "--kind", "isolate", "--target", "A/nowhere");
+            var (code, _, error) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/nowhere");
 
             Assert.Equal(2, code);
             Assert.Equal($"bulwark: unknown target 'A/nowhere' in run '{id}'\n", error);
         }
         finally
         {
-            await RunAsync("stop", id);
+            await Cli.RunAsync("stop", id);
         }
     }
 }
