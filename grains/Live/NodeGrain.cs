@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Bulwark.Grains.Simulation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Streams;
 
 namespace Bulwark.Grains.Live;
@@ -18,6 +19,7 @@ namespace Bulwark.Grains.Live;
 [GrainType("bulwark.node")]
 public sealed partial class NodeGrain(
     [PersistentState("node", BulwarkStorage.Name)] IPersistentState<NodeState> state,
+    IOptions<LiveOptions> options,
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     /// <summary>How many history entries a node keeps.</summary>
@@ -26,6 +28,7 @@ public sealed partial class NodeGrain(
     private string _world = "";
     private string _id = "";
     private IAsyncStream<PostureChange>? _stream;
+    private IGrainTimer? _saveTimer;
 
     private NodeState S => state.State;
 
@@ -35,8 +38,44 @@ public sealed partial class NodeGrain(
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_saveTimer is not null)
+        {
+            await SaveAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Persists the state now (write-through) or within <see cref="LiveOptions.PersistInterval"/>:
+    /// under ingest, writing the node's state on every update took most of the silo's time.
+    /// </summary>
+    private Task PersistAsync()
+    {
+        var interval = options.Value.PersistInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return state.WriteStateAsync();
+        }
+        _saveTimer ??= this.RegisterGrainTimer(SaveAsync, new GrainTimerCreationOptions(interval, Timeout.InfiniteTimeSpan));
+        return Task.CompletedTask;
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        CancelSave();
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private void CancelSave()
+    {
+        _saveTimer?.Dispose();
+        _saveTimer = null;
+    }
+
     public async Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants)
     {
+        CancelSave();
         state.State = new NodeState
         {
             Generation = generation,
@@ -53,6 +92,7 @@ public sealed partial class NodeGrain(
         {
             return;
         }
+        CancelSave();
         await state.ClearStateAsync();
         state.State = new NodeState();
         DeactivateOnIdle();
@@ -96,7 +136,7 @@ public sealed partial class NodeGrain(
         }
 
         var changed = Settle(before, wasOperational);
-        await state.WriteStateAsync();
+        await PersistAsync();
         if (changed)
         {
             var latest = observations.MaxBy(o => o.Time)!;
@@ -133,7 +173,7 @@ public sealed partial class NodeGrain(
         {
             Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
         }
-        await state.WriteStateAsync();
+        await PersistAsync();
         if (changed)
         {
             await PropagateAsync(before, wasOperational, time, null, source);

@@ -1,6 +1,7 @@
 using System.Net;
 using Bulwark.Grains;
 using Bulwark.Grains.Exercise;
+using Bulwark.Grains.Live;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -40,6 +41,8 @@ public static class SiloExtensions
     public static ISiloBuilder AddBulwarkGrainServices(this ISiloBuilder silo)
     {
         silo.Services.AddOptions<JournalOptions>().BindConfiguration(SiloOptions.Section);
+        silo.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section)
+            .Validate(o => o.PersistInterval >= TimeSpan.Zero, "Bulwark:Live:PersistInterval must not be negative").ValidateOnStart();
         silo.Services.AddSingleton<IJournalStore, FileJournalStore>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddMemoryGrainStorage(BulwarkStorage.Name);

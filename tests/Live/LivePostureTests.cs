@@ -282,6 +282,21 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Observe_NodeDeactivated_StateSurvivesInStorage()
+    {
+        var (client, _) = await WorldAsync("t-persist");
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Isolated, 1, "T1133"));
+        var node = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-persist", "A/power/sub-2"));
+
+        // Writes are deferred by up to Bulwark:Live:PersistInterval; deactivation writes what is pending.
+        await fixture.Cluster.DeactivateAsync(node);
+        var view = await client.GetNodeAsync("A/power/sub-2");
+
+        Assert.Equal((NodeStatus.Isolated, T0.AddMinutes(1)), (view.Status, view.LastObserved));
+        Assert.Equal("T1133", Assert.Single(view.History).Technique);
+    }
+
+    [Fact]
     public async Task LoadTopology_Again_ResetsAndRetiresRemovedNodes()
     {
         var (client, _) = await WorldAsync("t-reload");

@@ -1,0 +1,14 @@
+namespace Bulwark.Grains.Live;
+
+/// <summary>Settings of the live world, section <c>Bulwark:Live</c>.</summary>
+public sealed class LiveOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Bulwark:Live";
+
+    /// <summary>
+    /// How long a node may hold changed state before writing it to grain storage; zero writes on
+    /// every update. The state is also written when the node deactivates. Default 1 s.
+    /// </summary>
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
