@@ -21,8 +21,8 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     /// <summary>How many entity calls are in flight at once.</summary>
     private const int CallParallelism = 2048;
 
-    private readonly List<JournalEntry> _journal = [];
     private readonly List<JournalEntry> _unsaved = [];
+    private long _lines;
     private readonly List<HandInject> _handInjects = [];
     private readonly HashSet<string> _activated = new(StringComparer.Ordinal);
     private RunPlan? _plan;
@@ -129,11 +129,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         return Task.FromResult(_final ?? _metrics!.Report(_calendar!.Processed + 1, _calendar.Events));
     }
 
-    public Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count)
+    public async Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count)
     {
         RequireStarted();
-        var start = (int)Math.Clamp(from, 0, _journal.Count);
-        return Task.FromResult(_journal.Skip(start).Take(Math.Max(0, count)).ToImmutableArray());
+        await SaveAsync();
+        return [.. await store.ReadAsync(RunId, Math.Max(0, from), count)];
     }
 
     public Task<ImmutableArray<HandInject>> GetHandInjectsAsync() => Task.FromResult(_handInjects.ToImmutableArray());
@@ -197,7 +197,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
             async (call, _) => results[call.Index] = await CallAsync(tick, call.Target, call.Events));
         var lines = _calendar.Complete(tick, journal, results);
         _metrics!.Observe(tick, lines);
-        _journal.AddRange(lines);
+        _lines += lines.Count;
         _unsaved.AddRange(lines);
     }
 
@@ -221,13 +221,18 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         var end = state == RunState.Completed ? _plan!.Ticks : _calendar!.Processed + 1;
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
-        LogFinished(logger, RunId, state, _calendar.Events, _journal.Count, _final.JournalHash);
+        LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
     }
 
     private async Task SaveAsync()
     {
-        await store.AppendAsync(RunId, _unsaved);
+        if (_unsaved.Count == 0)
+        {
+            return;
+        }
+        var lines = _unsaved.ToArray();
         _unsaved.Clear();
+        await store.AppendAsync(RunId, lines);
     }
 
     private RunInfo Info()
@@ -245,14 +250,14 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
             now = Math.Min(_plan!.Ticks, Math.Max(now, (long)(VirtualSeconds() / _plan.Scenario.Tick.TotalSeconds)));
         }
         return new RunInfo(RunId, _plan!.Scenario.Metadata.Name, _plan.Scenario.Variant, _state, now,
-            _plan.Ticks, _plan.Scenario.Tick, _calendar.Events, _journal.Count, _pace, _message);
+            _plan.Ticks, _plan.Scenario.Tick, _calendar.Events, _lines, _pace, _message);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: started '{Scenario}' (variant {Variant}), {Nodes} nodes, {Ticks} ticks")]
     private static partial void LogStarted(ILogger logger, string runId, string scenario, string variant, int nodes, long ticks);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {State} after {Events} events, {Lines} journal lines, {Hash}")]
-    private static partial void LogFinished(ILogger logger, string runId, RunState state, long events, int lines, string hash);
+    private static partial void LogFinished(ILogger logger, string runId, RunState state, long events, long lines, string hash);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId);
