@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Bulwark.Client;
+using Bulwark.Scenarios.Generators;
 using Bulwark.Tests.Support;
 
 namespace Bulwark.Tests.Live;
@@ -224,7 +225,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         var reporters = Enumerable.Range(0, 8).Select(async reporter =>
         {
-            var mix = new Mix((ulong)reporter + 1);
+            var mix = new SplitMix64((ulong)reporter + 1);
             var sent = 0;
             for (var batch = 0; batch < 25; batch++)
             {
