@@ -194,18 +194,18 @@ public sealed class RunMetrics
     /// <summary>The report at the end of the run (or at <paramref name="endTick"/> for a stopped one).</summary>
     public RunReport Report(long endTick, long events)
     {
-        foreach (var node in _downSince.Keys.ToList())
-        {
-            EndDown(node, endTick);
-        }
         var metrics = _scopes.ToDictionary(p => p.Key, p => p.Value.Metrics(endTick, _tickHours), StringComparer.Ordinal);
-        var objectives = _plan.Scenario.Objectives.Select(o => Evaluate(o, metrics)).ToImmutableArray();
+        var objectives = _plan.Scenario.Objectives.Select(o => Evaluate(o, metrics, endTick)).ToImmutableArray();
         return new RunReport(_plan.Scenario.Metadata.Name, _plan.Scenario.Variant, _plan.Seed, _plan.Ticks, _plan.Scenario.Tick,
             events, _lines, Hash(), metrics[Alliance],
             [.. _plan.DomainIds.Select(d => metrics[d])], objectives, [.. _timeline]);
     }
 
-    private ObjectiveResult Evaluate(ObjectiveDefinition o, Dictionary<string, ScopeMetrics> metrics)
+    /// <summary>A node's longest time down up to <paramref name="endTick"/>, counting a spell still going on.</summary>
+    private long LongestDown(string node, long endTick) =>
+        Math.Max(_longestDown.GetValueOrDefault(node), _downSince.TryGetValue(node, out var since) ? endTick - since : 0);
+
+    private ObjectiveResult Evaluate(ObjectiveDefinition o, Dictionary<string, ScopeMetrics> metrics, long endTick)
     {
         static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         switch (o.Kind)
@@ -230,7 +230,7 @@ public sealed class RunMetrics
             {
                 var sector = WireNames.Parse<Sector>(o.Scope);
                 var longest = _plan.Scenario.Topology.AllSegments.Where(s => s.Sector == sector).SelectMany(s => s.Nodes)
-                    .Select(n => (n.Id, Ticks: _longestDown.GetValueOrDefault(n.Id))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
+                    .Select(n => (n.Id, Ticks: LongestDown(n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
                     .FirstOrDefault();
                 var hours = longest.Ticks * _tickHours;
                 return new ObjectiveResult(o.Id, o.Text, hours <= o.Time.TotalHours,

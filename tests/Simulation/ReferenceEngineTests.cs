@@ -107,4 +107,20 @@ public sealed class ReferenceEngineTests
         Assert.Equal((1.0, 2.0, 4.0), (report.Alliance.MttdHours, report.Alliance.MttcHours, report.Alliance.MttrHours));
         Assert.Equal(3.0, report.Alliance.IndicatorPropagationHours);
     }
+
+    [Fact]
+    public void Report_MidRun_DoesNotChangeTheFinalReport()
+    {
+        var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10), Hour,
+            [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))],
+            [new ObjectiveDefinition("energy", "no node of sector energy down longer than 2h", ObjectiveKind.MaxDownTime, "energy", 0, TimeSpan.FromHours(2))]);
+        var engine = new ReferenceEngine(scenario);
+        RunReport? midway = null;
+
+        var final = engine.Run((tick, _) => midway ??= tick == 3 ? engine.Metrics.Report(tick + 1, 0) : null);
+
+        Assert.Equal(("energy", true, "longest down 2 h (A/power/sub-1)"), (midway!.Objectives[0].Id, midway.Objectives[0].Passed, midway.Objectives[0].Actual));
+        Assert.Equal(("energy", false, "longest down 3 h (A/power/sub-1)"), (final.Objectives[0].Id, final.Objectives[0].Passed, final.Objectives[0].Actual));
+        Assert.Equal(new ReferenceEngine(scenario).Run().Objectives, final.Objectives);
+    }
 }
