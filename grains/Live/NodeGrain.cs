@@ -235,7 +235,8 @@ public sealed partial class NodeGrain(
             LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
         }
 
-        if (after != before)
+        // NaN comes back when the aggregates belong to another generation (a topology reload raced this change).
+        if (after != before && !double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
         {
             _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
                 .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
