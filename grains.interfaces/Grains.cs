@@ -47,6 +47,13 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("observe")]
     ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations);
 
+    /// <summary>
+    /// Applies a batch for this node on behalf of its segment: like <see cref="ObserveAsync"/>, but
+    /// the change is returned for the segment to apply with the rest of the batch, and published by it.
+    /// </summary>
+    [Alias("observe-batch")]
+    ValueTask<NodeOutcome> ObserveForSegmentAsync(ImmutableArray<Observation> observations);
+
     /// <summary>A dependency's operational state changed. <paramref name="version"/> orders notices from one dependency.</summary>
     [Alias("dependency"), OneWay]
     Task DependencyChangedAsync(long generation, string dependency, bool operational, long version, DateTimeOffset time);
@@ -63,6 +70,13 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// <summary>Sets the segment's nodes, all healthy and operational.</summary>
     [Alias("init")]
     Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes);
+
+    /// <summary>
+    /// Applies a batch of observations of this segment's nodes: each node once, then one update up
+    /// the chain for the whole batch.
+    /// </summary>
+    [Alias("observe")]
+    ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations);
 
     /// <summary>A node's effective status changed; returns capabilities up the chain.</summary>
     [Alias("node-changed")]

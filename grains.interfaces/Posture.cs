@@ -73,9 +73,19 @@ public sealed record PostureSnapshot(
     ImmutableArray<PostureSnapshot> Children,
     ImmutableArray<NodeBrief> Nodes);
 
-/// <summary>A node's effective status as its segment sees it.</summary>
+/// <summary>A node's effective status as its segment sees it; <see cref="Sequence"/> orders a node's changes.</summary>
 [GenerateSerializer, Immutable, Alias("bulwark.node-brief")]
-public sealed record NodeBrief(string Id, NodeStatus Status, bool Operational, int Criticality);
+public sealed record NodeBrief(string Id, NodeStatus Status, bool Operational, int Criticality, long Sequence = 0);
+
+/// <summary>What a batch of observations did to one node, returned to its segment.</summary>
+/// <param name="Result">Counts of the batch.</param>
+/// <param name="Change">The node's new brief when its effective status or operational state changed, else null.</param>
+/// <param name="From">Effective status before the batch.</param>
+/// <param name="Time">Time of the newest observation.</param>
+/// <param name="Technique">Its technique.</param>
+/// <param name="Source">Its reporter.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.node-outcome")]
+public sealed record NodeOutcome(IngestResult Result, NodeBrief? Change, NodeStatus From, DateTimeOffset Time, string? Technique, string? Source);
 
 /// <summary>One change in a node's history.</summary>
 /// <param name="Time">Reporter's time of the observation, or the time the cascade reached the node.</param>

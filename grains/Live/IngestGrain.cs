@@ -6,7 +6,7 @@ namespace Bulwark.Grains.Live;
 
 /// <summary>
 /// Takes batches of observations: checks every value and node id first, so a batch is applied
-/// whole or not at all, then calls each node once with its own observations.
+/// whole or not at all, then calls each segment once with its nodes' observations.
 /// </summary>
 [GrainType("bulwark.ingest"), StatelessWorker]
 public sealed class IngestGrain : Grain, IIngestGrain
@@ -35,7 +35,8 @@ public sealed class IngestGrain : Grain, IIngestGrain
             _generation = generation;
         }
 
-        var byNode = new Dictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
+        // One call per segment: each segment updates its nodes and sends one tally up the chain.
+        var bySegment = new Dictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
         SortedSet<string>? unknown = null;
         foreach (var observation in observations)
         {
@@ -44,9 +45,10 @@ public sealed class IngestGrain : Grain, IIngestGrain
                 (unknown ??= new SortedSet<string>(StringComparer.Ordinal)).Add(observation.Node);
                 continue;
             }
-            if (!byNode.TryGetValue(observation.Node, out var list))
+            var segment = EntityId.SegmentOf(observation.Node);
+            if (!bySegment.TryGetValue(segment, out var list))
             {
-                byNode[observation.Node] = list = ImmutableArray.CreateBuilder<Observation>();
+                bySegment[segment] = list = ImmutableArray.CreateBuilder<Observation>();
             }
             list.Add(observation);
         }
@@ -55,13 +57,8 @@ public sealed class IngestGrain : Grain, IIngestGrain
             throw new UnknownNodesException(world, unknown);
         }
 
-        var calls = new Task<IngestResult>[byNode.Count];
-        var i = 0;
-        foreach (var (node, list) in byNode)
-        {
-            calls[i++] = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, node)).ObserveAsync(list.ToImmutable()).AsTask();
-        }
-        var results = await Task.WhenAll(calls);
+        var results = await Task.WhenAll(bySegment.Select(p =>
+            GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, p.Key)).ObserveAsync(p.Value.ToImmutable()).AsTask()));
         return results.Aggregate(IngestResult.Empty, (sum, r) => sum.Plus(r));
     }
 }

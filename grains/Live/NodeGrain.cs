@@ -29,12 +29,14 @@ public sealed partial class NodeGrain(
     private string _id = "";
     private IAsyncStream<PostureChange>? _stream;
     private IGrainTimer? _saveTimer;
+    private long _notifiedVersion;
 
     private NodeState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_world, _id) = EntityId.SplitKey(this.GetPrimaryKeyString());
+        _notifiedVersion = S.OperationalVersion;
         return Task.CompletedTask;
     }
 
@@ -76,6 +78,7 @@ public sealed partial class NodeGrain(
     public async Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants)
     {
         CancelSave();
+        _notifiedVersion = 0;
         state.State = new NodeState
         {
             Generation = generation,
@@ -100,9 +103,31 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
+        var outcome = await ApplyAsync(observations);
+        if (outcome.Change is not null)
+        {
+            NotifyDependants(outcome.From, outcome.Time);
+            await PushAndPublishAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
+        }
+        return outcome.Result;
+    }
+
+    public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ImmutableArray<Observation> observations)
+    {
+        var outcome = await ApplyAsync(observations);
+        if (outcome.Change is not null)
+        {
+            NotifyDependants(outcome.From, outcome.Time);
+        }
+        return outcome;
+    }
+
+    /// <summary>Applies observations in time order, persists, and says what changed.</summary>
+    private async ValueTask<NodeOutcome> ApplyAsync(ImmutableArray<Observation> observations)
+    {
         if (observations.IsDefaultOrEmpty)
         {
-            return IngestResult.Empty;
+            return new NodeOutcome(IngestResult.Empty, null, Effective(), default, null, null);
         }
         ObservationRules.ThrowIfInvalid(observations);
         if (observations.FirstOrDefault(o => o.Node != _id) is { } stray)
@@ -137,12 +162,9 @@ public sealed partial class NodeGrain(
 
         var changed = Settle(before, wasOperational);
         await PersistAsync();
-        if (changed)
-        {
-            var latest = observations.MaxBy(o => o.Time)!;
-            await PropagateAsync(before, wasOperational, latest.Time, latest.Technique, latest.Source);
-        }
-        return new IngestResult(observations.Length, applied, stale, changed ? 1 : 0);
+        var latest = observations.MaxBy(o => o.Time)!;
+        return new NodeOutcome(new IngestResult(observations.Length, applied, stale, changed ? 1 : 0),
+            changed ? Brief() : null, before, latest.Time, latest.Technique, latest.Source);
     }
 
     public async Task DependencyChangedAsync(long generation, string dependency, bool operational, long version, DateTimeOffset time)
@@ -176,7 +198,8 @@ public sealed partial class NodeGrain(
         await PersistAsync();
         if (changed)
         {
-            await PropagateAsync(before, wasOperational, time, null, source);
+            NotifyDependants(before, time);
+            await PushAndPublishAsync(before, time, null, source);
         }
     }
 
@@ -212,35 +235,46 @@ public sealed partial class NodeGrain(
         {
             S.OperationalVersion++;
         }
-        return operational != wasOperational || Effective() != before;
+        var changed = operational != wasOperational || Effective() != before;
+        if (changed)
+        {
+            S.Sequence++;
+        }
+        return changed;
     }
 
-    /// <summary>Pushes a change up the aggregate chain, to dependants and onto the posture stream.</summary>
-    private async Task PropagateAsync(NodeStatus before, bool wasOperational, DateTimeOffset time, string? technique, string? source)
+    private NodeBrief Brief() => new(_id, Effective(), Operational(), S.Definition!.Criticality, S.Sequence);
+
+    /// <summary>Tells dependants when the node stopped or started being operational.</summary>
+    private void NotifyDependants(NodeStatus before, DateTimeOffset time)
     {
-        var after = Effective();
-        var operational = Operational();
-        var definition = S.Definition!;
-        var segment = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
-        var chain = await segment.NodeChangedAsync(S.Generation,
-            new NodeBrief(_id, after, operational, definition.Criticality));
-
-        if (operational != wasOperational)
+        // The operational version moves only when operational state flips (see Settle).
+        if (S.OperationalVersion == _notifiedVersion)
         {
-            foreach (var dependant in S.Dependants)
-            {
-                _ = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, dependant))
-                    .DependencyChangedAsync(S.Generation, _id, operational, S.OperationalVersion, time);
-            }
-            LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
+            return;
         }
+        _notifiedVersion = S.OperationalVersion;
+        var operational = Operational();
+        foreach (var dependant in S.Dependants)
+        {
+            _ = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, dependant))
+                .DependencyChangedAsync(S.Generation, _id, operational, S.OperationalVersion, time);
+        }
+        LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
+    }
 
+    /// <summary>Pushes the node's change to its segment (which pushes up the chain) and onto the posture stream.</summary>
+    private async Task PushAndPublishAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
+    {
+        var brief = Brief();
+        var segment = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
+        var chain = await segment.NodeChangedAsync(S.Generation, brief);
         // NaN comes back when the aggregates belong to another generation (a topology reload raced this change).
-        if (after != before && !double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
+        if (brief.Status != before && !double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
         {
             _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
                 .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
-            await _stream.OnNextAsync(new PostureChange(_world, _id, before, after, time, technique, source,
+            await _stream.OnNextAsync(new PostureChange(_world, _id, before, brief.Status, time, technique, source,
                 chain.Segment, chain.Domain, chain.Alliance));
         }
     }

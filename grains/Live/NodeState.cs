@@ -32,4 +32,7 @@ public sealed class NodeState
 
     /// <summary>Increments each time the node's operational state flips; orders notices to dependants.</summary>
     [Id(8)] public long OperationalVersion { get; set; }
+
+    /// <summary>Increments with every change of effective status or operational state; orders the node's briefs.</summary>
+    [Id(9)] public long Sequence { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Orleans.Concurrency;
+using Orleans.Streams;
 
 namespace Bulwark.Grains.Live;
 
@@ -17,6 +18,7 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     private long _generation;
     private long _version;
     private PostureTally _tally = PostureTally.Empty;
+    private IAsyncStream<PostureChange>? _stream;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -40,16 +42,64 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
 
     public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node)
     {
-        if (generation != _generation || !_nodes.TryGetValue(node.Id, out var old))
+        if (generation != _generation || !Apply(node))
         {
             return new ChainCapability(_tally.Capability, double.NaN, double.NaN);
         }
+        return await ForwardAsync();
+    }
+
+    public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
+    {
+        var byNode = new SortedDictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
+        foreach (var observation in observations)
+        {
+            if (!byNode.TryGetValue(observation.Node, out var list))
+            {
+                byNode[observation.Node] = list = ImmutableArray.CreateBuilder<Observation>();
+            }
+            list.Add(observation);
+        }
+        var outcomes = await Task.WhenAll(byNode.Select(p =>
+            GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, p.Key)).ObserveForSegmentAsync(p.Value.ToImmutable()).AsTask()));
+
+        var changes = outcomes.Where(o => o.Change is not null && Apply(o.Change)).ToList();
+        if (changes.Count > 0)
+        {
+            var chain = await ForwardAsync();
+            if (!double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
+            {
+                _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
+                    .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
+                foreach (var o in changes.Where(o => o.Change!.Status != o.From))
+                {
+                    await _stream.OnNextAsync(new PostureChange(_world, o.Change!.Id, o.From, o.Change.Status, o.Time, o.Technique, o.Source,
+                        chain.Segment, chain.Domain, chain.Alliance));
+                }
+            }
+        }
+        return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
+    }
+
+    /// <summary>Applies a node's brief unless a newer one is already in; true when it was applied.</summary>
+    private bool Apply(NodeBrief node)
+    {
+        if (!_nodes.TryGetValue(node.Id, out var old) || old.Sequence >= node.Sequence)
+        {
+            return false;
+        }
         _nodes[node.Id] = node;
         _tally = _tally.Minus(Tally(old)).Plus(Tally(node));
+        return true;
+    }
+
+    /// <summary>Sends the segment's current tally up the chain.</summary>
+    private async ValueTask<ChainCapability> ForwardAsync()
+    {
         var tally = _tally;
         var version = ++_version;
         var domain = GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
-        var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(generation, _id, version, tally);
+        var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(_generation, _id, version, tally);
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
     }
 

@@ -271,7 +271,15 @@ public sealed class LivePostureTests(ClusterFixture fixture)
             await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Compromised, 1));
             await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2));
             await Eventually.HoldsAsync(() => Task.FromResult(received.Count >= 4), "four changes on the stream: cable-1, sub-1, and the cascade to c2 and ws");
+            // A batch goes through the segments, which publish its changes.
+            await ReportBatchAsync(client, [Obs("B/telecom/cable-2", NodeStatus.Down, 3)]);
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Count >= 5), "the batch's change on the stream");
         }
+
+        var batched = received.Single(c => c.Node == "B/telecom/cable-2");
+        Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Down, T0.AddMinutes(3), null, "test",
+            5.0 / 8, 5.0 / 8, 9.0 / 22), batched);
+        received.Remove(batched);
 
         Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), null, "test",
             1.0, 1.0, 1.0), received[0]);
