@@ -26,3 +26,24 @@ public sealed class ScenarioFileException(ImmutableArray<Diagnostic> diagnostics
     /// <summary>Every problem found, in file order.</summary>
     public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
 }
+
+/// <summary>Reading a file whose failure is reported like any other problem in it.</summary>
+public static class SourceFile
+{
+    /// <summary>The file's text, or a <c>file:1:1: cannot read the file: …</c> diagnostic.</summary>
+    public static bool TryRead(string path, out string text, out Diagnostic? problem)
+    {
+        try
+        {
+            text = File.ReadAllText(path);
+            problem = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            text = "";
+            problem = new Diagnostic(path, 1, 1, "cannot read the file: " + e.Message);
+            return false;
+        }
+    }
+}

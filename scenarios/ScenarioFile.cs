@@ -12,14 +12,9 @@ public static class ScenarioFile
     /// <summary>Reads and validates the exercise file at <paramref name="path"/>; <c>include</c> paths are relative to its directory.</summary>
     public static LoadResult<ScenarioSet> Load(string path)
     {
-        string text;
-        try
+        if (!SourceFile.TryRead(path, out var text, out var problem))
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            return new(null, [new Diagnostic(path, 1, 1, "cannot read the file: " + e.Message)]);
+            return new(null, [problem!]);
         }
         return Parse(text, path, Path.GetDirectoryName(path) ?? "");
     }

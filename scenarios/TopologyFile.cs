@@ -9,14 +9,9 @@ public static class TopologyFile
     /// <summary>Reads and validates the topology file at <paramref name="path"/>.</summary>
     public static LoadResult<TopologyDefinition> Load(string path)
     {
-        string text;
-        try
+        if (!SourceFile.TryRead(path, out var text, out var problem))
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            return new(null, [new Diagnostic(path, 1, 1, "cannot read the file: " + e.Message)]);
+            return new(null, [problem!]);
         }
         return Parse(text, path);
     }

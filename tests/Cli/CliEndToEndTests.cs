@@ -4,17 +4,23 @@ using Bulwark.Tests.Support;
 
 namespace Bulwark.Tests.Cli;
 
-/// <summary>A real silo process, started as the README starts it, and the CLI against it.</summary>
-public sealed class SiloProcessFixture : IAsyncLifetime
+/// <summary>A real silo process, started as the README starts it, on ports of its own.</summary>
+public abstract class SiloProcessFixture(int basePort) : IAsyncLifetime
 {
     public SiloProcess Silo { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Silo = await SiloProcess.StartAsync(411);
+    public async ValueTask InitializeAsync() => Silo = await SiloProcess.StartAsync(basePort);
 
-    public async ValueTask DisposeAsync() => await Silo.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 }
 
-public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture<SiloProcessFixture>
+public sealed class PostureSiloFixture() : SiloProcessFixture(411);
+
+public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture<PostureSiloFixture>
 {
     private static readonly string Library = TestTopologies.LibraryPath();
 

@@ -9,14 +9,7 @@ using Bulwark.Tests.Support;
 namespace Bulwark.Tests.Cli;
 
 /// <summary>A real silo process of its own for the exercise commands.</summary>
-public sealed class ExerciseSiloFixture : IAsyncLifetime
-{
-    public SiloProcess Silo { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() => Silo = await SiloProcess.StartAsync(412);
-
-    public async ValueTask DisposeAsync() => await Silo.DisposeAsync();
-}
+public sealed class ExerciseSiloFixture() : SiloProcessFixture(412);
 
 /// <summary>An exercise file written to a temporary directory for the tests.</summary>
 internal static class ExerciseFiles

@@ -55,14 +55,9 @@ internal static class ObserveCommand
                 throw new UsageException($"{option} goes with a single NODE, not with --file");
             }
         }
-        string text;
-        try
+        if (!SourceFile.TryRead(file, out var text, out var problem))
         {
-            text = await File.ReadAllTextAsync(file, c.CancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ScenarioFileException([new Diagnostic(file, 1, 1, "cannot read the file: " + e.Message)]);
+            throw new ScenarioFileException([problem!]);
         }
         var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow);
         if (parsed.Diagnostics.Count > 0)
