@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Bulwark.Grains.Simulation;
+using Orleans.Placement;
 
 namespace Bulwark.Grains.Exercise;
 
@@ -21,21 +22,25 @@ public abstract class RunEntityGrain<TSetup, TModel> : Grain where TSetup : clas
 }
 
 /// <summary>A node of a run (<see cref="NodeModel"/>).</summary>
-[GrainType("bulwark.run-node")]
+/// <remarks>
+/// Entities are placed by a hash of their id so that a run spreads evenly over the silos; the
+/// default resource-optimised placement keeps a burst of new activations on the calling silo.
+/// </remarks>
+[GrainType("bulwark.run-node"), HashBasedPlacement]
 public sealed class RunNodeGrain : RunEntityGrain<NodeSetup, NodeModel>, IRunNodeGrain
 {
     protected override NodeModel Create(NodeSetup setup) => new(setup);
 }
 
 /// <summary>A segment of a run: schedules lateral movement (<see cref="SegmentModel"/>).</summary>
-[GrainType("bulwark.run-segment")]
+[GrainType("bulwark.run-segment"), HashBasedPlacement]
 public sealed class RunSegmentGrain : RunEntityGrain<SegmentSetup, SegmentModel>, IRunSegmentGrain
 {
     protected override SegmentModel Create(SegmentSetup setup) => new(setup);
 }
 
 /// <summary>A domain of a run: indicators, alert level and sharing (<see cref="DomainModel"/>).</summary>
-[GrainType("bulwark.run-domain")]
+[GrainType("bulwark.run-domain"), HashBasedPlacement]
 public sealed class RunDomainGrain : RunEntityGrain<DomainSetup, DomainModel>, IRunDomainGrain
 {
     protected override DomainModel Create(DomainSetup setup) => new(setup);
