@@ -51,8 +51,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// Applies a batch for this node on behalf of its segment: like <see cref="ObserveAsync"/>, but
     /// the change is returned for the segment to apply with the rest of the batch, and published by it.
     /// </summary>
+    /// <remarks>Every observation of <paramref name="batch"/> must be of this node.</remarks>
     [Alias("observe-batch")]
-    ValueTask<NodeOutcome> ObserveForSegmentAsync(ImmutableArray<Observation> observations);
+    ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch);
 
     /// <summary>A dependency's operational state changed. <paramref name="version"/> orders notices from one dependency.</summary>
     [Alias("dependency"), OneWay]
@@ -76,7 +77,7 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// the chain for the whole batch.
     /// </summary>
     [Alias("observe")]
-    ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations);
+    ValueTask<IngestResult> ObserveAsync(ObservationBatch batch);
 
     /// <summary>A node's effective status changed; returns capabilities up the chain.</summary>
     [Alias("node-changed")]
@@ -131,6 +132,10 @@ public interface IIngestGrain : IGrainWithStringKey
     /// <summary>Applies a batch; throws <see cref="UnknownNodesException"/> and applies nothing if any node is unknown.</summary>
     [Alias("report")]
     ValueTask<IngestResult> ReportAsync(ImmutableArray<Observation> observations);
+
+    /// <summary>Like <see cref="ReportAsync"/>, with the batch in its compact form: the way to send thousands at once.</summary>
+    [Alias("report-batch")]
+    ValueTask<IngestResult> ReportBatchAsync(ObservationBatch batch);
 }
 
 /// <summary>A grain that does nothing: the yardstick for raw call rates in benchmarks. Key: any.</summary>

@@ -11,9 +11,11 @@ public static class EntityId
     public const string LiveWorld = "live";
 
     /// <summary>True when <paramref name="part"/> is a non-empty run of letters, digits and dashes.</summary>
-    public static bool IsValidPart(string? part)
+    public static bool IsValidPart(string? part) => part is not null && IsValidPart(part.AsSpan());
+
+    private static bool IsValidPart(ReadOnlySpan<char> part)
     {
-        if (string.IsNullOrEmpty(part))
+        if (part.IsEmpty)
         {
             return false;
         }
@@ -34,8 +36,17 @@ public static class EntityId
         {
             return false;
         }
-        var split = id.Split('/');
-        return split.Length == parts && split.All(IsValidPart);
+        var rest = id.AsSpan();
+        for (var i = 1; i < parts; i++)
+        {
+            var slash = rest.IndexOf('/');
+            if (slash < 0 || !IsValidPart(rest[..slash]))
+            {
+                return false;
+            }
+            rest = rest[(slash + 1)..];
+        }
+        return IsValidPart(rest);
     }
 
     /// <summary>True for a full node id <c>DOM/seg/node</c>.</summary>

@@ -9,7 +9,7 @@ namespace Bulwark;
 /// <param name="Time">When the reporter saw it. Reports older than the node's latest applied report are kept out of its status.</param>
 /// <param name="Technique">ATT&amp;CK technique id, if known.</param>
 /// <param name="Source">Who reported it.</param>
-[GenerateSerializer, Immutable, Alias("bulwark.observation")]
+[GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("bulwark.observation")]
 public sealed record Observation(
     string Node,
     NodeStatus Status,
@@ -38,26 +38,30 @@ public static class ObservationRules
 {
     /// <summary>True for an ATT&amp;CK technique id such as <c>T1190</c> or <c>T1078.002</c>.</summary>
     public static bool IsTechnique(string? text) =>
-        text is { Length: 5 or 9 } && text[0] == 'T' && text.Skip(1).Take(4).All(char.IsAsciiDigit)
-        && (text.Length == 5 || (text[5] == '.' && text.Skip(6).All(char.IsAsciiDigit)));
+        text is { Length: 5 or 9 } && text[0] == 'T' && AllDigits(text.AsSpan(1, 4))
+        && (text.Length == 5 || (text[5] == '.' && AllDigits(text.AsSpan(6))));
+
+    private static bool AllDigits(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(Digits);
+
+    private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
 
     /// <summary>What is wrong with <paramref name="observation"/>, or null when nothing is.</summary>
-    public static string? Problem(Observation observation)
-    {
-        if (!EntityId.IsNode(observation.Node))
-        {
-            return $"'{observation.Node}' is not a node id (DOM/segment/node, parts of letters, digits and '-')";
-        }
-        if (!Enum.IsDefined(observation.Status))
-        {
-            return $"status {(int)observation.Status} is not one of {string.Join(", ", WireNames.All<NodeStatus>())}";
-        }
-        if (observation.Technique is not null && !IsTechnique(observation.Technique))
-        {
-            return $"'{observation.Technique}' is not an ATT&CK technique id (T1234 or T1234.001)";
-        }
-        return null;
-    }
+    public static string? Problem(Observation observation) =>
+        NodeProblem(observation.Node)
+        ?? StatusProblem(observation.Status)
+        ?? (observation.Technique is null ? null : TechniqueProblem(observation.Technique));
+
+    /// <summary>What is wrong with a node id, or null.</summary>
+    public static string? NodeProblem(string? node) =>
+        EntityId.IsNode(node) ? null : $"'{node}' is not a node id (DOM/segment/node, parts of letters, digits and '-')";
+
+    /// <summary>What is wrong with a status value, or null.</summary>
+    public static string? StatusProblem(NodeStatus status) =>
+        Enum.IsDefined(status) ? null : $"status {(int)status} is not one of {string.Join(", ", WireNames.All<NodeStatus>())}";
+
+    /// <summary>What is wrong with a technique id, or null.</summary>
+    public static string? TechniqueProblem(string? technique) =>
+        IsTechnique(technique) ? null : $"'{technique}' is not an ATT&CK technique id (T1234 or T1234.001)";
 
     /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation by index.</summary>
     public static void ThrowIfInvalid(IReadOnlyList<Observation> observations)
@@ -70,7 +74,15 @@ public static class ObservationRules
                 (problems ??= []).Add($"observation {i + 1}: {problem}");
             }
         }
-        if (problems is not null)
+        ThrowIfAny(problems);
+    }
+
+    /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation of the batch by index.</summary>
+    public static void ThrowIfInvalid(ObservationBatch batch) => ThrowIfAny(batch.Problems());
+
+    private static void ThrowIfAny(IReadOnlyList<string>? problems)
+    {
+        if (problems is { Count: > 0 })
         {
             throw new InvalidRequestException(string.Join("; ", problems.Take(20))
                 + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : ""));

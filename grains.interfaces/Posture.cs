@@ -96,7 +96,7 @@ public sealed record NodeOutcome(IngestResult Result, NodeBrief? Change, NodeSta
 /// <param name="Source">Reporter, or <c>dependency:&lt;node id&gt;</c> for a cascade.</param>
 /// <param name="Stale">True when the observation was older than the node's newest and did not set its status.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.history-entry")]
-public sealed record HistoryEntry(
+public readonly record struct HistoryEntry(
     DateTimeOffset Time,
     NodeStatus From,
     NodeStatus To,

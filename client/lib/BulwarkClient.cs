@@ -51,7 +51,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         var ingest = Cluster.GetGrain<IIngestGrain>(World);
         if (observations.Count <= ChunkSize)
         {
-            return await ingest.ReportAsync([.. observations]);
+            return await ingest.ReportBatchAsync(ObservationBatch.From(observations));
         }
         var unknown = await FindUnknownAsync(observations.Select(o => o.Node));
         if (!unknown.IsEmpty)
@@ -62,7 +62,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         foreach (var chunk in observations.Chunk(ChunkSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            total = total.Plus(await ingest.ReportAsync([.. chunk]));
+            total = total.Plus(await ingest.ReportBatchAsync(ObservationBatch.From(chunk)));
         }
         return total;
     }

@@ -13,6 +13,7 @@ public sealed class DomainGrain : Grain, IDomainGrain
     private long _generation;
     private long _version;
     private PostureTally _tally = PostureTally.Empty;
+    private IAllianceGrain? _alliance;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +45,7 @@ public sealed class DomainGrain : Grain, IDomainGrain
         _tally = _tally.Minus(old.Tally).Plus(tally);
         var mine = _tally;
         var myVersion = ++_version;
-        var alliance = GrainFactory.GetGrain<IAllianceGrain>(_world);
+        var alliance = _alliance ??= GrainFactory.GetGrain<IAllianceGrain>(_world);
         var allianceCapability = await alliance.DomainChangedAsync(generation, _id, myVersion, mine);
         return (mine.Capability, allianceCapability);
     }

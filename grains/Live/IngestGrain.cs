@@ -1,26 +1,32 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Bulwark.Grains.Live;
 
 /// <summary>
 /// Takes batches of observations: checks every value and node id first, so a batch is applied
-/// whole or not at all, then calls each segment once with its nodes' observations.
+/// whole or not at all, then calls each segment once with its nodes' observations, in the
+/// compact form of <see cref="ObservationBatch"/>.
 /// </summary>
 [GrainType("bulwark.ingest"), StatelessWorker]
-public sealed class IngestGrain : Grain, IIngestGrain
+public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestGrain
 {
     private long _generation;
     private FrozenSet<string> _nodes = FrozenSet<string>.Empty;
+    private readonly Dictionary<string, ISegmentGrain> _segments = new(StringComparer.Ordinal);
 
-    public async ValueTask<IngestResult> ReportAsync(ImmutableArray<Observation> observations)
+    public ValueTask<IngestResult> ReportAsync(ImmutableArray<Observation> observations) =>
+        observations.IsDefaultOrEmpty ? ValueTask.FromResult(IngestResult.Empty) : ReportBatchAsync(ObservationBatch.From(observations));
+
+    public async ValueTask<IngestResult> ReportBatchAsync(ObservationBatch batch)
     {
-        if (observations.IsDefaultOrEmpty)
+        if (batch.Count == 0)
         {
             return IngestResult.Empty;
         }
-        ObservationRules.ThrowIfInvalid(observations);
+        ObservationRules.ThrowIfInvalid(batch);
 
         var world = this.GetPrimaryKeyString();
         var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);
@@ -34,32 +40,76 @@ public sealed class IngestGrain : Grain, IIngestGrain
             _nodes = (await worldGrain.GetNodeIdsAsync()).ToFrozenSet(StringComparer.Ordinal);
             _generation = generation;
         }
-
-        // One call per segment: each segment updates its nodes and sends one tally up the chain.
-        var bySegment = new Dictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
-        SortedSet<string>? unknown = null;
-        foreach (var observation in observations)
-        {
-            if (!_nodes.Contains(observation.Node))
-            {
-                (unknown ??= new SortedSet<string>(StringComparer.Ordinal)).Add(observation.Node);
-                continue;
-            }
-            var segment = EntityId.SegmentOf(observation.Node);
-            if (!bySegment.TryGetValue(segment, out var list))
-            {
-                bySegment[segment] = list = ImmutableArray.CreateBuilder<Observation>();
-            }
-            list.Add(observation);
-        }
-        if (unknown is not null)
+        var unknown = batch.Nodes.Where(n => !_nodes.Contains(n)).Order(StringComparer.Ordinal).ToImmutableArray();
+        if (!unknown.IsEmpty)
         {
             throw new UnknownNodesException(world, unknown);
         }
 
-        var results = await Task.WhenAll(bySegment.Select(p =>
-            GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, p.Key)).ObserveAsync(p.Value.ToImmutable()).AsTask()));
-        return results.Aggregate(IngestResult.Empty, (sum, r) => sum.Plus(r));
+        // One call per segment: each segment updates its nodes and sends one tally up the chain.
+        var parts = SplitBySegment(batch);
+        var fanOut = options.Value.IngestFanOut is > 0 and var bound ? Math.Min(bound, parts.Count) : parts.Count;
+        var total = IngestResult.Empty;
+        var next = 0;
+        // A fixed number of callers take the next segment in turn; the grain runs one turn at a time, so they share next and total safely.
+        async Task CallerAsync()
+        {
+            while (next < parts.Count)
+            {
+                var (segment, part) = parts[next++];
+                // Await first, then add: the other callers change total while this one waits.
+                var result = await Segment(world, segment).ObserveAsync(part);
+                total = total.Plus(result);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, fanOut).Select(_ => CallerAsync()));
+        return total;
+    }
+
+    /// <summary>A segment's grain; references are kept, since every batch calls the same segments again.</summary>
+    private ISegmentGrain Segment(string world, string segment)
+    {
+        if (!_segments.TryGetValue(segment, out var grain))
+        {
+            _segments[segment] = grain = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, segment));
+        }
+        return grain;
+    }
+
+    /// <summary>The batch cut into one batch per segment, each with only its own nodes; labels are shared.</summary>
+    private static List<(string Segment, ObservationBatch Batch)> SplitBySegment(ObservationBatch batch)
+    {
+        // Per node of the batch: which segment part it goes to and its index among that part's nodes.
+        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes, ImmutableArray<ObservationItem>.Builder Items)>();
+        var partOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var nodePart = new int[batch.Nodes.Length];
+        var nodeLocal = new int[batch.Nodes.Length];
+        for (var i = 0; i < batch.Nodes.Length; i++)
+        {
+            var segment = EntityId.SegmentOf(batch.Nodes[i]);
+            if (!partOf.TryGetValue(segment, out var part))
+            {
+                partOf[segment] = part = parts.Count;
+                parts.Add((segment, ImmutableArray.CreateBuilder<string>(), ImmutableArray.CreateBuilder<ObservationItem>()));
+            }
+            nodePart[i] = part;
+            nodeLocal[i] = parts[part].Nodes.Count;
+            parts[part].Nodes.Add(batch.Nodes[i]);
+        }
+        var counts = new int[parts.Count];
+        foreach (var item in batch.Items)
+        {
+            counts[nodePart[item.Node]]++;
+        }
+        for (var part = 0; part < parts.Count; part++)
+        {
+            parts[part].Items.Capacity = counts[part];
+        }
+        foreach (var item in batch.Items)
+        {
+            parts[nodePart[item.Node]].Items.Add(item with { Node = nodeLocal[item.Node] });
+        }
+        return [.. parts.Select(p => (p.Segment, new ObservationBatch(p.Nodes.ToImmutable(), batch.Labels, p.Items.MoveToImmutable())))];
     }
 }
 

@@ -11,4 +11,11 @@ public sealed class LiveOptions
     /// every update. The state is also written when the node deactivates. Default 1 s.
     /// </summary>
     public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many segments one batch of observations updates at once. A batch fans out to its
+    /// segments and their nodes; bounding that keeps the silo's work queue short, so that posture
+    /// reads arriving during ingest are not queued behind whole batches. Default 2; 0 means no bound.
+    /// </summary>
+    public int IngestFanOut { get; set; } = 2;
 }

@@ -29,6 +29,9 @@ public sealed partial class NodeGrain(
     private string _id = "";
     private IAsyncStream<PostureChange>? _stream;
     private IGrainTimer? _saveTimer;
+    private bool _savePending;
+    private INodeGrain[]? _dependantGrains;
+    private ISegmentGrain? _segment;
     private long _notifiedVersion;
 
     private NodeState S => state.State;
@@ -42,9 +45,10 @@ public sealed partial class NodeGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_saveTimer is not null)
+        if (_savePending)
         {
-            await SaveAsync(cancellationToken);
+            CancelSave();
+            await state.WriteStateAsync(cancellationToken);
         }
     }
 
@@ -59,26 +63,51 @@ public sealed partial class NodeGrain(
         {
             return state.WriteStateAsync();
         }
-        _saveTimer ??= this.RegisterGrainTimer(SaveAsync, new GrainTimerCreationOptions(interval, Timeout.InfiniteTimeSpan));
+        ArmSave(interval);
         return Task.CompletedTask;
     }
 
+    /// <summary>Arms the activation's one save timer for a single tick, unless a save is already pending.</summary>
+    private void ArmSave(TimeSpan interval)
+    {
+        if (_savePending)
+        {
+            return;
+        }
+        _savePending = true;
+        _saveTimer ??= this.RegisterGrainTimer(SaveAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+        _saveTimer.Change(interval, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Writes the pending state. The write is not cancelled with the timer: a started write
+    /// finishes. A failed write is logged and tried again after another interval.
+    /// </summary>
     private async Task SaveAsync(CancellationToken cancellationToken)
     {
         CancelSave();
-        await state.WriteStateAsync(cancellationToken);
+        try
+        {
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSaveFailed(logger, e, _world, _id);
+            ArmSave(options.Value.PersistInterval);
+        }
     }
 
     private void CancelSave()
     {
-        _saveTimer?.Dispose();
-        _saveTimer = null;
+        _savePending = false;
+        _saveTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public async Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants)
     {
         CancelSave();
         _notifiedVersion = 0;
+        _dependantGrains = null;
         state.State = new NodeState
         {
             Generation = generation,
@@ -103,7 +132,7 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
-        var outcome = await ApplyAsync(observations);
+        var outcome = await ApplyAsync(observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations));
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
@@ -112,9 +141,9 @@ public sealed partial class NodeGrain(
         return outcome.Result;
     }
 
-    public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ImmutableArray<Observation> observations)
+    public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch)
     {
-        var outcome = await ApplyAsync(observations);
+        var outcome = await ApplyAsync(batch);
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
@@ -123,16 +152,19 @@ public sealed partial class NodeGrain(
     }
 
     /// <summary>Applies observations in time order, persists, and says what changed.</summary>
-    private async ValueTask<NodeOutcome> ApplyAsync(ImmutableArray<Observation> observations)
+    private async ValueTask<NodeOutcome> ApplyAsync(ObservationBatch batch)
     {
-        if (observations.IsDefaultOrEmpty)
+        if (batch.Count == 0)
         {
             return new NodeOutcome(IngestResult.Empty, null, Effective(), default, null, null);
         }
-        ObservationRules.ThrowIfInvalid(observations);
-        if (observations.FirstOrDefault(o => o.Node != _id) is { } stray)
+        ObservationRules.ThrowIfInvalid(batch);
+        foreach (var node in batch.Nodes)
         {
-            throw new InvalidRequestException($"observation of '{stray.Node}' sent to node '{_id}'");
+            if (!string.Equals(node, _id, StringComparison.Ordinal))
+            {
+                throw new InvalidRequestException($"observation of '{node}' sent to node '{_id}'");
+            }
         }
         if (S.Definition is null)
         {
@@ -143,28 +175,48 @@ public sealed partial class NodeGrain(
         var before = Effective();
         var wasOperational = Operational();
         int applied = 0, stale = 0;
-        foreach (var observation in observations.OrderBy(o => o.Time))
+        foreach (var observation in InTimeOrder(batch.Items))
         {
             var from = Effective();
+            var technique = batch.Label(observation.Technique);
+            var source = batch.Label(observation.Source);
             if (S.LastObserved is { } last && observation.Time < last)
             {
                 stale++;
-                Record(new HistoryEntry(observation.Time, from, from, observation.Status,
-                    observation.Technique, observation.Source, Stale: true));
+                Record(new HistoryEntry(observation.Time, from, from, observation.Status, technique, source, Stale: true));
                 continue;
             }
             applied++;
             S.Reported = observation.Status;
             S.LastObserved = observation.Time;
-            Record(new HistoryEntry(observation.Time, from, Effective(), observation.Status,
-                observation.Technique, observation.Source, Stale: false));
+            Record(new HistoryEntry(observation.Time, from, Effective(), observation.Status, technique, source, Stale: false));
         }
 
         var changed = Settle(before, wasOperational);
         await PersistAsync();
-        var latest = observations.MaxBy(o => o.Time)!;
-        return new NodeOutcome(new IngestResult(observations.Length, applied, stale, changed ? 1 : 0),
-            changed ? Brief() : null, before, latest.Time, latest.Technique, latest.Source);
+        var latest = batch.Items[0];
+        foreach (var observation in batch.Items)
+        {
+            if (observation.Time > latest.Time)
+            {
+                latest = observation;
+            }
+        }
+        return new NodeOutcome(new IngestResult(batch.Count, applied, stale, changed ? 1 : 0),
+            changed ? Brief() : null, before, latest.Time, batch.Label(latest.Technique), batch.Label(latest.Source));
+    }
+
+    /// <summary>The observations in time order, stable for equal times; reporters mostly send them in order already.</summary>
+    private static ImmutableArray<ObservationItem> InTimeOrder(ImmutableArray<ObservationItem> items)
+    {
+        for (var i = 1; i < items.Length; i++)
+        {
+            if (items[i].Time < items[i - 1].Time)
+            {
+                return [.. items.OrderBy(o => o.Time)];
+            }
+        }
+        return items;
     }
 
     public async Task DependencyChangedAsync(long generation, string dependency, bool operational, long version, DateTimeOffset time)
@@ -207,12 +259,12 @@ public sealed partial class NodeGrain(
     {
         var definition = S.Definition ?? throw new UnknownNodesException(_world, [_id]);
         return ValueTask.FromResult(new NodeView(definition, S.Reported, Effective(), Operational(),
-            [.. S.FailedDependencies], S.LastObserved, [.. S.History]));
+            [.. S.FailedDependencies], S.LastObserved, [.. S.History.Skip(Math.Max(0, S.History.Count - HistoryLength))]));
     }
 
     private bool Satisfied() =>
         S.FailedDependencies.Count == 0
-        || NodeRules.DependenciesSatisfied(S.Definition!.Dependencies, S.FailedDependencies.Contains);
+        || NodeRules.DependenciesSatisfied(S.Definition!.Dependencies, S.FailedDependencies);
 
     private NodeStatus Effective() => NodeRules.Effective(S.Reported, Satisfied());
 
@@ -220,8 +272,9 @@ public sealed partial class NodeGrain(
 
     private void Record(HistoryEntry entry)
     {
+        // Trimmed in steps of HistoryLength rather than by one entry per add; readers take the newest HistoryLength.
         S.History.Add(entry);
-        if (S.History.Count > HistoryLength)
+        if (S.History.Count >= 2 * HistoryLength)
         {
             S.History.RemoveRange(0, S.History.Count - HistoryLength);
         }
@@ -255,10 +308,10 @@ public sealed partial class NodeGrain(
         }
         _notifiedVersion = S.OperationalVersion;
         var operational = Operational();
-        foreach (var dependant in S.Dependants)
+        _dependantGrains ??= [.. S.Dependants.Select(d => GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, d)))];
+        foreach (var dependant in _dependantGrains)
         {
-            _ = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, dependant))
-                .DependencyChangedAsync(S.Generation, _id, operational, S.OperationalVersion, time);
+            _ = dependant.DependencyChangedAsync(S.Generation, _id, operational, S.OperationalVersion, time);
         }
         LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
     }
@@ -267,7 +320,7 @@ public sealed partial class NodeGrain(
     private async Task PushAndPublishAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
     {
         var brief = Brief();
-        var segment = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
+        var segment = _segment ??= GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
         var chain = await segment.NodeChangedAsync(S.Generation, brief);
         // NaN comes back when the aggregates belong to another generation (a topology reload raced this change).
         if (brief.Status != before && !double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
@@ -278,6 +331,9 @@ public sealed partial class NodeGrain(
                 chain.Segment, chain.Domain, chain.Alliance));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{World}/{Node}: writing the node's state failed; trying again")]
+    private static partial void LogSaveFailed(ILogger logger, Exception exception, string world, string node);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{World}/{Node} operational={Operational}; telling {Dependants} dependants")]
     private static partial void LogOperationalChanged(ILogger logger, string world, string node, bool operational, int dependants);

@@ -27,7 +27,7 @@ public sealed class NodeState
     /// <summary>Time of the newest applied observation.</summary>
     [Id(6)] public DateTimeOffset? LastObserved { get; set; }
 
-    /// <summary>Recent history, oldest first, at most <see cref="NodeGrain.HistoryLength"/> entries.</summary>
+    /// <summary>Recent history, oldest first: fewer than twice <see cref="NodeGrain.HistoryLength"/> entries; views show the newest <see cref="NodeGrain.HistoryLength"/>.</summary>
     [Id(7)] public List<HistoryEntry> History { get; set; } = [];
 
     /// <summary>Increments each time the node's operational state flips; orders notices to dependants.</summary>

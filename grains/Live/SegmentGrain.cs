@@ -13,12 +13,14 @@ namespace Bulwark.Grains.Live;
 public sealed class SegmentGrain : Grain, ISegmentGrain
 {
     private readonly SortedDictionary<string, NodeBrief> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, INodeGrain> _nodeGrains = new(StringComparer.Ordinal);
     private string _world = "";
     private string _id = "";
     private long _generation;
     private long _version;
     private PostureTally _tally = PostureTally.Empty;
     private IAsyncStream<PostureChange>? _stream;
+    private IDomainGrain? _domain;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -49,19 +51,14 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return await ForwardAsync();
     }
 
-    public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
+    public async ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
     {
-        var byNode = new SortedDictionary<string, ImmutableArray<Observation>.Builder>(StringComparer.Ordinal);
-        foreach (var observation in observations)
+        if (batch.Count == 0)
         {
-            if (!byNode.TryGetValue(observation.Node, out var list))
-            {
-                byNode[observation.Node] = list = ImmutableArray.CreateBuilder<Observation>();
-            }
-            list.Add(observation);
+            return IngestResult.Empty;
         }
-        var outcomes = await Task.WhenAll(byNode.Select(p =>
-            GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, p.Key)).ObserveForSegmentAsync(p.Value.ToImmutable()).AsTask()));
+        ObservationRules.ThrowIfInvalid(batch);
+        var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
 
         var changes = outcomes.Where(o => o.Change is not null && Apply(o.Change)).ToList();
         if (changes.Count > 0)
@@ -81,6 +78,34 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
     }
 
+    /// <summary>The batch cut into one batch per node, in ordinal order of node id; labels are shared.</summary>
+    private static IEnumerable<(string Node, ObservationBatch Batch)> SplitByNode(ObservationBatch batch)
+    {
+        var counts = new int[batch.Nodes.Length];
+        foreach (var item in batch.Items)
+        {
+            counts[item.Node]++;
+        }
+        var items = new ImmutableArray<ObservationItem>.Builder?[batch.Nodes.Length];
+        foreach (var item in batch.Items)
+        {
+            (items[item.Node] ??= ImmutableArray.CreateBuilder<ObservationItem>(counts[item.Node])).Add(item with { Node = 0 });
+        }
+        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => items[i] is not null)
+            .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
+        return order.Select(i => (batch.Nodes[i], new ObservationBatch([batch.Nodes[i]], batch.Labels, items[i]!.MoveToImmutable())));
+    }
+
+    /// <summary>The grain of one of this segment's nodes; references are kept, since a segment calls the same nodes again and again.</summary>
+    private INodeGrain Node(string id)
+    {
+        if (!_nodeGrains.TryGetValue(id, out var grain))
+        {
+            _nodeGrains[id] = grain = GrainFactory.GetGrain<INodeGrain>(EntityId.Key(_world, id));
+        }
+        return grain;
+    }
+
     /// <summary>Applies a node's brief unless a newer one is already in; true when it was applied.</summary>
     private bool Apply(NodeBrief node)
     {
@@ -98,7 +123,7 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     {
         var tally = _tally;
         var version = ++_version;
-        var domain = GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
+        var domain = _domain ??= GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
         var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(_generation, _id, version, tally);
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
     }

@@ -201,7 +201,7 @@ public sealed class NodeModel : ITickModel
 
         var raw = RawStatus();
         var satisfied = _failedDependencies.Count == 0
-            || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, _failedDependencies.Contains);
+            || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, _failedDependencies);
         Status = NodeRules.Effective(raw, satisfied);
         Operational = NodeRules.IsOperational(raw, satisfied);
         if ((Status, Operational) != before)

@@ -21,19 +21,31 @@ public static class NodeRules
         dependenciesSatisfied && reported is not (NodeStatus.Down or NodeStatus.Isolated or NodeStatus.Degraded);
 
     /// <summary>True when every group holds: all-of with none failed, any-of with at least one not failed.</summary>
-    public static bool DependenciesSatisfied(ImmutableArray<DependencyGroup> groups, Func<string, bool> isFailed)
+    public static bool DependenciesSatisfied(ImmutableArray<DependencyGroup> groups, IReadOnlySet<string> failed)
     {
         foreach (var group in groups)
         {
-            var ok = group.Mode == DependencyMode.AllOf
-                ? !group.Nodes.Any(isFailed)
-                : group.Nodes.Any(n => !isFailed(n));
-            if (!ok)
+            if (!GroupHolds(group, failed))
             {
                 return false;
             }
         }
         return true;
+    }
+
+    private static bool GroupHolds(DependencyGroup group, IReadOnlySet<string> failed)
+    {
+        var allOf = group.Mode == DependencyMode.AllOf;
+        foreach (var node in group.Nodes)
+        {
+            var isFailed = failed.Contains(node);
+            if (allOf == isFailed)
+            {
+                // all-of: one failed breaks it; any-of: one working holds it.
+                return !allOf;
+            }
+        }
+        return allOf;
     }
 
     /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>

@@ -1,5 +1,9 @@
 using System.Collections.Immutable;
 using Bulwark.Client;
+using Bulwark.Grains;
+using Bulwark.Grains.Live;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Bulwark.Scenarios.Generators;
 using Bulwark.Tests.Support;
 
@@ -303,6 +307,27 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         Assert.Equal((NodeStatus.Isolated, T0.AddMinutes(1)), (view.Status, view.LastObserved));
         Assert.Equal("T1133", Assert.Single(view.History).Technique);
+    }
+
+    [Fact]
+    public async Task Observe_NodeStaysActive_StateWrittenWithinPersistInterval()
+    {
+        var (client, _) = await WorldAsync("t-persist-behind");
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 1, "T1485"));
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BulwarkStorage.Name);
+        var grainId = GrainId.Create("bulwark.node", EntityId.Key("t-persist-behind", "A/power/sub-2"));
+
+        // The node stays active: only its write-behind timer can put the observation in storage.
+        NodeState? stored = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var read = new GrainState<NodeState>(new NodeState());
+            await storage.ReadStateAsync("node", grainId, read);
+            stored = read.State;
+            return read.State?.Reported == NodeStatus.Down;
+        }, "the node's state to reach storage without a deactivation");
+
+        Assert.Equal((NodeStatus.Down, (DateTimeOffset?)T0.AddMinutes(1), "T1485"), (stored!.Reported, stored.LastObserved, stored.History.Single().Technique ?? ""));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public static class DependencyOracle
             foreach (var node in nodes)
             {
                 var status = reported.GetValueOrDefault(node.Id, NodeStatus.Healthy);
-                var satisfied = NodeRules.DependenciesSatisfied(node.Dependencies, d => !operational[d]);
+                var satisfied = NodeRules.DependenciesSatisfied(node.Dependencies, Failed(operational));
                 var now = NodeRules.IsOperational(status, satisfied);
                 if (now != operational[node.Id])
                 {
@@ -34,10 +34,13 @@ public static class DependencyOracle
         return nodes.ToDictionary(n => n.Id, n =>
         {
             var status = reported.GetValueOrDefault(n.Id, NodeStatus.Healthy);
-            var satisfied = NodeRules.DependenciesSatisfied(n.Dependencies, d => !operational[d]);
+            var satisfied = NodeRules.DependenciesSatisfied(n.Dependencies, Failed(operational));
             return (NodeRules.Effective(status, satisfied), operational[n.Id]);
         }, StringComparer.Ordinal);
     }
+
+    private static HashSet<string> Failed(Dictionary<string, bool> operational) =>
+        operational.Where(p => !p.Value).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
 
     public static PostureTally Tally(TopologyDefinition topology, IReadOnlyDictionary<string, (NodeStatus Status, bool Operational)> states, Func<NodeDefinition, bool>? where = null) =>
         topology.AllNodes.Where(where ?? (_ => true)).Aggregate(PostureTally.Empty,

@@ -1,0 +1,138 @@
+using System.Collections.Immutable;
+
+namespace Bulwark;
+
+/// <summary>
+/// Observations in the compact form the ingest path carries them in: each distinct node id and
+/// label (technique or source) once, and one small value per observation that points into those
+/// tables. A batch of thousands of observations is a handful of objects, so it costs little to
+/// send, to split by segment and node, and to hold while it is applied.
+/// </summary>
+/// <param name="Nodes">Distinct node ids.</param>
+/// <param name="Labels">Distinct techniques and sources.</param>
+/// <param name="Items">The observations, in the order they were given.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.observation-batch")]
+public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArray<string> Labels, ImmutableArray<ObservationItem> Items)
+{
+    /// <summary>No observations.</summary>
+    public static readonly ObservationBatch Empty = new([], [], []);
+
+    /// <summary>The number of observations.</summary>
+    public int Count => Items.IsDefault ? 0 : Items.Length;
+
+    /// <summary>The compact form of <paramref name="observations"/>, in the same order.</summary>
+    public static ObservationBatch From(IReadOnlyList<Observation> observations)
+    {
+        var nodes = new Table();
+        var labels = new Table();
+        var items = ImmutableArray.CreateBuilder<ObservationItem>(observations.Count);
+        foreach (var o in observations)
+        {
+            items.Add(new ObservationItem(nodes.IndexOf(o.Node), o.Status, o.Time, labels.IndexOf(o.Technique), labels.IndexOf(o.Source)));
+        }
+        return new ObservationBatch(nodes.ToImmutable(), labels.ToImmutable(), items.MoveToImmutable());
+    }
+
+    /// <summary>The observation at <paramref name="index"/>, in full.</summary>
+    public Observation this[int index]
+    {
+        get
+        {
+            var item = Items[index];
+            return new Observation(Nodes[item.Node], item.Status, item.Time, Label(item.Technique), Label(item.Source));
+        }
+    }
+
+    /// <summary>The label at <paramref name="index"/>, or null for <see cref="ObservationItem.None"/>.</summary>
+    public string? Label(int index) => index == ObservationItem.None ? null : Labels[index];
+
+    /// <summary>
+    /// What is wrong with the batch, by observation number (from 1), or an empty list. Each
+    /// distinct node id and technique is checked once.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Nodes.IsDefault || Labels.IsDefault || Items.IsDefault)
+        {
+            problems.Add("the batch is incomplete");
+            return problems;
+        }
+        var nodeProblems = new string?[Nodes.Length];
+        for (var i = 0; i < Nodes.Length; i++)
+        {
+            nodeProblems[i] = ObservationRules.NodeProblem(Nodes[i]);
+        }
+        var techniqueProblems = new string?[Labels.Length];
+        var techniqueChecked = new bool[Labels.Length];
+        for (var i = 0; i < Items.Length; i++)
+        {
+            var item = Items[i];
+            var problem = (uint)item.Node >= (uint)Nodes.Length ? $"node index {item.Node} is outside the batch's {Nodes.Length} nodes"
+                : nodeProblems[item.Node] is { } nodeProblem ? nodeProblem
+                : ObservationRules.StatusProblem(item.Status) is { } statusProblem ? statusProblem
+                : !InLabels(item.Technique) ? $"technique index {item.Technique} is outside the batch's {Labels.Length} labels"
+                : !InLabels(item.Source) ? $"source index {item.Source} is outside the batch's {Labels.Length} labels"
+                : item.Technique == ObservationItem.None ? null
+                : TechniqueProblem(item.Technique);
+            if (problem is not null)
+            {
+                problems.Add($"observation {i + 1}: {problem}");
+            }
+        }
+        return problems;
+
+        bool InLabels(int index) => index == ObservationItem.None || (uint)index < (uint)Labels.Length;
+
+        string? TechniqueProblem(int index)
+        {
+            if (!techniqueChecked[index])
+            {
+                techniqueChecked[index] = true;
+                techniqueProblems[index] = ObservationRules.TechniqueProblem(Labels[index]);
+            }
+            return techniqueProblems[index];
+        }
+    }
+
+    /// <summary>Distinct strings in first-seen order.</summary>
+    private sealed class Table
+    {
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly ImmutableArray<string>.Builder _values = ImmutableArray.CreateBuilder<string>();
+
+        public int IndexOf(string? value)
+        {
+            if (value is null)
+            {
+                return ObservationItem.None;
+            }
+            if (!_index.TryGetValue(value, out var index))
+            {
+                _index[value] = index = _values.Count;
+                _values.Add(value);
+            }
+            return index;
+        }
+
+        public ImmutableArray<string> ToImmutable() => _values.ToImmutable();
+    }
+}
+
+/// <summary>One observation of an <see cref="ObservationBatch"/>.</summary>
+/// <param name="Node">Index into the batch's nodes.</param>
+/// <param name="Status">The status the node is now in.</param>
+/// <param name="Time">When the reporter saw it.</param>
+/// <param name="Technique">Index into the batch's labels, or <see cref="None"/>.</param>
+/// <param name="Source">Index into the batch's labels, or <see cref="None"/>.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.observation-item")]
+public readonly record struct ObservationItem(
+    int Node,
+    NodeStatus Status,
+    DateTimeOffset Time,
+    int Technique,
+    int Source)
+{
+    /// <summary>The label index that stands for no technique or no source.</summary>
+    public const int None = -1;
+}

@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using Bulwark.Client;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Live;
+
+public sealed class ObservationBatchTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void From_RepeatedNodesAndLabels_StoredOnceAndReadBackWhole()
+    {
+        Observation[] observations =
+        [
+            new("A/mil/c2", NodeStatus.Compromised, T0, "T1190", "soc"),
+            new("B/telecom/router", NodeStatus.Down, T0.AddMinutes(1), null, "soc"),
+            new("A/mil/c2", NodeStatus.Detected, T0.AddMinutes(2), "T1190", null),
+        ];
+
+        var batch = ObservationBatch.From(observations);
+
+        Assert.Equal(["A/mil/c2", "B/telecom/router"], batch.Nodes);
+        Assert.Equal(["T1190", "soc"], batch.Labels);
+        Assert.Equal(new ObservationItem(0, NodeStatus.Detected, T0.AddMinutes(2), 0, ObservationItem.None), batch.Items[2]);
+        Assert.Equal(observations, Enumerable.Range(0, batch.Count).Select(i => batch[i]));
+        Assert.Empty(batch.Problems());
+    }
+
+    [Fact]
+    public void Problems_EveryKind_NamedByObservationNumber()
+    {
+        var batch = new ObservationBatch(["A/mil/c2", "A/mil"], ["T1190", "TX", "soc"],
+        [
+            new(0, NodeStatus.Down, T0, 0, 2),
+            new(1, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None),
+            new(0, (NodeStatus)42, T0, ObservationItem.None, ObservationItem.None),
+            new(0, NodeStatus.Down, T0, 1, ObservationItem.None),
+            new(2, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None),
+            new(0, NodeStatus.Down, T0, 3, ObservationItem.None),
+            new(0, NodeStatus.Down, T0, ObservationItem.None, -2),
+        ]);
+
+        Assert.Equal(
+        [
+            "observation 2: 'A/mil' is not a node id (DOM/segment/node, parts of letters, digits and '-')",
+            "observation 3: status 42 is not one of healthy, compromised, detected, isolated, degraded, down, recovering",
+            "observation 4: 'TX' is not an ATT&CK technique id (T1234 or T1234.001)",
+            "observation 5: node index 2 is outside the batch's 2 nodes",
+            "observation 6: technique index 3 is outside the batch's 3 labels",
+            "observation 7: source index -2 is outside the batch's 3 labels",
+        ], batch.Problems());
+    }
+
+    [Fact]
+    public void Problems_DefaultArrays_Incomplete()
+    {
+        Assert.Equal(["the batch is incomplete"], new ObservationBatch(default, [], []).Problems());
+    }
+}
+
+[Collection(ClusterTests.Name)]
+public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task ReportBatch_OneBadItem_NothingApplied()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-bad");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ingest = fixture.Client.GetGrain<IIngestGrain>("t-batch-bad");
+        var batch = new ObservationBatch(["A/power/sub-1", "B/telecom/router"], ["T1190"],
+        [
+            new(0, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None),
+            new(1, NodeStatus.Compromised, T0, 1, ObservationItem.None),
+        ]);
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => ingest.ReportBatchAsync(batch).AsTask());
+
+        Assert.Equal("observation 2: technique index 1 is outside the batch's 1 labels", error.Message);
+        var posture = await client.GetAlliancePostureAsync();
+        Assert.Equal((7, 1.0), (posture.Tally.Count(NodeStatus.Healthy), posture.Tally.Capability));
+    }
+
+    [Fact]
+    public async Task ReportBatch_UnknownNode_NamedAndNothingApplied()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-unknown");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ingest = fixture.Client.GetGrain<IIngestGrain>("t-batch-unknown");
+        var batch = ObservationBatch.From(
+        [
+            new Observation("A/power/sub-1", NodeStatus.Down, T0),
+            new Observation("B/telecom/nowhere", NodeStatus.Down, T0),
+            new Observation("A/mil/nothing", NodeStatus.Down, T0),
+        ]);
+
+        var error = await Assert.ThrowsAsync<UnknownNodesException>(() => ingest.ReportBatchAsync(batch).AsTask());
+
+        Assert.Equal(ImmutableArray.Create("A/mil/nothing", "B/telecom/nowhere"), error.Nodes);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1")).Status);
+    }
+
+    [Fact]
+    public async Task ReportBatch_ManySegmentsOutOfOrder_ResultAndHistoryExact()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-many");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ingest = fixture.Client.GetGrain<IIngestGrain>("t-batch-many");
+        // Two nodes in two domains; the router's reports arrive newest first.
+        var batch = ObservationBatch.From(
+        [
+            new Observation("B/telecom/router", NodeStatus.Detected, T0.AddMinutes(5), "T1190", "soc-b"),
+            new Observation("A/mil/ws", NodeStatus.Compromised, T0.AddMinutes(1), "T1566", "soc-a"),
+            new Observation("B/telecom/router", NodeStatus.Compromised, T0.AddMinutes(2), "T1190", "soc-b"),
+        ]);
+
+        var result = await ingest.ReportBatchAsync(batch);
+
+        Assert.Equal(new IngestResult(3, 3, 0, 2), result);
+        var router = await client.GetNodeAsync("B/telecom/router");
+        Assert.Equal(NodeStatus.Detected, router.Status);
+        Assert.Equal(
+        [
+            new HistoryEntry(T0.AddMinutes(2), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "soc-b", false),
+            new HistoryEntry(T0.AddMinutes(5), NodeStatus.Compromised, NodeStatus.Detected, NodeStatus.Detected, "T1190", "soc-b", false),
+        ], router.History);
+        Assert.Equal(NodeStatus.Compromised, (await client.GetNodeAsync("A/mil/ws")).Status);
+    }
+}
