@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Bulwark.Grains.Simulation;
 
 namespace Bulwark.Grains.Exercise;
 
@@ -49,18 +51,19 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         }
         Directory.CreateDirectory(Path.GetDirectoryName(PathOf(runId))!);
         var index = _indexes.GetOrAdd(runId, _ => new Index());
-        var text = new StringBuilder();
+        var bytes = new ArrayBufferWriter<byte>(lines.Count * 64);
+        var start = index.Bytes;
         foreach (var line in lines)
         {
-            var s = line.ToString();
-            text.Append(s).Append('\n');
-            index.Bytes += Encoding.UTF8.GetByteCount(s) + 1;
+            JournalText.AppendLine(bytes, line);
             if (++index.Lines % Stride == 0)
             {
-                index.Offsets.Add(index.Bytes);
+                index.Offsets.Add(start + bytes.WrittenCount);
             }
         }
-        await File.AppendAllTextAsync(PathOf(runId), text.ToString(), cancellationToken);
+        index.Bytes = start + bytes.WrittenCount;
+        await using var file = new FileStream(PathOf(runId), FileMode.Append, FileAccess.Write, FileShare.Read);
+        await file.WriteAsync(bytes.WrittenMemory, cancellationToken);
     }
 
     public async Task<IReadOnlyList<JournalEntry>> ReadAsync(string runId, long from, int count, CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Bulwark.Grains.Simulation;
 using Microsoft.Extensions.Logging;
 
@@ -18,13 +19,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     /// <summary>How long one timer turn may work before letting other calls in.</summary>
     private static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How many entity calls are in flight at once.</summary>
-    private const int CallParallelism = 2048;
-
     private readonly List<JournalEntry> _unsaved = [];
     private long _lines;
     private readonly List<HandInject> _handInjects = [];
-    private readonly HashSet<string> _activated = new(StringComparer.Ordinal);
+    // Entities called so far, with their grain references: resolving a reference from a string key is not free.
+    private readonly Dictionary<string, IRunEntityGrain> _entities = new(StringComparer.Ordinal);
     private RunPlan? _plan;
     private RunCalendar? _calendar;
     private RunMetrics? _metrics;
@@ -187,14 +186,15 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private async Task ProcessTickAsync(long tick)
     {
         var (journal, byTarget) = _calendar!.Begin(tick);
-        var results = new TickResult[byTarget.Count];
-        var calls = new List<(int Index, string Target, SimEvent[] Events)>(byTarget.Count);
+        // Every call of the tick goes out at once and the controller resumes once, when all have
+        // answered: a continuation per answer would make each answer a turn of this one grain.
+        var calls = new Task<TickResult>[byTarget.Count];
+        var next = 0;
         foreach (var (target, events) in byTarget)
         {
-            calls.Add((calls.Count, target, [.. events]));
+            calls[next++] = CallAsync(tick, target, [.. events]);
         }
-        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = CallParallelism, TaskScheduler = TaskScheduler.Current },
-            async (call, _) => results[call.Index] = await CallAsync(tick, call.Target, call.Events));
+        var results = await Task.WhenAll(calls);
         var lines = _calendar.Complete(tick, journal, results);
         _metrics!.Observe(tick, lines);
         _lines += lines.Count;
@@ -203,14 +203,26 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     private Task<TickResult> CallAsync(long tick, string target, SimEvent[] events)
     {
-        var key = EntityId.Key(RunId, target);
-        var first = _activated.Add(target);
-        return RunCalendar.Level(target) switch
+        if (_entities.TryGetValue(target, out var entity))
         {
-            2 => GrainFactory.GetGrain<IRunNodeGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.NodeSetupFor(target) : null),
-            1 => GrainFactory.GetGrain<IRunSegmentGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.SegmentSetupFor(target) : null),
-            _ => GrainFactory.GetGrain<IRunDomainGrain>(key).ApplyAsync(tick, [.. events], first ? _plan!.DomainSetupFor(target) : null),
+            return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), null);
+        }
+        var key = EntityId.Key(RunId, target);
+        var level = RunCalendar.Level(target);
+        entity = level switch
+        {
+            2 => GrainFactory.GetGrain<IRunNodeGrain>(key),
+            1 => GrainFactory.GetGrain<IRunSegmentGrain>(key),
+            _ => GrainFactory.GetGrain<IRunDomainGrain>(key),
         };
+        _entities[target] = entity;
+        object setup = level switch
+        {
+            2 => _plan!.NodeSetupFor(target),
+            1 => _plan!.SegmentSetupFor(target),
+            _ => _plan!.DomainSetupFor(target),
+        };
+        return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), setup);
     }
 
     private async Task FinishAsync(RunState state)

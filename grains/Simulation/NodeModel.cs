@@ -238,13 +238,17 @@ public sealed class NodeModel : ITickModel
     private NodeStatus RawStatus()
     {
         var ddos = false;
-        foreach (var (kind, _) in _disruptions.Values)
+        // Most nodes have no disruption; enumerating an empty sorted dictionary still allocates.
+        if (_disruptions.Count > 0)
         {
-            if (kind != "ddos")
+            foreach (var (kind, _) in _disruptions.Values)
             {
-                return NodeStatus.Down;
+                if (kind != "ddos")
+                {
+                    return NodeStatus.Down;
+                }
+                ddos = true;
             }
-            ddos = true;
         }
         if (_security == Security.Contained || _isolatedByControllers)
         {

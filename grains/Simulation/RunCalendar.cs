@@ -73,10 +73,10 @@ public sealed class RunCalendar
     }
 
     /// <summary>Fires the tick's injects and hands out its events grouped by target, targets in ordinal order.</summary>
-    public (List<JournalEntry> Journal, SortedDictionary<string, List<SimEvent>> ByTarget) Begin(long tick)
+    public (List<JournalEntry> Journal, List<KeyValuePair<string, List<SimEvent>>> ByTarget) Begin(long tick)
     {
         var journal = new List<JournalEntry>();
-        var byTarget = new SortedDictionary<string, List<SimEvent>>(StringComparer.Ordinal);
+        var byTarget = new Dictionary<string, List<SimEvent>>(StringComparer.Ordinal);
         void Add(SimEvent e)
         {
             if (!byTarget.TryGetValue(e.Target, out var list))
@@ -106,13 +106,16 @@ public sealed class RunCalendar
             }
         }
         Events += byTarget.Values.Sum(l => l.Count);
-        return (journal, byTarget);
+        // Sorting the distinct targets once is cheaper than keeping a sorted map of every event.
+        var ordered = byTarget.ToList();
+        ordered.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return (journal, ordered);
     }
 
     /// <summary>Joins the tick's results into the journal (entities in ordinal order) and schedules what they emitted.</summary>
-    public List<JournalEntry> Complete(long tick, List<JournalEntry> journal, IEnumerable<TickResult> results)
+    public List<JournalEntry> Complete(long tick, List<JournalEntry> journal, IReadOnlyList<TickResult> results)
     {
-        foreach (var result in results.OrderBy(r => r.Entity, StringComparer.Ordinal))
+        foreach (var result in InEntityOrder(results))
         {
             journal.AddRange(result.Journal);
             foreach (var e in result.Emitted)
@@ -134,6 +137,19 @@ public sealed class RunCalendar
         }
         Processed = tick;
         return journal;
+    }
+
+    /// <summary>The results in ordinal order of entity; they come in that order from <see cref="Begin"/>'s targets.</summary>
+    private static IEnumerable<TickResult> InEntityOrder(IReadOnlyList<TickResult> results)
+    {
+        for (var i = 1; i < results.Count; i++)
+        {
+            if (string.CompareOrdinal(results[i - 1].Entity, results[i].Entity) > 0)
+            {
+                return results.OrderBy(r => r.Entity, StringComparer.Ordinal);
+            }
+        }
+        return results;
     }
 
     /// <summary>What kind of entity an id names: 0 domain, 1 segment, 2 node.</summary>

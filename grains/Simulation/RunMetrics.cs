@@ -27,6 +27,7 @@ public sealed class RunMetrics
     private readonly Dictionary<string, long> _longestDown = new(StringComparer.Ordinal);
     private readonly List<JournalEntry> _timeline = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(256);
     private readonly double _tickHours;
     private long _lines;
 
@@ -73,7 +74,9 @@ public sealed class RunMetrics
         foreach (var line in lines)
         {
             _lines++;
-            _hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+            _scratch.ResetWrittenCount();
+            JournalText.AppendLine(_scratch, line);
+            _hash.AppendData(_scratch.WrittenSpan);
             if (NotableKinds.Contains(line.Kind) && _timeline.Count < 5000)
             {
                 _timeline.Add(line);
