@@ -178,8 +178,8 @@ public sealed partial class NodeGrain(
         foreach (var observation in InTimeOrder(batch.Items))
         {
             var from = Effective();
-            var technique = batch.Label(observation.Technique);
-            var source = batch.Label(observation.Source);
+            var technique = LabelPool.Intern(batch.Label(observation.Technique));
+            var source = LabelPool.Intern(batch.Label(observation.Source));
             if (S.LastObserved is { } last && observation.Time < last)
             {
                 stale++;
