@@ -22,11 +22,11 @@ public sealed class NodeModel : ITickModel
     private enum Security { Clean, Compromised, Detected, Contained }
 
     private readonly NodeSetup _setup;
-    private readonly Dictionary<string, double> _exploitability;
-    private readonly Dictionary<string, double> _hardening = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, (string Kind, long Until)> _disruptions = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _immune = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> _failedDependencies = new(StringComparer.Ordinal);
+    // A run holds one model per node touched, most of which never need these: they are made on first use.
+    private Dictionary<string, double>? _hardening;
+    private SortedDictionary<string, (string Kind, long Until)>? _disruptions;
+    private HashSet<string>? _immune;
+    private SortedSet<string>? _failedDependencies;
     private Security _security;
     private string _entry = "";
     private string _toolset = "";
@@ -38,7 +38,6 @@ public sealed class NodeModel : ITickModel
     {
         _setup = setup;
         _alertLevel = setup.AlertLevel;
-        _exploitability = setup.Definition.Exposures.ToDictionary(e => e.Technique, e => e.Exploitability, StringComparer.Ordinal);
     }
 
     public string Id => _setup.Definition.Id;
@@ -96,19 +95,19 @@ public sealed class NodeModel : ITickModel
             switch (e.Kind)
             {
                 case SimEventKind.Restore:
-                    _disruptions.Clear();
+                    _disruptions?.Clear();
                     _isolatedByControllers = false;
                     _security = Security.Clean;
                     Log("restored", e.Source);
                     break;
                 case SimEventKind.DisruptionEnds:
-                    if (_disruptions.Remove(e.Source))
+                    if (_disruptions?.Remove(e.Source) == true)
                     {
                         Log("disruption-ended", $"{e.Detail} {e.Source}");
                     }
                     break;
                 case SimEventKind.Disrupt:
-                    _disruptions[e.Source] = (e.Detail, e.Value);
+                    (_disruptions ??= new(StringComparer.Ordinal))[e.Source] = (e.Detail, e.Value);
                     Log("disrupted", $"{e.Detail} by {e.Source} until {e.Value}");
                     Emit(e.Value, Id, SimEventKind.DisruptionEnds, e.Source, detail: e.Detail);
                     break;
@@ -117,12 +116,13 @@ public sealed class NodeModel : ITickModel
                     Log("isolated", e.Source);
                     break;
                 case SimEventKind.Patch:
-                    if (_immune.Add(e.Technique))
+                    if ((_immune ??= new(StringComparer.Ordinal)).Add(e.Technique))
                     {
                         Log("patched", e.Technique);
                     }
                     break;
                 case SimEventKind.Harden:
+                    _hardening ??= new(StringComparer.Ordinal);
                     _hardening[e.Technique] = _hardening.GetValueOrDefault(e.Technique, 1.0) * (1 - e.Value / 1e6);
                     break;
                 case SimEventKind.AlertLevel:
@@ -135,11 +135,11 @@ public sealed class NodeModel : ITickModel
                 case SimEventKind.DependencyChanged:
                     if (e.Value == 0)
                     {
-                        _failedDependencies.Add(e.Source);
+                        (_failedDependencies ??= new(StringComparer.Ordinal)).Add(e.Source);
                     }
                     else
                     {
-                        _failedDependencies.Remove(e.Source);
+                        _failedDependencies?.Remove(e.Source);
                     }
                     cascadeDepth = Math.Max(cascadeDepth, int.Parse(e.Detail, CultureInfo.InvariantCulture));
                     break;
@@ -149,7 +149,7 @@ public sealed class NodeModel : ITickModel
                         _security = Security.Clean;
                         if (_setup.Patch)
                         {
-                            _immune.Add(_entry);
+                            (_immune ??= new(StringComparer.Ordinal)).Add(_entry);
                         }
                         Log("recovered", _setup.Patch ? $"{_entry} patched" : _entry);
                     }
@@ -172,7 +172,7 @@ public sealed class NodeModel : ITickModel
                     }
                     break;
                 case SimEventKind.Compromise:
-                    if (_security == Security.Clean && !_immune.Contains(e.Technique))
+                    if (_security == Security.Clean && _immune?.Contains(e.Technique) != true)
                     {
                         Compromise(e.Technique, e.Detail, e.Source);
                     }
@@ -200,8 +200,8 @@ public sealed class NodeModel : ITickModel
         }
 
         var raw = RawStatus();
-        var satisfied = _failedDependencies.Count == 0
-            || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, _failedDependencies);
+        var satisfied = _failedDependencies is not { Count: > 0 } failed
+            || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, failed);
         Status = NodeRules.Effective(raw, satisfied);
         Operational = NodeRules.IsOperational(raw, satisfied);
         if ((Status, Operational) != before)
@@ -225,13 +225,26 @@ public sealed class NodeModel : ITickModel
     private bool Exploitable(string technique, out double chance)
     {
         chance = 0;
-        if (_security != Security.Clean || _immune.Contains(technique) || !_exploitability.TryGetValue(technique, out var exploitability)
+        if (_security != Security.Clean || _immune?.Contains(technique) == true || Exploitability(technique) is not { } exploitability
             || RawStatus() is NodeStatus.Down or NodeStatus.Isolated)
         {
             return false;
         }
-        chance = exploitability * (1 - _setup.Definition.Hardening) * _hardening.GetValueOrDefault(technique, 1.0);
+        chance = exploitability * (1 - _setup.Definition.Hardening) * (_hardening?.GetValueOrDefault(technique, 1.0) ?? 1.0);
         return true;
+    }
+
+    /// <summary>The node's exploitability for a technique it is exposed to; a node has a handful of exposures.</summary>
+    private double? Exploitability(string technique)
+    {
+        foreach (var exposure in _setup.Definition.Exposures)
+        {
+            if (exposure.Technique == technique)
+            {
+                return exposure.Exploitability;
+            }
+        }
+        return null;
     }
 
     /// <summary>The node's own status before dependencies: down, isolated, DDoS-degraded, then its security state.</summary>
@@ -239,7 +252,7 @@ public sealed class NodeModel : ITickModel
     {
         var ddos = false;
         // Most nodes have no disruption; enumerating an empty sorted dictionary still allocates.
-        if (_disruptions.Count > 0)
+        if (_disruptions is { Count: > 0 })
         {
             foreach (var (kind, _) in _disruptions.Values)
             {

@@ -13,7 +13,12 @@ public sealed class SegmentModel : ITickModel
 {
     private readonly SegmentSetup _setup;
     private readonly ImmutableArray<NodeExposures> _neighbourhood;
-    private readonly HashSet<string> _attempted = new(StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, int> _index;
+    private readonly Dictionary<string, int> _techniques = new(StringComparer.Ordinal);
+
+    // (source, neighbour, technique) already attempted, as three indices packed in one number: a
+    // large run attempts millions, and a string each would be kept for the whole run.
+    private readonly HashSet<long> _attempted = [];
 
     public SegmentModel(SegmentSetup setup)
     {
@@ -21,6 +26,11 @@ public sealed class SegmentModel : ITickModel
         _neighbourhood = [.. setup.Members.Concat(setup.Linked).DistinctBy(n => n.Node, StringComparer.Ordinal)
             .OrderBy(n => n.Node, StringComparer.Ordinal)];
         Members = setup.Members.Select(m => m.Node).ToFrozenSet(StringComparer.Ordinal);
+        _index = _neighbourhood.Select((n, i) => (n.Node, i)).ToFrozenDictionary(p => p.Node, p => p.i, StringComparer.Ordinal);
+        if (_neighbourhood.Length >= 1 << 21)
+        {
+            throw new InvalidOperationException($"segment {Id} has {_neighbourhood.Length:N0} neighbouring nodes; at most {(1 << 21) - 1:N0} are supported");
+        }
     }
 
     public string Id => _setup.Id;
@@ -40,20 +50,23 @@ public sealed class SegmentModel : ITickModel
                 throw new InvalidOperationException($"segment {Id} cannot apply {e.Kind} from {e.Source}");
             }
             var source = e.Source;
+            var sourceIndex = _index[source];
             var attempts = 0;
             foreach (var technique in InjectRules.List(e.Detail))
             {
-                foreach (var neighbour in _neighbourhood)
+                if (!_techniques.TryGetValue(technique, out var techniqueIndex))
                 {
-                    if (neighbour.Node == source || !neighbour.Techniques.Contains(technique))
+                    _techniques[technique] = techniqueIndex = _techniques.Count;
+                }
+                for (var n = 0; n < _neighbourhood.Length; n++)
+                {
+                    var neighbour = _neighbourhood[n];
+                    if (n == sourceIndex || !neighbour.Techniques.Contains(technique)
+                        || !_attempted.Add(((long)sourceIndex << 42) | ((long)n << 21) | (long)techniqueIndex))
                     {
                         continue;
                     }
                     var key = source + "|" + neighbour.Node + "|" + technique;
-                    if (!_attempted.Add(key))
-                    {
-                        continue;
-                    }
                     var delay = StableRandom.Between(_setup.Seed, Id, tick, "spread", key, _setup.SpreadMin, _setup.SpreadMax);
                     emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, 0, neighbour.Node));
                     attempts++;
