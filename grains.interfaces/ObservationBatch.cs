@@ -28,7 +28,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
         var items = ImmutableArray.CreateBuilder<ObservationItem>(observations.Count);
         foreach (var o in observations)
         {
-            items.Add(new ObservationItem(nodes.IndexOf(o.Node), o.Status, o.Time, labels.IndexOf(o.Technique), labels.IndexOf(o.Source)));
+            // A missing node id is kept as an empty one, so that the check names it as not a node id.
+            items.Add(new ObservationItem(nodes.IndexOf(o.Node ?? ""), o.Status, o.Time, labels.IndexOf(o.Technique), labels.IndexOf(o.Source)));
         }
         return new ObservationBatch(nodes.ToImmutable(), labels.ToImmutable(), items.MoveToImmutable());
     }
@@ -59,9 +60,11 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             return problems;
         }
         var nodeProblems = new string?[Nodes.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Nodes.Length; i++)
         {
-            nodeProblems[i] = ObservationRules.NodeProblem(Nodes[i]);
+            nodeProblems[i] = ObservationRules.NodeProblem(Nodes[i])
+                ?? (seen.Add(Nodes[i]) ? null : $"node '{Nodes[i]}' is listed more than once in the batch's nodes");
         }
         var techniqueProblems = new string?[Labels.Length];
         var techniqueChecked = new bool[Labels.Length];
@@ -93,6 +96,36 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             }
             return techniqueProblems[index];
         }
+    }
+
+    /// <summary>
+    /// A batch of some of this batch's observations, for a part of its nodes: <paramref name="nodes"/>
+    /// maps each node index of this batch to the part's (or -1), and the part gets only the labels
+    /// its observations use.
+    /// </summary>
+    public ObservationBatch Part(ImmutableArray<string> partNodes, IReadOnlyList<int> nodes, IEnumerable<ObservationItem> items)
+    {
+        var labels = new Dictionary<int, int>();
+        var table = ImmutableArray.CreateBuilder<string>();
+        int Label(int index)
+        {
+            if (index == ObservationItem.None)
+            {
+                return index;
+            }
+            if (!labels.TryGetValue(index, out var local))
+            {
+                labels[index] = local = table.Count;
+                table.Add(Labels[index]);
+            }
+            return local;
+        }
+        var partItems = ImmutableArray.CreateBuilder<ObservationItem>();
+        foreach (var item in items)
+        {
+            partItems.Add(item with { Node = nodes[item.Node], Technique = Label(item.Technique), Source = Label(item.Source) });
+        }
+        return new ObservationBatch(partNodes, table.ToImmutable(), partItems.ToImmutable());
     }
 
     /// <summary>Distinct strings in first-seen order.</summary>

@@ -19,6 +19,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     /// <summary>How long one timer turn may work before letting other calls in.</summary>
     private static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The most entity calls in flight at once.</summary>
+    private const int CallWindow = 8192;
+
     private readonly List<JournalEntry> _unsaved = [];
     private long _lines;
     private readonly List<HandInject> _handInjects = [];
@@ -186,15 +189,20 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private async Task ProcessTickAsync(long tick)
     {
         var (journal, byTarget) = _calendar!.Begin(tick);
-        // Every call of the tick goes out at once and the controller resumes once, when all have
-        // answered: a continuation per answer would make each answer a turn of this one grain.
-        var calls = new Task<TickResult>[byTarget.Count];
-        var next = 0;
-        foreach (var (target, events) in byTarget)
+        // A tick's calls go out in windows of CallWindow and the controller resumes once per
+        // window, when all its calls have answered: a continuation per answer would make each
+        // answer a turn of this one grain. The window bounds the calls in flight.
+        var results = new TickResult[byTarget.Count];
+        for (var start = 0; start < byTarget.Count; start += CallWindow)
         {
-            calls[next++] = CallAsync(tick, target, [.. events]);
+            var calls = new Task<TickResult>[Math.Min(CallWindow, byTarget.Count - start)];
+            for (var i = 0; i < calls.Length; i++)
+            {
+                var (target, events) = byTarget[start + i];
+                calls[i] = CallAsync(tick, target, [.. events]);
+            }
+            (await Task.WhenAll(calls)).CopyTo(results, start);
         }
-        var results = await Task.WhenAll(calls);
         var lines = _calendar.Complete(tick, journal, results);
         _metrics!.Observe(tick, lines);
         _lines += lines.Count;

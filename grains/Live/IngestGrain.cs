@@ -22,6 +22,10 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
 
     public async ValueTask<IngestResult> ReportBatchAsync(ObservationBatch batch)
     {
+        if (batch is null)
+        {
+            throw new InvalidRequestException("no batch was given");
+        }
         if (batch.Count == 0)
         {
             return IngestResult.Empty;
@@ -51,18 +55,31 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
         var fanOut = options.Value.IngestFanOut is > 0 and var bound ? Math.Min(bound, parts.Count) : parts.Count;
         var total = IngestResult.Empty;
         var next = 0;
+        Exception? failure = null;
         // A fixed number of callers take the next segment in turn; the grain runs one turn at a time, so they share next and total safely.
+        // Every segment is called even when one fails (the batch was checked whole before), and the first failure is reported.
         async Task CallerAsync()
         {
             while (next < parts.Count)
             {
                 var (segment, part) = parts[next++];
-                // Await first, then add: the other callers change total while this one waits.
-                var result = await Segment(world, segment).ObserveAsync(part);
-                total = total.Plus(result);
+                try
+                {
+                    // Await first, then add: the other callers change total while this one waits.
+                    var result = await Segment(world, segment).ObserveAsync(part);
+                    total = total.Plus(result);
+                }
+                catch (Exception e)
+                {
+                    failure ??= e;
+                }
             }
         }
         await Task.WhenAll(Enumerable.Range(0, fanOut).Select(_ => CallerAsync()));
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
         return total;
     }
 
@@ -76,11 +93,11 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
         return grain;
     }
 
-    /// <summary>The batch cut into one batch per segment, each with only its own nodes; labels are shared.</summary>
+    /// <summary>The batch cut into one batch per segment, each with only its own nodes and labels.</summary>
     private static List<(string Segment, ObservationBatch Batch)> SplitBySegment(ObservationBatch batch)
     {
         // Per node of the batch: which segment part it goes to and its index among that part's nodes.
-        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes, ImmutableArray<ObservationItem>.Builder Items)>();
+        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes, List<ObservationItem> Items)>();
         var partOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var nodePart = new int[batch.Nodes.Length];
         var nodeLocal = new int[batch.Nodes.Length];
@@ -90,26 +107,17 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
             if (!partOf.TryGetValue(segment, out var part))
             {
                 partOf[segment] = part = parts.Count;
-                parts.Add((segment, ImmutableArray.CreateBuilder<string>(), ImmutableArray.CreateBuilder<ObservationItem>()));
+                parts.Add((segment, ImmutableArray.CreateBuilder<string>(), []));
             }
             nodePart[i] = part;
             nodeLocal[i] = parts[part].Nodes.Count;
             parts[part].Nodes.Add(batch.Nodes[i]);
         }
-        var counts = new int[parts.Count];
         foreach (var item in batch.Items)
         {
-            counts[nodePart[item.Node]]++;
+            parts[nodePart[item.Node]].Items.Add(item);
         }
-        for (var part = 0; part < parts.Count; part++)
-        {
-            parts[part].Items.Capacity = counts[part];
-        }
-        foreach (var item in batch.Items)
-        {
-            parts[nodePart[item.Node]].Items.Add(item with { Node = nodeLocal[item.Node] });
-        }
-        return [.. parts.Select(p => (p.Segment, new ObservationBatch(p.Nodes.ToImmutable(), batch.Labels, p.Items.MoveToImmutable())))];
+        return [.. parts.Select(p => (p.Segment, batch.Part(p.Nodes.ToImmutable(), nodeLocal, p.Items)))];
     }
 }
 

@@ -15,6 +15,9 @@ public static class LabelPool
 
     private static readonly ConcurrentDictionary<string, string> Labels = new(StringComparer.Ordinal);
 
+    // Counted apart: ConcurrentDictionary.Count takes every lock of the dictionary.
+    private static int _count;
+
     /// <summary>The pooled instance of <paramref name="label"/>, or null for null.</summary>
     public static string? Intern(string? label)
     {
@@ -26,6 +29,20 @@ public static class LabelPool
         {
             return pooled;
         }
-        return Labels.Count < Capacity ? Labels.GetOrAdd(label, label) : label;
+        if (Volatile.Read(ref _count) >= Capacity)
+        {
+            return label;
+        }
+        var added = false;
+        var result = Labels.GetOrAdd(label, l =>
+        {
+            added = true;
+            return l;
+        });
+        if (added)
+        {
+            Interlocked.Increment(ref _count);
+        }
+        return result;
     }
 }

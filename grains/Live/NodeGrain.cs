@@ -90,6 +90,11 @@ public sealed partial class NodeGrain(
         {
             await state.WriteStateAsync(CancellationToken.None);
         }
+        catch (Orleans.Storage.InconsistentStateException e)
+        {
+            // Another activation wrote the node's state since this one read it: writing again cannot succeed.
+            LogSaveConflict(logger, e, _world, _id);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogSaveFailed(logger, e, _world, _id);
@@ -143,6 +148,10 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch)
     {
+        if (batch is null)
+        {
+            throw new InvalidRequestException("no batch was given");
+        }
         var outcome = await ApplyAsync(batch);
         if (outcome.Change is not null)
         {
@@ -331,6 +340,9 @@ public sealed partial class NodeGrain(
                 chain.Segment, chain.Domain, chain.Alliance));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{World}/{Node}: the node's state in storage was written elsewhere; this activation's changes are not saved")]
+    private static partial void LogSaveConflict(ILogger logger, Exception exception, string world, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{World}/{Node}: writing the node's state failed; trying again")]
     private static partial void LogSaveFailed(ILogger logger, Exception exception, string world, string node);

@@ -53,6 +53,10 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
 
     public async ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
     {
+        if (batch is null)
+        {
+            throw new InvalidRequestException("no batch was given");
+        }
         if (batch.Count == 0)
         {
             return IngestResult.Empty;
@@ -78,22 +82,19 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
     }
 
-    /// <summary>The batch cut into one batch per node, in ordinal order of node id; labels are shared.</summary>
+    /// <summary>The batch cut into one batch per node, in ordinal order of node id, each with only its own labels.</summary>
     private static IEnumerable<(string Node, ObservationBatch Batch)> SplitByNode(ObservationBatch batch)
     {
-        var counts = new int[batch.Nodes.Length];
+        var items = new List<ObservationItem>?[batch.Nodes.Length];
         foreach (var item in batch.Items)
         {
-            counts[item.Node]++;
+            (items[item.Node] ??= []).Add(item);
         }
-        var items = new ImmutableArray<ObservationItem>.Builder?[batch.Nodes.Length];
-        foreach (var item in batch.Items)
-        {
-            (items[item.Node] ??= ImmutableArray.CreateBuilder<ObservationItem>(counts[item.Node])).Add(item with { Node = 0 });
-        }
+        // Each part has one node: every node index of the batch maps to the part's node 0.
+        var toFirst = new int[batch.Nodes.Length];
         var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => items[i] is not null)
             .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
-        return order.Select(i => (batch.Nodes[i], new ObservationBatch([batch.Nodes[i]], batch.Labels, items[i]!.MoveToImmutable())));
+        return order.Select(i => (batch.Nodes[i], batch.Part([batch.Nodes[i]], toFirst, items[i]!)));
     }
 
     /// <summary>The grain of one of this segment's nodes; references are kept, since a segment calls the same nodes again and again.</summary>

@@ -53,6 +53,41 @@ public sealed class ObservationBatchTests
     }
 
     [Fact]
+    public void Problems_NodeListedTwice_Named()
+    {
+        var batch = new ObservationBatch(["A/mil/c2", "A/mil/c2"], [],
+            [new(0, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None), new(1, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None)]);
+
+        Assert.Equal(["observation 2: node 'A/mil/c2' is listed more than once in the batch's nodes"], batch.Problems());
+    }
+
+    [Fact]
+    public void From_MissingNodeId_NamedAsNotANodeId()
+    {
+        var batch = ObservationBatch.From([new Observation(null!, NodeStatus.Down, T0)]);
+
+        Assert.Equal(["observation 1: '' is not a node id (DOM/segment/node, parts of letters, digits and '-')"], batch.Problems());
+    }
+
+    [Fact]
+    public void Part_TakesOnlyTheLabelsItsObservationsUse()
+    {
+        var batch = ObservationBatch.From(
+        [
+            new Observation("A/mil/c2", NodeStatus.Compromised, T0, "T1190", "soc-a"),
+            new Observation("B/telecom/router", NodeStatus.Detected, T0.AddMinutes(1), "T1566", "soc-b"),
+            new Observation("A/mil/c2", NodeStatus.Detected, T0.AddMinutes(2), "T1190", null),
+        ]);
+
+        var part = batch.Part(["B/telecom/router"], [-1, 0], [batch.Items[1]]);
+
+        Assert.Equal(["B/telecom/router"], part.Nodes);
+        Assert.Equal(["T1566", "soc-b"], part.Labels);
+        Assert.Equal(new Observation("B/telecom/router", NodeStatus.Detected, T0.AddMinutes(1), "T1566", "soc-b"), part[0]);
+        Assert.Empty(part.Problems());
+    }
+
+    [Fact]
     public void Problems_DefaultArrays_Incomplete()
     {
         Assert.Equal(["the batch is incomplete"], new ObservationBatch(default, [], []).Problems());
