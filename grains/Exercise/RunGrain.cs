@@ -20,7 +20,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The most entity calls in flight at once.</summary>
-    private const int CallWindow = 8192;
+    private const int CallWindow = 2048;
 
     private readonly List<JournalEntry> _unsaved = [];
     private long _lines;
