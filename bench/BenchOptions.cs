@@ -18,6 +18,8 @@ internal sealed record BenchOptions
           single      ReportAsync(Observation), one observation per call
           batch-N     ReportAsync(batch of N) for N = 1,000 and 5,000, with posture read
                       latency measured by a separate loop during the ingest
+          paced-5000  batches of 5,000 started at --pace times the raw rate of the same repeat,
+                      with posture reads as above (the read target is checked here)
 
         options:
           --seconds N              measured seconds per phase (default 5)
@@ -26,6 +28,7 @@ internal sealed record BenchOptions
           --concurrency N          in-flight calls for raw and single (default 64)
           --batch-concurrency N    in-flight batches for the batched phases (default 4)
           --repeat N               repeats of the whole set of phases; medians are reported (default 3)
+          --pace N                 ingest rate of paced-5000 as a multiple of raw (default 4, the target)
           --max-other PERCENT      run a phase again when other processes took more than PERCENT of
                                    the machine's CPU during its window (default 15; 100: never)
           --retries N              at most N such re-runs per phase (default 3)
@@ -54,6 +57,8 @@ internal sealed record BenchOptions
     public int BatchConcurrency { get; init; } = 4;
 
     public int Repeat { get; init; } = 3;
+
+    public int Pace { get; init; } = 4;
 
     public bool Json { get; init; }
 
@@ -136,6 +141,9 @@ internal sealed record BenchOptions
                     break;
                 case "--repeat":
                     options = options with { Repeat = Number(1, 100) };
+                    break;
+                case "--pace":
+                    options = options with { Pace = Number(1, 50) };
                     break;
                 case "--json":
                     NoValue();

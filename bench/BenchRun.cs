@@ -25,7 +25,7 @@ internal sealed class BenchRun(BenchOptions options, string repo)
 
     private static string BatchPhase(int size) => "batch-" + size.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Batches of <see cref="PacedSize"/> sent at <see cref="BatchTarget"/> times the raw rate of the same repeat, with reads.</summary>
+    /// <summary>Batches of <see cref="PacedSize"/> sent at <c>--pace</c> (default <see cref="BatchTarget"/>) times the raw rate of the same repeat, with reads.</summary>
     public static readonly string PacedPhase = "paced-" + PacedSize.ToString(CultureInfo.InvariantCulture);
 
     public async Task<BenchReport> RunAsync(CancellationToken cancellationToken)
@@ -137,7 +137,7 @@ internal sealed class BenchRun(BenchOptions options, string repo)
 
             // The read target is about a silo under the ingest load the throughput target asks for,
             // not one driven past saturation (where any queue, and so any latency, grows without bound).
-            var pacer = new Pacer(PacedSize / (BatchTarget * lastRaw));
+            var pacer = new Pacer(PacedSize / (options.Pace * lastRaw));
             await Phase(PacedPhase, "observations", options.BatchConcurrency, async _ =>
             {
                 await pacer.WaitTurnAsync(cancellationToken);
