@@ -274,19 +274,29 @@ internal sealed class BenchRun(BenchOptions options, string repo)
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.UtcNow:HH:mm:ss}] {message.ToString(CultureInfo.InvariantCulture)}"));
 }
 
-/// <summary>Hands out start times a fixed interval apart; a caller behind schedule starts at once.</summary>
+/// <summary>
+/// Hands out start times at least a fixed interval apart. A caller that finds the schedule behind
+/// starts now and the schedule moves on from there: time lost is not made up with a burst.
+/// </summary>
 internal sealed class Pacer(double intervalSeconds)
 {
-    private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
-    private long _turn = -1;
+    private readonly Lock _lock = new();
+    private readonly long _interval = (long)(intervalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    private long _next = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public async Task WaitTurnAsync(CancellationToken cancellationToken)
     {
-        var turn = Interlocked.Increment(ref _turn);
-        var due = TimeSpan.FromSeconds(turn * intervalSeconds) - System.Diagnostics.Stopwatch.GetElapsedTime(_start);
-        if (due > TimeSpan.Zero)
+        long due;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (_lock)
         {
-            await Task.Delay(due, cancellationToken);
+            due = Math.Max(_next, now);
+            _next = due + _interval;
+        }
+        var wait = System.Diagnostics.Stopwatch.GetElapsedTime(now, due);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, cancellationToken);
         }
     }
 }
