@@ -77,8 +77,9 @@ public static class ObservationRules
         ThrowIfAny(problems);
     }
 
-    /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation of the batch by index.</summary>
-    public static void ThrowIfInvalid(ObservationBatch batch) => ThrowIfAny(batch.Problems());
+    /// <summary>Throws <see cref="InvalidRequestException"/> when there is no batch, or naming every bad observation of the batch by index.</summary>
+    public static void ThrowIfInvalid(ObservationBatch? batch) =>
+        ThrowIfAny(batch is null ? ["no batch was given"] : batch.Problems());
 
     private static void ThrowIfAny(IReadOnlyList<string>? problems)
     {

@@ -215,21 +215,15 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         {
             return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), null);
         }
+        // The first call activates the entity and carries its setup.
         var key = EntityId.Key(RunId, target);
-        var level = RunCalendar.Level(target);
-        entity = level switch
+        (entity, object setup) = RunCalendar.Level(target) switch
         {
-            2 => GrainFactory.GetGrain<IRunNodeGrain>(key),
-            1 => GrainFactory.GetGrain<IRunSegmentGrain>(key),
-            _ => GrainFactory.GetGrain<IRunDomainGrain>(key),
+            2 => ((IRunEntityGrain)GrainFactory.GetGrain<IRunNodeGrain>(key), (object)_plan!.NodeSetupFor(target)),
+            1 => (GrainFactory.GetGrain<IRunSegmentGrain>(key), _plan!.SegmentSetupFor(target)),
+            _ => (GrainFactory.GetGrain<IRunDomainGrain>(key), _plan!.DomainSetupFor(target)),
         };
         _entities[target] = entity;
-        object setup = level switch
-        {
-            2 => _plan!.NodeSetupFor(target),
-            1 => _plan!.SegmentSetupFor(target),
-            _ => _plan!.DomainSetupFor(target),
-        };
         return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), setup);
     }
 

@@ -22,15 +22,11 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
 
     public async ValueTask<IngestResult> ReportBatchAsync(ObservationBatch batch)
     {
-        if (batch is null)
-        {
-            throw new InvalidRequestException("no batch was given");
-        }
+        ObservationRules.ThrowIfInvalid(batch);
         if (batch.Count == 0)
         {
             return IngestResult.Empty;
         }
-        ObservationRules.ThrowIfInvalid(batch);
 
         var world = this.GetPrimaryKeyString();
         var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);

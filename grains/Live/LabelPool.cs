@@ -33,16 +33,11 @@ public static class LabelPool
         {
             return label;
         }
-        var added = false;
-        var result = Labels.GetOrAdd(label, l =>
-        {
-            added = true;
-            return l;
-        });
-        if (added)
+        if (Labels.TryAdd(label, label))
         {
             Interlocked.Increment(ref _count);
+            return label;
         }
-        return result;
+        return Labels.TryGetValue(label, out pooled) ? pooled : label;
     }
 }

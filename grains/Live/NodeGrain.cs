@@ -148,10 +148,6 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch)
     {
-        if (batch is null)
-        {
-            throw new InvalidRequestException("no batch was given");
-        }
         var outcome = await ApplyAsync(batch);
         if (outcome.Change is not null)
         {
@@ -163,11 +159,11 @@ public sealed partial class NodeGrain(
     /// <summary>Applies observations in time order, persists, and says what changed.</summary>
     private async ValueTask<NodeOutcome> ApplyAsync(ObservationBatch batch)
     {
+        ObservationRules.ThrowIfInvalid(batch);
         if (batch.Count == 0)
         {
             return new NodeOutcome(IngestResult.Empty, null, Effective(), default, null, null);
         }
-        ObservationRules.ThrowIfInvalid(batch);
         foreach (var node in batch.Nodes)
         {
             if (!string.Equals(node, _id, StringComparison.Ordinal))

@@ -53,15 +53,11 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
 
     public async ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
     {
-        if (batch is null)
-        {
-            throw new InvalidRequestException("no batch was given");
-        }
+        ObservationRules.ThrowIfInvalid(batch);
         if (batch.Count == 0)
         {
             return IngestResult.Empty;
         }
-        ObservationRules.ThrowIfInvalid(batch);
         var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
 
         var changes = outcomes.Where(o => o.Change is not null && Apply(o.Change)).ToList();

@@ -26,11 +26,11 @@ public sealed class SegmentModel : ITickModel
         _neighbourhood = [.. setup.Members.Concat(setup.Linked).DistinctBy(n => n.Node, StringComparer.Ordinal)
             .OrderBy(n => n.Node, StringComparer.Ordinal)];
         Members = setup.Members.Select(m => m.Node).ToFrozenSet(StringComparer.Ordinal);
-        _index = _neighbourhood.Select((n, i) => (n.Node, i)).ToFrozenDictionary(p => p.Node, p => p.i, StringComparer.Ordinal);
         if (_neighbourhood.Length >= 1 << 21)
         {
             throw new InvalidOperationException($"segment {Id} has {_neighbourhood.Length:N0} neighbouring nodes; at most {(1 << 21) - 1:N0} are supported");
         }
+        _index = _neighbourhood.Select((n, i) => (n.Node, i)).ToFrozenDictionary(p => p.Node, p => p.i, StringComparer.Ordinal);
     }
 
     public string Id => _setup.Id;
