@@ -15,6 +15,11 @@ namespace Bulwark.Bench;
 /// </summary>
 internal static class ExerciseBench
 {
+    /// <summary>Run once on each engine, unmeasured, before the measured runs.</summary>
+    public const string WarmupScenario = "gen-1k.yaml";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
+
     public sealed record Row(string Scenario, int Nodes, long Events, long Lines, double ReferenceSeconds, double ClusterSeconds,
         double GrainCallsPerSecond, long SiloPeakMegabytes, long ReferencePeakMegabytes, bool HashesMatch, string Hash);
 
@@ -35,6 +40,9 @@ internal static class ExerciseBench
         var nodes = scenario.Topology.AllNodes.Count();
         await Console.Error.WriteLineAsync($"{Path.GetFileName(file)}: {nodes:N0} nodes; reference engine…");
 
+        // Unmeasured: the warm-up scenario once, so that neither engine's time includes compiling the model's code.
+        var warmup = ScenarioFile.Load(Path.Combine(repo, "scenarios", "library", WarmupScenario)).GetValueOrThrow().Base;
+        new ReferenceEngine(warmup).Run();
         GC.Collect();
         var referenceClock = Stopwatch.StartNew();
         var reference = new ReferenceEngine(scenario).Run();
@@ -57,26 +65,14 @@ internal static class ExerciseBench
             var seconds = await connection.Cluster.GetGrain<IPingGrain>(7).FanOutAsync(Calls, 64);
             var grainCalls = Calls / seconds;
 
-            var run = connection.Cluster.GetGrain<IRunGrain>("bench-" + Guid.NewGuid().ToString("N")[..8]);
-            var clusterClock = Stopwatch.StartNew();
-            await run.StartAsync(scenario, new RunOptions(0, []));
-            RunInfo info;
-            do
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-                info = await run.GetInfoAsync();
-            }
-            while (info.State is RunState.Running or RunState.Paused);
-            clusterClock.Stop();
-            if (info.State != RunState.Completed)
-            {
-                throw new BenchException($"the cluster run ended {info.State}: {info.Message}");
-            }
+            // Unmeasured: the warm-up scenario once, so that the measured run does not pay for the silo's first compilation.
+            await RunOnClusterAsync(connection, warmup, cancellationToken);
+            var (run, clusterSeconds) = await RunOnClusterAsync(connection, scenario, cancellationToken);
             var report = await run.GetReportAsync();
             var siloPeak = PeakMegabytes(silo.Pid);
-            await Console.Error.WriteLineAsync($"  cluster: {clusterClock.Elapsed.TotalSeconds:0.00} s; silo peak {siloPeak:N0} MB");
+            await Console.Error.WriteLineAsync($"  cluster: {clusterSeconds:0.00} s; silo peak {siloPeak:N0} MB");
             return new Row(Path.GetFileName(file), nodes, reference.Events, reference.JournalLines, referenceClock.Elapsed.TotalSeconds,
-                clusterClock.Elapsed.TotalSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash);
+                clusterSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash);
         }
         finally
         {
@@ -85,6 +81,29 @@ internal static class ExerciseBench
                 Directory.Delete(data, recursive: true);
             }
         }
+    }
+
+    /// <summary>Runs a scenario on the cluster at full speed and waits for its end; the time is from the start call to the end seen.</summary>
+    private static async Task<(IRunGrain Run, double Seconds)> RunOnClusterAsync(BulwarkConnection connection, ScenarioDefinition scenario,
+        CancellationToken cancellationToken)
+    {
+        var run = connection.Cluster.GetGrain<IRunGrain>("bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var clock = Stopwatch.StartNew();
+        await run.StartAsync(scenario, new RunOptions(0, []));
+        RunInfo info;
+        do
+        {
+            // The poll interval bounds how late the end is seen.
+            await Task.Delay(PollInterval, cancellationToken);
+            info = await run.GetInfoAsync();
+        }
+        while (info.State is RunState.Running or RunState.Paused);
+        clock.Stop();
+        if (info.State != RunState.Completed)
+        {
+            throw new BenchException($"the cluster run of '{scenario.Metadata.Name}' ended {WireNames.Of(info.State)}: {info.Message}");
+        }
+        return (run, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Peak resident memory of a process (VmHWM), in MB; -1 where /proc does not say.</summary>

@@ -19,9 +19,12 @@ public enum SimEventKind
     Isolate = 3,
     /// <summary>Node: no longer exposed to Technique.</summary>
     Patch = 4,
-    /// <summary>Node: exploitability of Technique scaled by (1 − Value/1e6) — its domain learned an indicator.</summary>
+    /// <summary>
+    /// Node: exploitability of Technique scaled by (1 − Value/1e6) — its domain learned an indicator.
+    /// A domain emits it once, addressed to itself, for all its nodes exposed to Technique.
+    /// </summary>
     Harden = 5,
-    /// <summary>Node: its domain's alert level is now Value.</summary>
+    /// <summary>Node: its domain's alert level is now Value. A domain emits it once, addressed to itself, for all its nodes.</summary>
     AlertLevel = 6,
     /// <summary>Node: dependency Source is operational (Value 1) or not (0); Detail = cascade depth.</summary>
     DependencyChanged = 7,
@@ -82,12 +85,16 @@ public sealed record JournalEntry(long Tick, string Entity, string Kind, string 
     public override string ToString() => Detail.Length == 0 ? $"{Tick} {Entity} {Kind}" : $"{Tick} {Entity} {Kind} {Detail}";
 }
 
-/// <summary>What one entity did in one tick: its journal lines, the events it emits and, for nodes, its state after.</summary>
+/// <summary>What one entity did in one tick: its journal lines and the events it emits.</summary>
 /// <param name="Entity">Node, segment or domain id.</param>
 /// <param name="Journal">Journal lines, in the order they happened.</param>
 /// <param name="Emitted">Events for later ticks.</param>
+/// <param name="WantsAlerts">
+/// A node that must see its domain's alert-level changes at their tick (a compromised node: a
+/// change redraws its detection). Other nodes get their domain's broadcasts with their next events.
+/// </param>
 [GenerateSerializer, Immutable, Alias("bulwark.tick-result")]
-public sealed record TickResult(string Entity, ImmutableArray<JournalEntry> Journal, ImmutableArray<SimEvent> Emitted);
+public sealed record TickResult(string Entity, ImmutableArray<JournalEntry> Journal, ImmutableArray<SimEvent> Emitted, bool WantsAlerts = false);
 
 /// <summary>A controller's inject into a running exercise; journalled so a replay reproduces it.</summary>
 /// <param name="Tick">The tick it fires at.</param>

@@ -4,7 +4,8 @@ namespace Bulwark.Grains.Simulation;
 
 /// <summary>
 /// A domain in an exercise: turns detections into indicators, hardens its exposed nodes, raises
-/// its alert level and shares indicators over its agreements. A nato-enterprise domain is the
+/// its alert level and shares indicators over its agreements. Hardening and alert levels go out
+/// as one broadcast addressed to the domain itself, which the calendar hands to its nodes. A nato-enterprise domain is the
 /// alliance's hub: it passes on what it receives; other domains share only what they detect.
 /// </summary>
 public sealed class DomainModel(DomainSetup setup) : ITickModel
@@ -28,10 +29,7 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
             }
             Log("alert", $"{_alertLevel}->{level} {why}");
             _alertLevel = level;
-            foreach (var node in setup.Nodes)
-            {
-                emitted.Add(new SimEvent(tick + 1, node, SimEventKind.AlertLevel, Id, "", level, ""));
-            }
+            emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.AlertLevel, Id, "", level, ""));
         }
 
         void Learn(string technique, string origin, string how)
@@ -42,12 +40,9 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
             }
             Log("indicator", $"{technique} {how}");
             var hardening = (long)Math.Round(setup.IndicatorHardening * 1e6);
-            if (hardening > 0 && setup.ExposedNodes.TryGetValue(technique, out var exposed))
+            if (hardening > 0)
             {
-                foreach (var node in exposed)
-                {
-                    emitted.Add(new SimEvent(tick + 1, node, SimEventKind.Harden, Id, technique, hardening, ""));
-                }
+                emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.Harden, Id, technique, hardening, ""));
             }
             if (setup.RaiseAlertOnIndicator && _alertLevel > 1)
             {

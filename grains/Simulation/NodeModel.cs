@@ -219,7 +219,8 @@ public sealed class NodeModel : ITickModel
                 }
             }
         }
-        return new TickResult(Id, [.. journal], [.. emitted]);
+        // Only a compromised node reacts to an alert-level change when it happens: it redraws its detection.
+        return new TickResult(Id, [.. journal], [.. emitted], WantsAlerts: _security == Security.Compromised);
     }
 
     private bool Exploitable(string technique, out double chance)

@@ -51,18 +51,26 @@ public static class NodeRules
     /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>
     public static IReadOnlyDictionary<string, ImmutableArray<string>> Dependants(IEnumerable<NodeDefinition> nodes)
     {
-        var map = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
-            foreach (var dependency in node.Dependencies.SelectMany(g => g.Nodes))
+            foreach (var group in node.Dependencies)
             {
-                if (!map.TryGetValue(dependency, out var set))
+                foreach (var dependency in group.Nodes)
                 {
-                    map[dependency] = set = new SortedSet<string>(StringComparer.Ordinal);
+                    if (!map.TryGetValue(dependency, out var list))
+                    {
+                        map[dependency] = list = [];
+                    }
+                    list.Add(node.Id);
                 }
-                set.Add(node.Id);
             }
         }
-        return map.ToDictionary(p => p.Key, p => p.Value.ToImmutableArray(), StringComparer.Ordinal);
+        // Sorted, each dependant once (a node may name a dependency in more than one group).
+        return map.ToDictionary(p => p.Key, p =>
+        {
+            p.Value.Sort(StringComparer.Ordinal);
+            return ImmutableArray.CreateRange(p.Value.Where((id, i) => i == 0 || !string.Equals(id, p.Value[i - 1], StringComparison.Ordinal)));
+        }, StringComparer.Ordinal);
     }
 }

@@ -11,10 +11,13 @@ public sealed class ReferenceEngine
     private readonly RunCalendar _calendar;
     private readonly Dictionary<string, ITickModel> _models = new(StringComparer.Ordinal);
 
-    public ReferenceEngine(ScenarioDefinition scenario, IEnumerable<HandInject>? handInjects = null)
+    /// <param name="scenario">The scenario, variant applied.</param>
+    /// <param name="handInjects">Hand injects to replay.</param>
+    /// <param name="eagerBroadcasts">See <see cref="RunCalendar(RunPlan, IEnumerable{HandInject}?, bool)"/>.</param>
+    public ReferenceEngine(ScenarioDefinition scenario, IEnumerable<HandInject>? handInjects = null, bool eagerBroadcasts = false)
     {
         _plan = new RunPlan(scenario);
-        _calendar = new RunCalendar(_plan, handInjects);
+        _calendar = new RunCalendar(_plan, handInjects, eagerBroadcasts);
         Metrics = new RunMetrics(_plan);
     }
 

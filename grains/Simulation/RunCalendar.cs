@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Bulwark.Grains.Simulation;
 
@@ -8,16 +9,40 @@ namespace Bulwark.Grains.Simulation;
 /// ticks have work, which injects fire when, how each tick's results join the journal. Idle ticks
 /// are skipped; cost grows with events, not with nodes × ticks.
 /// </summary>
+/// <remarks>
+/// A domain's broadcasts (hardening on an indicator, a new alert level) change every node of the
+/// domain at their tick, but a node only acts on them later: hardening matters when the node is
+/// next attacked, the alert level when it is next compromised. So the calendar keeps each domain's
+/// broadcasts in a log and hands a node the part it has not had with its next events, in their
+/// original ticks. The node applies them first (they sort before anything else of a later tick),
+/// so its state is what it would have been had each arrived on time, without a call, and an
+/// activation, per node per broadcast. The one exception: a compromised node redraws its detection
+/// when the alert level changes, so a node that says it <see cref="TickResult.WantsAlerts"/> is
+/// called at the alert's tick. Broadcasts count as events at their tick, once per node reached.
+/// </remarks>
 public sealed class RunCalendar
 {
     private readonly RunPlan _plan;
     private readonly SortedDictionary<long, List<SimEvent>> _pending = new();
     private readonly SortedDictionary<long, List<(string Id, InjectKind Kind, string Target, IReadOnlyDictionary<string, string> Parameters)>> _injects = new();
     private int _handInjects;
+    // Per domain, its broadcasts so far; per node, how many of them it has been handed.
+    private readonly Dictionary<string, List<SimEvent>> _broadcasts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _handed = new(StringComparer.Ordinal);
+    // Nodes that want alert-level changes at their tick. Only membership is read: the targets it adds are sorted.
+    private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
+    private readonly bool _eagerBroadcasts;
 
-    public RunCalendar(RunPlan plan, IEnumerable<HandInject>? handInjects = null)
+    /// <param name="plan">The run's plan.</param>
+    /// <param name="handInjects">Hand injects to replay.</param>
+    /// <param name="eagerBroadcasts">
+    /// Hand every broadcast to every node it reaches at its tick, as the rule reads. Slower, same
+    /// journal: it is there to check that the broadcast log changes nothing.
+    /// </param>
+    public RunCalendar(RunPlan plan, IEnumerable<HandInject>? handInjects = null, bool eagerBroadcasts = false)
     {
         _plan = plan;
+        _eagerBroadcasts = eagerBroadcasts;
         foreach (var inject in plan.Scenario.Injects)
         {
             Schedule(plan.Scenario.TickOf(inject.Time), inject.Id, inject.Kind, inject.Target, inject.Parameters);
@@ -77,13 +102,42 @@ public sealed class RunCalendar
     {
         var journal = new List<JournalEntry>();
         var byTarget = new Dictionary<string, List<SimEvent>>(StringComparer.Ordinal);
+        List<string>? alertedDomains = null;
+        List<SimEvent> For(string target)
+        {
+            if (!byTarget.TryGetValue(target, out var list))
+            {
+                byTarget[target] = list = [];
+            }
+            return list;
+        }
         void Add(SimEvent e)
         {
-            if (!byTarget.TryGetValue(e.Target, out var list))
+            if (_eagerBroadcasts && IsBroadcast(e))
             {
-                byTarget[e.Target] = list = [];
+                foreach (var node in _plan.NodesIn(e.Target).Where(n => _plan.Reaches(e, n)))
+                {
+                    For(node).Add(e with { Target = node });
+                    Events++;
+                }
+                return;
             }
-            list.Add(e);
+            if (IsBroadcast(e))
+            {
+                if (!_broadcasts.TryGetValue(e.Target, out var log))
+                {
+                    _broadcasts[e.Target] = log = [];
+                }
+                log.Add(e);
+                Events += _plan.Reach(e);
+                if (e.Kind == SimEventKind.AlertLevel)
+                {
+                    (alertedDomains ??= []).Add(e.Target);
+                }
+                return;
+            }
+            For(e.Target).Add(e);
+            Events++;
         }
 
         if (_injects.Remove(tick, out var injects))
@@ -105,11 +159,50 @@ public sealed class RunCalendar
                 Add(e);
             }
         }
-        Events += byTarget.Values.Sum(l => l.Count);
+        if (alertedDomains is not null)
+        {
+            foreach (var node in _alerted)
+            {
+                if (alertedDomains.Contains(EntityId.DomainOf(node), StringComparer.Ordinal))
+                {
+                    For(node);
+                }
+            }
+        }
         // Sorting the distinct targets once is cheaper than keeping a sorted map of every event.
         var ordered = byTarget.ToList();
         ordered.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        if (_broadcasts.Count > 0)
+        {
+            foreach (var (target, list) in ordered)
+            {
+                HandBroadcasts(target, list);
+            }
+        }
         return (journal, ordered);
+    }
+
+    /// <summary>A broadcast: hardening or an alert level addressed to a domain, for its nodes.</summary>
+    private static bool IsBroadcast(SimEvent e) => e.Kind is SimEventKind.Harden or SimEventKind.AlertLevel && Level(e.Target) == 0;
+
+    /// <summary>Adds to a node's events the broadcasts of its domain it has not had yet.</summary>
+    private void HandBroadcasts(string target, List<SimEvent> events)
+    {
+        var slash = target.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || target.IndexOf('/', slash + 1) < 0
+            || !_broadcasts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(target.AsSpan(0, slash), out var log))
+        {
+            return;
+        }
+        ref var handed = ref CollectionsMarshal.GetValueRefOrAddDefault(_handed, target, out _);
+        for (; handed < log.Count; handed++)
+        {
+            var b = log[handed];
+            if (_plan.Reaches(b, target))
+            {
+                events.Add(b with { Target = target });
+            }
+        }
     }
 
     /// <summary>Joins the tick's results into the journal (entities in ordinal order) and schedules what they emitted.</summary>
@@ -118,6 +211,14 @@ public sealed class RunCalendar
         foreach (var result in InEntityOrder(results))
         {
             journal.AddRange(result.Journal);
+            if (result.WantsAlerts)
+            {
+                _alerted.Add(result.Entity);
+            }
+            else if (_alerted.Count > 0)
+            {
+                _alerted.Remove(result.Entity);
+            }
             foreach (var e in result.Emitted)
             {
                 if (e.Tick <= tick)

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Bulwark.Grains.Simulation;
 
@@ -17,11 +18,13 @@ public sealed record SegmentSetup(string Id, ImmutableArray<NodeExposures> Membe
 [GenerateSerializer, Immutable, Alias("bulwark.node-exposures")]
 public sealed record NodeExposures(string Node, ImmutableArray<string> Techniques);
 
-/// <summary>What a domain of a run needs: its agreements in ticks, its playbook and which of its nodes each technique exposes.</summary>
+/// <summary>
+/// What a domain of a run needs: its agreements in ticks and its playbook. It does not list its
+/// nodes: what it tells them goes out as one broadcast that the calendar hands on.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("bulwark.domain-setup")]
 public sealed record DomainSetup(string Id, DomainKind Kind, ImmutableArray<(string Partner, long DelayTicks)> Sharing,
-    double IndicatorHardening, bool RaiseAlertOnIndicator, int AlertLevel,
-    ImmutableArray<string> Nodes, ImmutableSortedDictionary<string, ImmutableArray<string>> ExposedNodes);
+    double IndicatorHardening, bool RaiseAlertOnIndicator, int AlertLevel);
 
 /// <summary>
 /// A scenario compiled for running: lookups, per-entity setups and durations in ticks. Both the
@@ -29,20 +32,42 @@ public sealed record DomainSetup(string Id, DomainKind Kind, ImmutableArray<(str
 /// </summary>
 public sealed class RunPlan
 {
-    private readonly FrozenDictionary<string, NodeDefinition> _nodes;
+    // Plain dictionaries: a frozen one costs more to build, for 100k nodes, than a run's lookups save.
+    private readonly Dictionary<string, NodeDefinition> _nodes;
     private readonly FrozenDictionary<string, SegmentDefinition> _segments;
     private readonly FrozenDictionary<string, DomainDefinition> _domains;
     private readonly FrozenDictionary<string, Playbook> _playbooks;
     private readonly IReadOnlyDictionary<string, ImmutableArray<string>> _dependants;
+    // Per domain: its node count, and per technique how many of its nodes are exposed to it.
+    private readonly Dictionary<string, (int Nodes, Dictionary<string, int> Exposed)> _reach;
 
     public RunPlan(ScenarioDefinition scenario)
     {
         Scenario = scenario;
-        _nodes = scenario.Topology.AllNodes.ToFrozenDictionary(n => n.Id, StringComparer.Ordinal);
+        _nodes = scenario.Topology.AllNodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
         _segments = scenario.Topology.AllSegments.ToFrozenDictionary(s => s.Id, StringComparer.Ordinal);
         _domains = scenario.Topology.Domains.ToFrozenDictionary(d => d.Id, StringComparer.Ordinal);
         _playbooks = scenario.Playbooks.ToFrozenDictionary(p => p.Domain, StringComparer.Ordinal);
         _dependants = NodeRules.Dependants(scenario.Topology.AllNodes);
+        _reach = new Dictionary<string, (int, Dictionary<string, int>)>(StringComparer.Ordinal);
+        foreach (var domain in scenario.Topology.Domains)
+        {
+            var (nodes, exposed) = (0, new Dictionary<string, int>(StringComparer.Ordinal));
+            foreach (var node in domain.Segments.SelectMany(s => s.Nodes))
+            {
+                nodes++;
+                for (var i = 0; i < node.Exposures.Length; i++)
+                {
+                    // A node exposed twice to a technique counts once.
+                    var technique = node.Exposures[i].Technique;
+                    if (!node.Exposures.Take(i).Any(e => e.Technique == technique))
+                    {
+                        CollectionsMarshal.GetValueRefOrAddDefault(exposed, technique, out _)++;
+                    }
+                }
+            }
+            _reach[domain.Id] = (nodes, exposed);
+        }
         NodeIds = [.. _nodes.Keys.Order(StringComparer.Ordinal)];
         SegmentIds = [.. _segments.Keys.Order(StringComparer.Ordinal)];
         DomainIds = [.. _domains.Keys.Order(StringComparer.Ordinal)];
@@ -95,6 +120,33 @@ public sealed class RunPlan
         return [];
     }
 
+    /// <summary>
+    /// How many nodes a domain broadcast reaches: every node of the domain for an alert level, the
+    /// nodes exposed to the technique for hardening.
+    /// </summary>
+    public int Reach(SimEvent broadcast)
+    {
+        var (nodes, exposed) = _reach[broadcast.Target];
+        return broadcast.Kind == SimEventKind.Harden ? exposed.GetValueOrDefault(broadcast.Technique) : nodes;
+    }
+
+    /// <summary>Whether a domain broadcast applies to <paramref name="node"/> (a node of that domain).</summary>
+    public bool Reaches(SimEvent broadcast, string node)
+    {
+        if (broadcast.Kind != SimEventKind.Harden)
+        {
+            return true;
+        }
+        foreach (var exposure in _nodes[node].Exposures)
+        {
+            if (exposure.Technique == broadcast.Technique)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public NodeSetup NodeSetupFor(string id)
     {
         var node = _nodes[id];
@@ -117,13 +169,8 @@ public sealed class RunPlan
     {
         var domain = _domains[id];
         var playbook = _playbooks[id];
-        var nodes = domain.Segments.SelectMany(s => s.Nodes).ToList();
-        var exposed = nodes.SelectMany(n => n.Exposures.Select(e => (e.Technique, n.Id)))
-            .GroupBy(p => p.Technique, StringComparer.Ordinal)
-            .ToImmutableSortedDictionary(g => g.Key, g => g.Select(p => p.Id).Order(StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal);
         return new DomainSetup(id, domain.Kind,
             [.. domain.Sharing.OrderBy(s => s.Partner, StringComparer.Ordinal).Select(s => (s.Partner, TicksOf(s.Delay)))],
-            playbook.IndicatorHardening, playbook.RaiseAlertOnIndicator, playbook.AlertLevel,
-            [.. nodes.Select(n => n.Id).Order(StringComparer.Ordinal)], exposed);
+            playbook.IndicatorHardening, playbook.RaiseAlertOnIndicator, playbook.AlertLevel);
     }
 }
