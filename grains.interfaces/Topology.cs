@@ -5,7 +5,8 @@ namespace Bulwark;
 /// <summary>A validated alliance topology: what a topology file describes, with every reference resolved to a full id.</summary>
 /// <param name="Name">Optional display name.</param>
 /// <param name="Domains">The domains, in file order.</param>
-[GenerateSerializer, Immutable, Alias("bulwark.topology")]
+/// <remarks>Serialized as a <see cref="TopologyWire"/>.</remarks>
+[Immutable]
 public sealed record TopologyDefinition(string Name, ImmutableArray<DomainDefinition> Domains)
 {
     /// <summary>Every node of every domain, in file order.</summary>
