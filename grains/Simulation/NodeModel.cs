@@ -179,7 +179,7 @@ public sealed class NodeModel : ITickModel
                     break;
                 case SimEventKind.Exploit:
                     if (Exploitable(e.Technique, out var chance2)
-                        && StableRandom.Draw(seed, Id, tick, "exploit", e.Source + "|" + e.Technique) < chance2)
+                        && StableRandom.Draw(seed, Id, tick, "exploit", e.Source, "|", e.Technique) < chance2)
                     {
                         Compromise(e.Technique, e.Detail, e.Source);
                     }

@@ -115,7 +115,7 @@ public sealed class RunCalendar
         {
             if (_eagerBroadcasts && IsBroadcast(e))
             {
-                foreach (var node in _plan.NodesIn(e.Target).Where(n => _plan.Reaches(e, n)))
+                foreach (var node in Reached(e))
                 {
                     For(node).Add(e with { Target = node });
                     Events++;
@@ -181,6 +181,9 @@ public sealed class RunCalendar
         }
         return (journal, ordered);
     }
+
+    /// <summary>The nodes a broadcast reaches (a method of its own: a lambda over the event in Begin would cost every event a closure).</summary>
+    private IEnumerable<string> Reached(SimEvent broadcast) => _plan.NodesIn(broadcast.Target).Where(n => _plan.Reaches(broadcast, n));
 
     /// <summary>A broadcast: hardening or an alert level addressed to a domain, for its nodes.</summary>
     private static bool IsBroadcast(SimEvent e) => e.Kind is SimEventKind.Harden or SimEventKind.AlertLevel && Level(e.Target) == 0;

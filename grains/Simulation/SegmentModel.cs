@@ -19,6 +19,8 @@ public sealed class SegmentModel : ITickModel
     // (source, neighbour, technique) already attempted, as three indices packed in one number: a
     // large run attempts millions, and a string each would be kept for the whole run.
     private readonly HashSet<long> _attempted = [];
+    // Tool sets as sent ("T1190,T1078"), split once each: a run has a handful.
+    private readonly Dictionary<string, IReadOnlyList<string>> _toolsets = new(StringComparer.Ordinal);
 
     public SegmentModel(SegmentSetup setup)
     {
@@ -52,7 +54,11 @@ public sealed class SegmentModel : ITickModel
             var source = e.Source;
             var sourceIndex = _index[source];
             var attempts = 0;
-            foreach (var technique in InjectRules.List(e.Detail))
+            if (!_toolsets.TryGetValue(e.Detail, out var toolset))
+            {
+                _toolsets[e.Detail] = toolset = InjectRules.List(e.Detail);
+            }
+            foreach (var technique in toolset)
             {
                 if (!_techniques.TryGetValue(technique, out var techniqueIndex))
                 {
@@ -66,8 +72,8 @@ public sealed class SegmentModel : ITickModel
                     {
                         continue;
                     }
-                    var key = source + "|" + neighbour.Node + "|" + technique;
-                    var delay = StableRandom.Between(_setup.Seed, Id, tick, "spread", key, _setup.SpreadMin, _setup.SpreadMax);
+                    var delay = StableRandom.Between(_setup.Seed, Id, tick, "spread", _setup.SpreadMin, _setup.SpreadMax,
+                        source, "|", neighbour.Node, "|", technique);
                     emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, 0, neighbour.Node));
                     attempts++;
                 }

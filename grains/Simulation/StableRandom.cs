@@ -24,19 +24,55 @@ public static class StableRandom
         return (Finish(h) >> 11) * (1.0 / (1UL << 53));
     }
 
+    /// <summary>
+    /// A uniform draw in [0, 1) whose discriminator is the concatenation of <paramref name="parts"/>:
+    /// the same draw as <see cref="Draw(ulong, string, long, string, string)"/> with <c>string.Concat(parts)</c>,
+    /// without building that string.
+    /// </summary>
+    public static double Draw(ulong seed, string entity, long tick, string purpose, params ReadOnlySpan<string> parts)
+    {
+        var h = FnvOffset;
+        h = Mix(h, seed);
+        h = Add(h, entity);
+        h = Mix(h, (ulong)tick);
+        h = Add(h, purpose);
+        foreach (var part in parts)
+        {
+            h = Bytes(h, part);
+        }
+        h = (h ^ 0xFF) * FnvPrime;
+        return (Finish(h) >> 11) * (1.0 / (1UL << 53));
+    }
+
     /// <summary>A uniform whole number in [min, max].</summary>
     public static long Between(ulong seed, string entity, long tick, string purpose, string discriminator, long min, long max) =>
         min + (long)Math.Floor(Draw(seed, entity, tick, purpose, discriminator) * (max - min + 1));
 
-    private static ulong Add(ulong h, string text)
+    /// <summary>A uniform whole number in [min, max], the discriminator given in parts as for <see cref="Draw(ulong, string, long, string, ReadOnlySpan{string})"/>.</summary>
+    public static long Between(ulong seed, string entity, long tick, string purpose, long min, long max, params ReadOnlySpan<string> parts) =>
+        min + (long)Math.Floor(Draw(seed, entity, tick, purpose, parts) * (max - min + 1));
+
+    /// <summary>A string's UTF-8 bytes, then a terminator: "ab" then "c" is not "a" then "bc".</summary>
+    private static ulong Add(ulong h, string text) => (Bytes(h, text) ^ 0xFF) * FnvPrime;
+
+    private static ulong Bytes(ulong h, string text)
     {
+        // Ids and technique names are ASCII: no encoder needed.
+        if (System.Text.Ascii.IsValid(text))
+        {
+            foreach (var c in text)
+            {
+                h = (h ^ c) * FnvPrime;
+            }
+            return h;
+        }
         Span<byte> buffer = stackalloc byte[256];
         var bytes = text.Length * 3 <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(text, buffer)] : Encoding.UTF8.GetBytes(text);
         foreach (var b in bytes)
         {
             h = (h ^ b) * FnvPrime;
         }
-        return (h ^ 0xFF) * FnvPrime;
+        return h;
     }
 
     private static ulong Mix(ulong h, ulong value)
