@@ -73,6 +73,10 @@ public interface IRunEntityGrain : IGrainWithStringKey
     /// <summary>Applies one tick's events; <paramref name="setup"/> comes with the first call only.</summary>
     [Alias("apply")]
     Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup);
+
+    /// <summary>The run has ended: the entity may be collected like any idle grain from now on.</summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }
 
 /// <summary>A node of a run. Key: <c>run/DOM/seg/node</c>.</summary>

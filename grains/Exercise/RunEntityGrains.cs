@@ -8,16 +8,35 @@ namespace Bulwark.Grains.Exercise;
 /// An entity of a run: builds its model from the setup sent with its first call, then applies each
 /// tick's events through it. Entities with nothing to do are never called, so never activated.
 /// </summary>
+/// <remarks>
+/// An entity holds its part of the run's state and is called only when it has events, which may
+/// be hours of real time apart in a paced or paused run: it stays active, whatever Orleans's idle
+/// collection age, until the controller releases it at the end of the run.
+/// </remarks>
 public abstract class RunEntityGrain<TSetup, TModel> : Grain where TSetup : class where TModel : class, ITickModel
 {
+    /// <summary>How long an entity outlives its last call while its run has not ended.</summary>
+    public static readonly TimeSpan RunLifetime = TimeSpan.FromDays(30);
+
     private TModel? _model;
 
     protected abstract TModel Create(TSetup setup);
 
     public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
     {
-        _model ??= Create(setup as TSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
+        if (_model is null)
+        {
+            _model = Create(setup as TSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
+            this.DelayDeactivation(RunLifetime);
+        }
         return Task.FromResult(_model.Apply(tick, events));
+    }
+
+    public Task ReleaseAsync()
+    {
+        // A negative delay returns the activation to the normal idle collection.
+        this.DelayDeactivation(TimeSpan.FromTicks(-1));
+        return Task.CompletedTask;
     }
 }
 

@@ -13,7 +13,11 @@ namespace Bulwark.Grains.Exercise;
 /// metrics. Paced runs map real time to virtual time; pausing freezes that mapping and resuming
 /// restarts it where it stood, so nothing fires late or all at once.
 /// </summary>
-[GrainType("bulwark.run")]
+/// <remarks>
+/// Kept active (a run's state is in memory): a completed run still answers for its report and
+/// journal. When a run ends it releases its entities and keeps only its report and final progress.
+/// </remarks>
+[GrainType("bulwark.run"), KeepAlive]
 public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, ILogger<RunGrain> logger) : Grain, IRunGrain
 {
     /// <summary>How long one timer turn may work before letting other calls in.</summary>
@@ -34,6 +38,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private double _pace;
     private string? _message;
     private RunReport? _final;
+    private RunInfo? _finalInfo;
     private IGrainTimer? _timer;
     private double _virtualSecondsAtResume;
     private long _wallAtResume;
@@ -142,7 +147,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     private void RequireStarted()
     {
-        if (_plan is null)
+        if (_plan is null && _finalInfo is null)
         {
             DeactivateOnIdle();
             throw new UnknownScopeException("", "run", RunId);
@@ -236,6 +241,29 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
         LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
+        await ReleaseEntitiesAsync();
+        // What a finished run answers with; the plan, calendar and metrics (for 100k nodes, hundreds of MB) can go.
+        _finalInfo = Info();
+        (_plan, _calendar, _metrics) = (null, null, null);
+    }
+
+    /// <summary>Lets the run's entities be collected now that it has ended.</summary>
+    private async Task ReleaseEntitiesAsync()
+    {
+        var entities = _entities.Values.ToList();
+        _entities.Clear();
+        try
+        {
+            foreach (var window in entities.Chunk(CallWindow))
+            {
+                await Task.WhenAll(window.Select(e => e.ReleaseAsync()));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run's outcome stands; an entity not released is collected when its lifetime ends.
+            LogReleaseFailed(logger, e, RunId);
+        }
     }
 
     private async Task SaveAsync()
@@ -252,6 +280,10 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private RunInfo Info()
     {
         RequireStarted();
+        if (_finalInfo is not null)
+        {
+            return _finalInfo;
+        }
         // Where virtual time stands: a paced run passes idle ticks as real time goes by, even though
         // no entity is called for them.
         var now = _calendar!.Processed + 1;
@@ -272,6 +304,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {State} after {Events} events, {Lines} journal lines, {Hash}")]
     private static partial void LogFinished(ILogger logger, string runId, RunState state, long events, long lines, string hash);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: could not release all its entities; they stay active until their lifetime ends")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId);

@@ -42,6 +42,42 @@ public sealed class RunControlTests(OneSiloFixture fixture)
     }
 
     [Fact]
+    public async Task PauseResume_IdleCollectionWhilePaused_RunCarriesOnFromWhereItStood()
+    {
+        // A long pause (lunch) outlasts the idle time after which Orleans collects activations.
+        var scenario = Paced();
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("lunch"));
+        await run.StartAsync(scenario, new RunOptions(3600, []));
+        // Mid-outage: sub-1 is down until tick 300 and its dependants are degraded.
+        await Eventually.HoldsAsync(async () => (await run.GetInfoAsync()).Tick > 130, "the outage to start", TimeSpan.FromSeconds(30));
+        var paused = await run.PauseAsync();
+        Assert.InRange(paused.Tick, 131, 290);
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
+        await run.ResumeAsync();
+        await Runs.WaitAsync(run);
+
+        Assert.Equal(Runs.OnReference(scenario).Journal, await Runs.JournalAsync(run));
+    }
+
+    [Fact]
+    public async Task Report_CompletedRunAfterIdleCollection_StillAnswers()
+    {
+        var scenario = Paced();
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("later"));
+        await run.StartAsync(scenario, new RunOptions(0, []));
+        await Runs.WaitAsync(run);
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
+
+        var info = await run.GetInfoAsync();
+        Assert.Equal((RunState.Completed, scenario.Ticks), (info.State, info.Tick));
+        var expected = Runs.OnReference(scenario);
+        Assert.Equal(expected.Report.JournalHash, (await run.GetReportAsync()).JournalHash);
+        Assert.Equal(expected.Journal, await Runs.JournalAsync(run));
+    }
+
+    [Fact]
     public async Task Inject_ByHand_IsJournalledAndReplaysIdentically()
     {
         var scenario = Paced();
@@ -126,5 +162,12 @@ public sealed class RunControlTests(OneSiloFixture fixture)
         Assert.Equal([$"{runId}/A/mil/c2", $"{runId}/A/mil/ws", $"{runId}/A/power/sub-1"], keys);
         Assert.Equal(keys.Count, keys.Distinct(StringComparer.Ordinal).Count());
         Assert.True(keys.Count < scenario.Topology.AllNodes.Count(), "nodes without events are never activated");
+
+        // The ended run released its entities: idle collection takes them like any other grain.
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        await management.ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
+        var left = (await management.GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken))
+            .Count(s => s.GrainId.Key.ToString()!.StartsWith(runId + "/", StringComparison.Ordinal));
+        Assert.Equal(0, left);
     }
 }
