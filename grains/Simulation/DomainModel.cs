@@ -19,6 +19,7 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
     {
         var journal = new List<JournalEntry>();
         var emitted = new List<SimEvent>();
+        var levelBefore = _alertLevel;
         void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
 
         void SetLevel(int level, string why)
@@ -29,7 +30,6 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
             }
             Log("alert", $"{_alertLevel}->{level} {why}");
             _alertLevel = level;
-            emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.AlertLevel, Id, "", level, ""));
         }
 
         void Learn(string technique, string origin, string how)
@@ -86,6 +86,12 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
                 default:
                     throw new InvalidOperationException($"domain {Id} cannot apply {e.Kind}");
             }
+        }
+        // The nodes learn the level the domain ends the tick on. (One broadcast per change would
+        // reach them in canonical order, by value: two raises in a tick, 4->3->2, left them at 3.)
+        if (_alertLevel != levelBefore)
+        {
+            emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.AlertLevel, Id, "", _alertLevel, ""));
         }
         return new TickResult(Id, [.. journal], [.. emitted]);
     }

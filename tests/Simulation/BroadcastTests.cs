@@ -39,6 +39,38 @@ public sealed class BroadcastTests
         Assert.Equal(eager.Events, lazy.Events);
     }
 
+    [Fact]
+    public void Apply_TwoRaisesInOneTick_BroadcastsTheLevelTheDomainEndsOn()
+    {
+        var domain = new DomainModel(new DomainSetup("A", DomainKind.Nation, [], 0.5, RaiseAlertOnIndicator: true, AlertLevel: 4));
+
+        var result = domain.Apply(10, [
+            new SimEvent(10, "A", SimEventKind.Indicator, "intel:x", "T1190", 0, "intel x"),
+            new SimEvent(10, "A", SimEventKind.Indicator, "intel:x", "T1078", 0, "intel x"),
+        ]);
+
+        Assert.Equal(["10 A indicator T1078 intel x", "10 A alert 4->3 on T1078", "10 A indicator T1190 intel x", "10 A alert 3->2 on T1190"],
+            result.Journal.Select(l => l.ToString()));
+        var alerts = result.Emitted.Where(e => e.Kind == SimEventKind.AlertLevel).ToList();
+        Assert.Equal([new SimEvent(11, "A", SimEventKind.AlertLevel, "A", "", 2, "")], alerts);
+        Assert.Equal(2, result.Emitted.Count(e => e.Kind == SimEventKind.Harden));
+    }
+
+    [Fact]
+    public void Apply_RaiseAndLowerBackInOneTick_BroadcastsNothing()
+    {
+        var domain = new DomainModel(new DomainSetup("A", DomainKind.Nation, [], 0, RaiseAlertOnIndicator: true, AlertLevel: 4));
+
+        var result = domain.Apply(10, [
+            new SimEvent(10, "A", SimEventKind.Indicator, "intel:x", "T1190", 0, "intel x"),
+            new SimEvent(10, "A", SimEventKind.SetAlert, "inject:calm", "", 4, ""),
+        ]);
+
+        Assert.Equal(["10 A alert 4->3 on T1190", "10 A alert 3->4 by inject:calm"],
+            result.Journal.Where(l => l.Kind == "alert").Select(l => l.ToString()));
+        Assert.Empty(result.Emitted);
+    }
+
     private static (List<string> Lines, RunReport Report, int Touched) Run(ScenarioDefinition scenario, bool eager)
     {
         var lines = new List<string>();
