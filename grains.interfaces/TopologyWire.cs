@@ -25,7 +25,7 @@ public sealed class TopologyWireConverter : IConverter<TopologyDefinition, Topol
 /// <summary>The compact binary encoding of a topology.</summary>
 public static class TopologyCodec
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
 
     public static byte[] Encode(TopologyDefinition topology)
     {
@@ -39,25 +39,25 @@ public static class TopologyCodec
             {
                 writer.Text(domain.Id);
                 writer.Text(domain.Name);
-                writer.Count((int)domain.Kind);
+                writer.Value((int)domain.Kind);
                 writer.Count(domain.Segments.Length);
                 foreach (var segment in domain.Segments)
                 {
                     writer.Text(segment.Id);
-                    writer.Count((int)segment.Sector);
+                    writer.Value((int)segment.Sector);
                     writer.Texts(segment.Links);
                     writer.Count(segment.Nodes.Length);
                     foreach (var node in segment.Nodes)
                     {
                         writer.Text(node.Id);
-                        writer.Count((int)node.Kind);
-                        writer.Count((int)node.Owner);
-                        writer.Count(node.Criticality);
+                        writer.Value((int)node.Kind);
+                        writer.Value((int)node.Owner);
+                        writer.Value(node.Criticality);
                         writer.Texts(node.Services);
                         writer.Count(node.Dependencies.Length);
                         foreach (var group in node.Dependencies)
                         {
-                            writer.Count((int)group.Mode);
+                            writer.Value((int)group.Mode);
                             writer.Texts(group.Nodes);
                         }
                         writer.Count(node.Exposures.Length);
@@ -75,7 +75,7 @@ public static class TopologyCodec
                 {
                     writer.Text(agreement.Partner);
                     writer.Write(agreement.Delay.Ticks);
-                    writer.Count((int)agreement.Tlp);
+                    writer.Value((int)agreement.Tlp);
                 }
             }
         }
@@ -83,6 +83,18 @@ public static class TopologyCodec
     }
 
     public static TopologyDefinition Decode(byte[] data)
+    {
+        try
+        {
+            return DecodeUnchecked(data);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidOperationException("topology encoding ends early");
+        }
+    }
+
+    private static TopologyDefinition DecodeUnchecked(byte[] data)
     {
         using var reader = new Reader(new MemoryStream(data, writable: false));
         var version = reader.ReadByte();
@@ -94,25 +106,25 @@ public static class TopologyCodec
         var domains = ImmutableArray.CreateBuilder<DomainDefinition>(reader.Count());
         for (var d = domains.Capacity; d > 0; d--)
         {
-            var (domainId, domainName, kind) = (reader.Text(), reader.Text(), (DomainKind)reader.Count());
+            var (domainId, domainName, kind) = (reader.Text(), reader.Text(), (DomainKind)reader.Value());
             var segments = ImmutableArray.CreateBuilder<SegmentDefinition>(reader.Count());
             for (var s = segments.Capacity; s > 0; s--)
             {
-                var (segmentId, sector, links) = (reader.Text(), (Sector)reader.Count(), reader.Texts());
+                var (segmentId, sector, links) = (reader.Text(), (Sector)reader.Value(), reader.Texts());
                 var nodes = ImmutableArray.CreateBuilder<NodeDefinition>(reader.Count());
                 for (var n = nodes.Capacity; n > 0; n--)
                 {
                     var (nodeId, nodeKind, owner, criticality, services) =
-                        (reader.Text(), (NodeKind)reader.Count(), (Owner)reader.Count(), reader.Count(), reader.Texts());
+                        (reader.Text(), (NodeKind)reader.Value(), (Owner)reader.Value(), reader.Value(), reader.Texts());
                     var groups = ImmutableArray.CreateBuilder<DependencyGroup>(reader.Count());
                     for (var g = groups.Capacity; g > 0; g--)
                     {
-                        groups.Add(new DependencyGroup((DependencyMode)reader.Count(), reader.Texts()));
+                        groups.Add(new DependencyGroup((DependencyMode)reader.Value(), reader.Texts()));
                     }
                     var exposures = ImmutableArray.CreateBuilder<Exposure>(reader.Count());
                     for (var e = exposures.Capacity; e > 0; e--)
                     {
-                        exposures.Add(new Exposure(reader.Text(), reader.ReadDouble()));
+                        exposures.Add(reader.Exposure(reader.Text(), reader.ReadDouble()));
                     }
                     nodes.Add(new NodeDefinition(nodeId, nodeKind, owner, criticality, services, groups.MoveToImmutable(),
                         exposures.MoveToImmutable(), reader.ReadDouble(), reader.ReadDouble()));
@@ -122,7 +134,7 @@ public static class TopologyCodec
             var sharing = ImmutableArray.CreateBuilder<SharingAgreement>(reader.Count());
             for (var a = sharing.Capacity; a > 0; a--)
             {
-                sharing.Add(new SharingAgreement(reader.Text(), TimeSpan.FromTicks(reader.ReadInt64()), (Tlp)reader.Count()));
+                sharing.Add(new SharingAgreement(reader.Text(), TimeSpan.FromTicks(reader.ReadInt64()), (Tlp)reader.Value()));
             }
             domains.Add(new DomainDefinition(domainId, domainName, kind, segments.MoveToImmutable(), sharing.MoveToImmutable()));
         }
@@ -140,22 +152,31 @@ public static class TopologyCodec
 
         public void Count(int value) => Write7BitEncodedInt(value);
 
-        public void Text(string value)
+        public void Value(int value) => Write7BitEncodedInt(value);
+
+        // 0: null; 1: a new string follows; n >= 2: the string numbered n - 2.
+        public void Text(string? value)
         {
-            if (_strings.TryGetValue(value, out var index))
+            if (value is null)
             {
-                Write7BitEncodedInt(index + 1);
+                Write7BitEncodedInt(0);
                 return;
             }
-            Write7BitEncodedInt(0);
+            if (_strings.TryGetValue(value, out var index))
+            {
+                Write7BitEncodedInt(index + 2);
+                return;
+            }
+            Write7BitEncodedInt(1);
             Write(value);
             _strings[value] = _strings.Count;
         }
 
+        /// <summary>A list of strings; a default (never assigned) array is written as empty.</summary>
         public void Texts(ImmutableArray<string> values)
         {
-            Count(values.Length);
-            foreach (var value in values)
+            Count(values.IsDefault ? 0 : values.Length);
+            foreach (var value in values.IsDefault ? [] : values)
             {
                 Text(value);
             }
@@ -165,19 +186,48 @@ public static class TopologyCodec
     private sealed class Reader(Stream stream) : BinaryReader(stream, Encoding.UTF8)
     {
         private readonly List<string> _strings = [];
+        // Generated topologies give thousands of nodes the same exposures: one instance each, as the generator made them.
+        private readonly Dictionary<(string, double), Exposure> _exposures = [];
 
-        public int Count() => Read7BitEncodedInt();
+        public Exposure Exposure(string technique, double exploitability)
+        {
+            if (!_exposures.TryGetValue((technique, exploitability), out var exposure))
+            {
+                _exposures[(technique, exploitability)] = exposure = new Exposure(technique, exploitability);
+            }
+            return exposure;
+        }
+
+        /// <summary>A number that is not a count: an enum value, a criticality.</summary>
+        public int Value() => Read7BitEncodedInt();
+
+        /// <summary>A count; every counted item takes at least a byte, so a count past the end is corrupt data.</summary>
+        public int Count()
+        {
+            var value = Read7BitEncodedInt();
+            if (value < 0 || value > BaseStream.Length - BaseStream.Position)
+            {
+                throw new InvalidOperationException($"topology encoding is corrupt: count {value} at byte {BaseStream.Position}");
+            }
+            return value;
+        }
 
         public string Text()
         {
-            var index = Read7BitEncodedInt();
-            if (index > 0)
+            var code = Read7BitEncodedInt();
+            switch (code)
             {
-                return _strings[index - 1];
+                case 0:
+                    return null!;
+                case 1:
+                    var value = ReadString();
+                    _strings.Add(value);
+                    return value;
+                default:
+                    return code - 2 < _strings.Count
+                        ? _strings[code - 2]
+                        : throw new InvalidOperationException($"topology encoding is corrupt: string {code - 2} before it was written");
             }
-            var value = ReadString();
-            _strings.Add(value);
-            return value;
         }
 
         public ImmutableArray<string> Texts()
@@ -187,7 +237,7 @@ public static class TopologyCodec
             {
                 values[i] = Text();
             }
-            return ImmutableArray.Create(values);
+            return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(values);
         }
     }
 }

@@ -51,9 +51,29 @@ public sealed class TopologyWireTests
 
         var other = (byte[])data.Clone();
         other[0] = 9;
-        Assert.Equal("topology encoding version 9 is not supported (this build reads 1)",
+        Assert.Equal("topology encoding version 9 is not supported (this build reads 2)",
             Assert.Throws<InvalidOperationException>(() => TopologyCodec.Decode(other)).Message);
         Assert.Equal("topology encoding has 2 bytes left over",
             Assert.Throws<InvalidOperationException>(() => TopologyCodec.Decode([.. data, 0, 0])).Message);
+        Assert.Equal("topology encoding ends early",
+            Assert.Throws<InvalidOperationException>(() => TopologyCodec.Decode(data[..(data.Length / 2)])).Message);
+        // Version, then the name as a new string of 3 bytes "abc", then a count of 1,000,000 domains in 2 bytes left.
+        Assert.StartsWith("topology encoding is corrupt: count 1000000 at byte",
+            Assert.Throws<InvalidOperationException>(() => TopologyCodec.Decode([2, 1, 3, (byte)'a', (byte)'b', (byte)'c', 0xC0, 0x84, 0x3D])).Message);
+    }
+
+    [Fact]
+    public void Serialize_NullNameAndDefaultArrays_RoundTripAsNullAndEmpty()
+    {
+        var node = new NodeDefinition("A/s/n", NodeKind.Server, Owner.Civilian, 3, default, [], [], 0.1, 0);
+        var topology = new TopologyDefinition(null!, [new DomainDefinition("A", null!, DomainKind.Nation, [new SegmentDefinition("A/s", Sector.Government, default, [node])], [])]);
+
+        var back = Serializer.Deserialize<TopologyDefinition>(Serializer.SerializeToArray(topology))!;
+
+        Assert.Null(back.Name);
+        Assert.Null(back.Domains[0].Name);
+        Assert.Empty(back.AllNodes.Single().Services);
+        Assert.Empty(back.AllSegments.Single().Links);
+        Assert.Equal("A/s/n", back.AllNodes.Single().Id);
     }
 }
