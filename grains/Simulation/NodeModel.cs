@@ -121,6 +121,10 @@ public sealed class NodeModel : ITickModel
                         Log("patched", e.Technique);
                     }
                     break;
+                // Harden and AlertLevel may change only this node's own state (and, for a
+                // compromised node, redraw its detection: WantsAlerts). The calendar hands them
+                // to a node late, with its next events (RunCalendar); anything else they did
+                // would make that differ from delivery on time (BroadcastTests compares the two).
                 case SimEventKind.Harden:
                     _hardening ??= new(StringComparer.Ordinal);
                     _hardening[e.Technique] = _hardening.GetValueOrDefault(e.Technique, 1.0) * (1 - e.Value / 1e6);

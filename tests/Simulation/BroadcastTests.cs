@@ -26,6 +26,24 @@ public sealed class BroadcastTests
     }
 
     [Fact]
+    public void Run_HandInjectsThatChangeAlertLevels_BroadcastLogSameAsEagerDelivery()
+    {
+        // Hand injects raise and lower ROU's alert level while its nodes are compromised and recovering.
+        var scenario = LibraryScenarios.Load("blacksea-hybrid.yaml");
+        HandInject Alert(long tick, string level) => new(tick, InjectKind.SetAlertLevel, "ROU",
+            System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("level", level));
+        HandInject[] hand = [Alert(300, "1"), Alert(301, "4"), Alert(600, "2"), Alert(600 + 24 * 60 / 5, "5"),
+            new(320, InjectKind.Restore, "ROU/gov-core", System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty)];
+
+        var lazy = Run(scenario, eager: false, hand);
+        var eager = Run(scenario, eager: true, hand);
+
+        Assert.Equal(eager.Lines, lazy.Lines);
+        Assert.Equal(eager.Report.Events, lazy.Report.Events);
+        Assert.Contains(lazy.Lines, l => l.Contains(" ROU alert ", StringComparison.Ordinal) && l.Contains("1->4 by inject:hand-2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Run_Gen1k_OnlyNodesWithWorkOfTheirOwnAreCreated()
     {
         var scenario = LibraryScenarios.Load("gen-1k.yaml");
@@ -71,10 +89,10 @@ public sealed class BroadcastTests
         Assert.Empty(result.Emitted);
     }
 
-    private static (List<string> Lines, RunReport Report, int Touched) Run(ScenarioDefinition scenario, bool eager)
+    private static (List<string> Lines, RunReport Report, int Touched) Run(ScenarioDefinition scenario, bool eager, IEnumerable<HandInject>? hand = null)
     {
         var lines = new List<string>();
-        var engine = new ReferenceEngine(scenario, eagerBroadcasts: eager);
+        var engine = new ReferenceEngine(scenario, hand, eagerBroadcasts: eager);
         var report = engine.Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
         return (lines, report, engine.NodesTouched);
     }
