@@ -21,7 +21,7 @@ internal static class ExerciseBench
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
 
     public sealed record Row(string Scenario, int Nodes, long Events, long Lines, double ReferenceSeconds, double ClusterSeconds,
-        double GrainCallsPerSecond, long SiloPeakMegabytes, long ReferencePeakMegabytes, bool HashesMatch, string Hash);
+        double GrainCallsPerSecond, long SiloPeakMegabytes, long ReferencePeakMegabytes, bool HashesMatch, string Hash, string Yardstick);
 
     public static async Task<int> RunAsync(string repo, IReadOnlyList<string> scenarios, CancellationToken cancellationToken)
     {
@@ -59,7 +59,7 @@ internal static class ExerciseBench
             await using var connection = await BulwarkConnection.ConnectAsync([new IPEndPoint(IPAddress.Loopback, SiloProcess.GatewayPort)],
                 cancellationToken: cancellationToken);
 
-            var grainCalls = await YardstickAsync(connection, cancellationToken);
+            var (grainCalls, yardstick) = await YardstickAsync(connection, cancellationToken);
 
             // Unmeasured: the warm-up scenario once, so that the measured run does not pay for the silo's first compilation.
             await RunOnClusterAsync(connection, warmup, cancellationToken);
@@ -68,7 +68,7 @@ internal static class ExerciseBench
             var siloPeak = PeakMegabytes(silo.Pid);
             await Console.Error.WriteLineAsync($"  cluster: {clusterSeconds:0.00} s; silo peak {siloPeak:N0} MB");
             return new Row(Path.GetFileName(file), nodes, reference.Events, reference.JournalLines, referenceClock.Elapsed.TotalSeconds,
-                clusterSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash);
+                clusterSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash, yardstick);
         }
         finally
         {
@@ -84,7 +84,7 @@ internal static class ExerciseBench
     /// flight), the median of three rounds of 400,000 once the rate has settled. A fresh silo runs
     /// unoptimised code first: its first 400,000 calls went at a quarter of the settled rate.
     /// </summary>
-    private static async Task<double> YardstickAsync(BulwarkConnection connection, CancellationToken cancellationToken)
+    private static async Task<(double Rate, string Note)> YardstickAsync(BulwarkConnection connection, CancellationToken cancellationToken)
     {
         var pinger = connection.Cluster.GetGrain<IPingGrain>(7);
         const int WarmupCalls = 100_000;
@@ -102,9 +102,11 @@ internal static class ExerciseBench
             measured.Add(Calls / await pinger.FanOutAsync(Calls, 64));
         }
         measured.Sort();
-        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"  yardstick: warm-up {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}; rounds {string.Join(", ", measured.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} calls/s"));
-        return measured[1];
+        static string Rates(IEnumerable<double> rates) => string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)));
+        var settled = rates.Count >= 3 && rates[^3..].Max() <= 1.1 * rates[^3..].Min();
+        var note = $"{(settled ? "settled after" : "NOT settled after")} {rates.Count} warm-up rounds ({Rates(rates)}); measured {Rates(measured)} calls/s";
+        await Console.Error.WriteLineAsync("  yardstick: " + note);
+        return (measured[1], note);
     }
 
     /// <summary>Runs a scenario on the cluster at full speed and waits for its end; the time is from the start call to the end seen.</summary>
@@ -156,6 +158,8 @@ internal static class ExerciseBench
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Scenario} | {r.Nodes:N0} | {r.Events:N0} | {r.Lines:N0} | {r.ReferenceSeconds:0.00} | {r.Events / r.ReferenceSeconds:N0} | {r.ClusterSeconds:0.00} | {r.Events / r.ClusterSeconds:N0} | {r.ClusterSeconds / r.ReferenceSeconds:0.00}× | {r.GrainCallsPerSecond:N0} | {r.Events / r.ClusterSeconds / r.GrainCallsPerSecond:0.00} | {r.SiloPeakMegabytes:N0} | {(r.HashesMatch ? "equal" : "DIFFER")} |"));
         }
+        lines.Add("");
+        lines.AddRange(rows.Select(r => $"Yardstick for {r.Scenario}: {r.Yardstick}."));
         return string.Join(Environment.NewLine, lines);
     }
 }
