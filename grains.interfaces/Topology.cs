@@ -54,7 +54,21 @@ public sealed record NodeDefinition(
     ImmutableArray<DependencyGroup> Dependencies,
     ImmutableArray<Exposure> Exposures,
     double Detection,
-    double Hardening);
+    double Hardening)
+{
+    /// <summary>The exploitability of the node's first exposure to <paramref name="technique"/>; null if it is not exposed.</summary>
+    public double? ExploitabilityOf(string technique)
+    {
+        foreach (var exposure in Exposures)
+        {
+            if (exposure.Technique == technique)
+            {
+                return exposure.Exploitability;
+            }
+        }
+        return null;
+    }
+}
 
 /// <summary>A group of dependencies: all of them, or any one of them, must be operational.</summary>
 [GenerateSerializer, Immutable, Alias("bulwark.dependency-group")]

@@ -24,11 +24,8 @@ public abstract class RunEntityGrain<TSetup, TModel> : Grain where TSetup : clas
 
     public Task<TickResult> ApplyAsync(long tick, ImmutableArray<SimEvent> events, object? setup)
     {
-        if (_model is null)
-        {
-            _model = Create(setup as TSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
-            this.DelayDeactivation(RunLifetime);
-        }
+        _model ??= Create(setup as TSetup ?? throw new InvalidOperationException($"{this.GetPrimaryKeyString()} has no setup"));
+        this.DelayDeactivation(RunLifetime);
         return Task.FromResult(_model.Apply(tick, events));
     }
 

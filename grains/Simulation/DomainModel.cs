@@ -5,8 +5,9 @@ namespace Bulwark.Grains.Simulation;
 /// <summary>
 /// A domain in an exercise: turns detections into indicators, hardens its exposed nodes, raises
 /// its alert level and shares indicators over its agreements. Hardening and alert levels go out
-/// as one broadcast addressed to the domain itself, which the calendar hands to its nodes. A nato-enterprise domain is the
-/// alliance's hub: it passes on what it receives; other domains share only what they detect.
+/// as one broadcast addressed to the domain itself, which the calendar hands to its nodes. A
+/// nato-enterprise domain is the alliance's hub: it passes on what it receives; other domains
+/// share only what they detect.
 /// </summary>
 public sealed class DomainModel(DomainSetup setup) : ITickModel
 {

@@ -230,26 +230,13 @@ public sealed class NodeModel : ITickModel
     private bool Exploitable(string technique, out double chance)
     {
         chance = 0;
-        if (_security != Security.Clean || _immune?.Contains(technique) == true || Exploitability(technique) is not { } exploitability
+        if (_security != Security.Clean || _immune?.Contains(technique) == true || _setup.Definition.ExploitabilityOf(technique) is not { } exploitability
             || RawStatus() is NodeStatus.Down or NodeStatus.Isolated)
         {
             return false;
         }
         chance = exploitability * (1 - _setup.Definition.Hardening) * (_hardening?.GetValueOrDefault(technique, 1.0) ?? 1.0);
         return true;
-    }
-
-    /// <summary>The node's exploitability for a technique it is exposed to; a node has a handful of exposures.</summary>
-    private double? Exploitability(string technique)
-    {
-        foreach (var exposure in _setup.Definition.Exposures)
-        {
-            if (exposure.Technique == technique)
-            {
-                return exposure.Exploitability;
-            }
-        }
-        return null;
     }
 
     /// <summary>The node's own status before dependencies: down, isolated, DDoS-degraded, then its security state.</summary>

@@ -131,21 +131,8 @@ public sealed class RunPlan
     }
 
     /// <summary>Whether a domain broadcast applies to <paramref name="node"/> (a node of that domain).</summary>
-    public bool Reaches(SimEvent broadcast, string node)
-    {
-        if (broadcast.Kind != SimEventKind.Harden)
-        {
-            return true;
-        }
-        foreach (var exposure in _nodes[node].Exposures)
-        {
-            if (exposure.Technique == broadcast.Technique)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool Reaches(SimEvent broadcast, string node) =>
+        broadcast.Kind != SimEventKind.Harden || _nodes[node].ExploitabilityOf(broadcast.Technique) is not null;
 
     public NodeSetup NodeSetupFor(string id)
     {
