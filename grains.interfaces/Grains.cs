@@ -79,9 +79,14 @@ public interface ISegmentGrain : IGrainWithStringKey
     [Alias("observe")]
     ValueTask<IngestResult> ObserveAsync(ObservationBatch batch);
 
-    /// <summary>A node's effective status changed; returns capabilities up the chain.</summary>
+    /// <summary>
+    /// A node's effective status or operational state changed (from <paramref name="from"/>, at
+    /// <paramref name="time"/>, reported with <paramref name="technique"/> by <paramref name="source"/>);
+    /// returns capabilities up the chain once they include the change, and once a change of status
+    /// is on the posture stream.
+    /// </summary>
     [Alias("node-changed")]
-    ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node);
+    ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source);
 
     /// <summary>The segment's posture with its nodes.</summary>
     [Alias("posture"), AlwaysInterleave]

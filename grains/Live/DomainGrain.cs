@@ -3,7 +3,10 @@ using Orleans.Concurrency;
 
 namespace Bulwark.Grains.Live;
 
-/// <summary>A domain's aggregate: the newest tally of each of its segments and their sum.</summary>
+/// <summary>
+/// A domain's aggregate: the newest tally of each of its segments and their sum. One update to the
+/// alliance is in flight at a time; segment changes that arrive meanwhile go up together in the next.
+/// </summary>
 [GrainType("bulwark.domain"), Reentrant, KeepAlive]
 public sealed class DomainGrain : Grain, IDomainGrain
 {
@@ -14,6 +17,9 @@ public sealed class DomainGrain : Grain, IDomainGrain
     private long _version;
     private PostureTally _tally = PostureTally.Empty;
     private IAllianceGrain? _alliance;
+    private readonly Coalescer<(double Domain, double Alliance)> _forward;
+
+    public DomainGrain() => _forward = new(SendAsync);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -43,10 +49,16 @@ public sealed class DomainGrain : Grain, IDomainGrain
         }
         _segments[segment] = (version, tally);
         _tally = _tally.Minus(old.Tally).Plus(tally);
+        return await _forward.RequestAsync();
+    }
+
+    /// <summary>Sends the domain's current tally to the alliance.</summary>
+    private async Task<(double Domain, double Alliance)> SendAsync()
+    {
         var mine = _tally;
-        var myVersion = ++_version;
+        var version = ++_version;
         var alliance = _alliance ??= GrainFactory.GetGrain<IAllianceGrain>(_world);
-        var allianceCapability = await alliance.DomainChangedAsync(generation, _id, myVersion, mine);
+        var allianceCapability = await alliance.DomainChangedAsync(_generation, _id, version, mine);
         return (mine.Capability, allianceCapability);
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Bulwark.Grains.Simulation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 
 namespace Bulwark.Grains.Live;
 
@@ -27,7 +26,6 @@ public sealed partial class NodeGrain(
 
     private string _world = "";
     private string _id = "";
-    private IAsyncStream<PostureChange>? _stream;
     private IGrainTimer? _saveTimer;
     private bool _savePending;
     private INodeGrain[]? _dependantGrains;
@@ -141,7 +139,7 @@ public sealed partial class NodeGrain(
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
-            await PushAndPublishAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
+            await PushAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
         }
         return outcome.Result;
     }
@@ -256,7 +254,7 @@ public sealed partial class NodeGrain(
         if (changed)
         {
             NotifyDependants(before, time);
-            await PushAndPublishAsync(before, time, null, source);
+            await PushAsync(before, time, null, source);
         }
     }
 
@@ -321,20 +319,11 @@ public sealed partial class NodeGrain(
         LogOperationalChanged(logger, _world, _id, operational, S.Dependants.Length);
     }
 
-    /// <summary>Pushes the node's change to its segment (which pushes up the chain) and onto the posture stream.</summary>
-    private async Task PushAndPublishAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
+    /// <summary>Pushes the node's change to its segment, which sends it up the chain and publishes it on the posture stream.</summary>
+    private async Task PushAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
     {
-        var brief = Brief();
         var segment = _segment ??= GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
-        var chain = await segment.NodeChangedAsync(S.Generation, brief);
-        // NaN comes back when the aggregates belong to another generation (a topology reload raced this change).
-        if (brief.Status != before && !double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
-        {
-            _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
-                .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
-            await _stream.OnNextAsync(new PostureChange(_world, _id, before, brief.Status, time, technique, source,
-                chain.Segment, chain.Domain, chain.Alliance));
-        }
+        await segment.NodeChangedAsync(S.Generation, Brief(), before, time, technique, source);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{World}/{Node}: the node's state in storage was written elsewhere; this activation's changes are not saved")]

@@ -5,9 +5,12 @@ using Orleans.Streams;
 namespace Bulwark.Grains.Live;
 
 /// <summary>
-/// A segment's aggregate, kept incrementally from its nodes' changes. Reentrant: a change is
-/// applied before the await that forwards it, and the domain keeps only the newest tally version,
-/// so interleaved changes cannot lose or double-count a node.
+/// A segment's aggregate, kept incrementally from its nodes' changes, and the publisher of their
+/// changes on the posture stream. Reentrant: a change is applied before the await that forwards
+/// it, and the domain keeps only the newest tally version, so interleaved changes cannot lose or
+/// double-count a node. One forward is in flight at a time; the changes that arrive meanwhile go
+/// up together in the next one, and their posture changes are published as one stream batch with
+/// the capabilities that forward returned.
 /// </summary>
 [GrainType("bulwark.segment"), Reentrant, KeepAlive]
 public sealed class SegmentGrain : Grain, ISegmentGrain
@@ -21,6 +24,13 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     private PostureTally _tally = PostureTally.Empty;
     private IAsyncStream<PostureChange>? _stream;
     private IDomainGrain? _domain;
+    private List<Unpublished> _unpublished = [];
+    private readonly Coalescer<ChainCapability> _forward;
+
+    /// <summary>A node's change of effective status, waiting for the forward that publishes it.</summary>
+    private readonly record struct Unpublished(string Node, NodeStatus From, NodeStatus To, DateTimeOffset Time, string? Technique, string? Source);
+
+    public SegmentGrain() => _forward = new(SendAsync);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +43,7 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         _generation = generation;
         _version = 0;
         _nodes.Clear();
+        _unpublished = [];
         _tally = PostureTally.Empty;
         foreach (var node in nodes)
         {
@@ -42,13 +53,17 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return Task.CompletedTask;
     }
 
-    public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node)
+    public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source)
     {
         if (generation != _generation || !Apply(node))
         {
             return new ChainCapability(_tally.Capability, double.NaN, double.NaN);
         }
-        return await ForwardAsync();
+        if (node.Status != from)
+        {
+            _unpublished.Add(new Unpublished(node.Id, from, node.Status, time, technique, source));
+        }
+        return await _forward.RequestAsync();
     }
 
     public async ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
@@ -60,20 +75,21 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         }
         var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
 
-        var changes = outcomes.Where(o => o.Change is not null && Apply(o.Change)).ToList();
-        if (changes.Count > 0)
+        var applied = false;
+        foreach (var o in outcomes)
         {
-            var chain = await ForwardAsync();
-            if (!double.IsNaN(chain.Domain) && !double.IsNaN(chain.Alliance))
+            if (o.Change is { } change && Apply(change))
             {
-                _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
-                    .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
-                foreach (var o in changes.Where(o => o.Change!.Status != o.From))
+                applied = true;
+                if (change.Status != o.From)
                 {
-                    await _stream.OnNextAsync(new PostureChange(_world, o.Change!.Id, o.From, o.Change.Status, o.Time, o.Technique, o.Source,
-                        chain.Segment, chain.Domain, chain.Alliance));
+                    _unpublished.Add(new Unpublished(change.Id, o.From, change.Status, o.Time, o.Technique, o.Source));
                 }
             }
+        }
+        if (applied)
+        {
+            await _forward.RequestAsync();
         }
         return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
     }
@@ -115,13 +131,26 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return true;
     }
 
-    /// <summary>Sends the segment's current tally up the chain.</summary>
-    private async ValueTask<ChainCapability> ForwardAsync()
+    /// <summary>
+    /// Sends the segment's current tally up the chain, then publishes the changes it carries. NaN
+    /// comes back when the aggregates belong to another generation (a topology reload raced the
+    /// changes); those changes are not published.
+    /// </summary>
+    private async Task<ChainCapability> SendAsync()
     {
         var tally = _tally;
         var version = ++_version;
+        var changes = _unpublished;
+        _unpublished = [];
         var domain = _domain ??= GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
         var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(_generation, _id, version, tally);
+        if (changes.Count > 0 && !double.IsNaN(domainCapability) && !double.IsNaN(allianceCapability))
+        {
+            _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
+                .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
+            await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
+                tally.Capability, domainCapability, allianceCapability)));
+        }
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
     }
 

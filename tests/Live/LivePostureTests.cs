@@ -295,6 +295,34 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Watch_BatchChangingSeveralNodesOfASegment_EachChangeStreamedWithTheCapabilitiesAfterTheBatch()
+    {
+        var (client, _) = await WorldAsync("t-watch-batch");
+        var received = new List<PostureChange>();
+        await using (await client.SubscribeAsync(change =>
+        {
+            lock (received)
+            {
+                received.Add(change);
+            }
+            return Task.CompletedTask;
+        }))
+        {
+            // Both cables are in B/telecom; a compromised cable still carries c2's any-of, so nothing cascades.
+            await ReportBatchAsync(client, [Obs("B/telecom/cable-1", NodeStatus.Down, 1), Obs("B/telecom/cable-2", NodeStatus.Compromised, 1, "T1190")]);
+            await Eventually.HoldsAsync(() => Task.FromResult(received.Count >= 2), "both changes of the batch on the stream");
+        }
+
+        // Segment and domain B: router 2 + cable-2 3 of 8; alliance: 19 of 22.
+        Assert.Equal(
+            [
+                new PostureChange("t-watch-batch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Down, T0.AddMinutes(1), null, "test", 5.0 / 8, 5.0 / 8, 19.0 / 22),
+                new PostureChange("t-watch-batch", "B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), "T1190", "test", 5.0 / 8, 5.0 / 8, 19.0 / 22),
+            ],
+            received.OrderBy(c => c.Node, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Observe_NodeDeactivated_StateSurvivesInStorage()
     {
         var (client, _) = await WorldAsync("t-persist");
