@@ -10,9 +10,14 @@ namespace Bulwark;
 [Alias("bulwark.world")]
 public interface IWorldGrain : IGrainWithStringKey
 {
-    /// <summary>Replaces the world's topology and resets every node to healthy.</summary>
+    /// <summary>
+    /// Replaces the world's topology. A node that was in the previous topology keeps its reported
+    /// status, last observation and history, unless <paramref name="reset"/> is true; new nodes
+    /// start healthy. Dependency cascades and every aggregate are worked out again for the new
+    /// topology; nodes it no longer has are retired.
+    /// </summary>
     [Alias("load")]
-    Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, CancellationToken cancellationToken = default);
+    Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset = false, CancellationToken cancellationToken = default);
 
     /// <summary>The loaded topology's summary; throws <see cref="NoTopologyException"/> when none is.</summary>
     [Alias("info"), AlwaysInterleave]
@@ -35,9 +40,22 @@ public interface IWorldGrain : IGrainWithStringKey
 [Alias("bulwark.node")]
 public interface INodeGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the node's definition and dependants and resets it to healthy.</summary>
+    /// <summary>
+    /// First step of a topology load: sets the node's definition and dependants and forgets its
+    /// failed dependencies. It keeps its reported status, last observation and history when it had
+    /// a definition before and <paramref name="reset"/> is false; otherwise it starts healthy.
+    /// Returns its brief as if every dependency held (the status is the reported one).
+    /// </summary>
     [Alias("init")]
-    Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants);
+    Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset);
+
+    /// <summary>
+    /// Second step of a topology load, after the aggregates were set from <paramref name="assumed"/>:
+    /// sets the dependencies the world found not operational. If the node's brief is not the
+    /// assumed one (an observation arrived during the load), it pushes its change up the chain.
+    /// </summary>
+    [Alias("settle")]
+    Task SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed);
 
     /// <summary>Removes the node from its world (a new topology no longer has it).</summary>
     [Alias("retire")]

@@ -25,7 +25,8 @@ public static class Cli
         commands:
           status                                  silos, their status and activations
           topology validate FILE                  check a topology file, load nothing
-          topology load FILE                      replace the world's topology (all nodes healthy)
+          topology load FILE [--reset]            replace the world's topology; nodes it keeps keep
+                                                  their posture (--reset: all nodes start healthy)
           observe NODE --status STATUS [--technique T] [--source S] [--time ISO-8601]
           observe --file FILE.jsonl               report a batch, one JSON object a line
           posture [--domain D | --segment D/S]    capability and counts by status

@@ -23,9 +23,16 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// <summary>The underlying Orleans client.</summary>
     public IClusterClient Cluster { get; } = cluster;
 
-    /// <summary>Replaces the world's topology; every node starts healthy.</summary>
+    /// <summary>
+    /// Replaces the world's topology. Nodes it keeps keep their reported status and history (all
+    /// start healthy with <paramref name="reset"/>); new nodes start healthy; removed ones are retired.
+    /// </summary>
+    public Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset, CancellationToken cancellationToken = default) =>
+        Cluster.GetGrain<IWorldGrain>(World).LoadTopologyAsync(topology, reset, cancellationToken);
+
+    /// <summary>Replaces the world's topology, keeping the posture of the nodes it keeps.</summary>
     public Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, CancellationToken cancellationToken = default) =>
-        Cluster.GetGrain<IWorldGrain>(World).LoadTopologyAsync(topology, cancellationToken);
+        LoadTopologyAsync(topology, reset: false, cancellationToken);
 
     /// <summary>The loaded topology's summary; <see cref="NoTopologyException"/> when none is loaded.</summary>
     public Task<WorldInfo> GetWorldAsync() => Cluster.GetGrain<IWorldGrain>(World).GetInfoAsync().AsTask();

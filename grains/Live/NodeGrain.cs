@@ -106,19 +106,58 @@ public sealed partial class NodeGrain(
         _saveTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public async Task InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants)
+    public async Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset)
     {
         CancelSave();
-        _notifiedVersion = 0;
         _dependantGrains = null;
-        state.State = new NodeState
+        if (reset || S.Definition is null)
         {
-            Generation = generation,
-            Definition = definition,
-            Dependants = dependants,
-            Reported = NodeStatus.Healthy,
-        };
+            state.State = new NodeState { Reported = NodeStatus.Healthy };
+        }
+        // Kept: reported status, last observation, history, and the counters that order this node's briefs and notices.
+        S.Generation = generation;
+        S.Definition = definition;
+        S.Dependants = dependants;
+        S.FailedDependencies.Clear();
+        S.DependencyVersions.Clear();
+        _notifiedVersion = S.OperationalVersion;
         await state.WriteStateAsync();
+        return Brief();
+    }
+
+    public async Task SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed)
+    {
+        if (S.Definition is null || generation != S.Generation)
+        {
+            return;
+        }
+        var before = Effective();
+        var wasOperational = Operational();
+        foreach (var dependency in failedDependencies)
+        {
+            // A notice that arrived during the load is newer than what the world worked out.
+            if (!S.DependencyVersions.ContainsKey(dependency))
+            {
+                S.FailedDependencies.Add(dependency);
+            }
+        }
+        Settle(before, wasOperational);
+        // Every dependant hears this node's state once more, newer than anything it heard before: the world worked
+        // out the dependants from the states at the start of the load, and a change since may not have reached them.
+        var time = S.LastObserved ?? DateTimeOffset.UnixEpoch;
+        S.OperationalVersion++;
+        NotifyDependants(Effective(), time);
+        var current = Brief();
+        if (current.Status == assumed.Status && current.Operational == assumed.Operational)
+        {
+            S.Sequence = Math.Max(S.Sequence, assumed.Sequence);
+            await state.WriteStateAsync();
+            return;
+        }
+        // The node changed during the load: the aggregates hold the assumed brief, so this one goes out as newer.
+        S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + 1;
+        await state.WriteStateAsync();
+        await PushAsync(assumed.Status, time, null, "topology-load");
     }
 
     public async Task RetireAsync(long generation)

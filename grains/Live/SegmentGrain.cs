@@ -73,7 +73,13 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         {
             return IngestResult.Empty;
         }
+        var generation = _generation;
         var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
+        if (generation != _generation)
+        {
+            // A topology load reset the segment meanwhile; the nodes push what changed when the load settles them.
+            return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
+        }
 
         var applied = false;
         foreach (var o in outcomes)

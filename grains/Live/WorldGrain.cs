@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Bulwark.Grains.Simulation;
@@ -17,12 +18,16 @@ public sealed class WorldState
 }
 
 /// <summary>
-/// A world's registry. Loading a topology initialises the alliance, domain, segment and node
-/// grains (all healthy) and retires nodes the new topology no longer has.
+/// A world's registry. Loading a topology gives every node its definition (a node the previous
+/// topology had keeps its reported status and history, unless the load resets), works out the
+/// dependency cascades for the whole topology, initialises the segment, domain and alliance
+/// aggregates from the result, hands each node its failed dependencies, and retires nodes the new
+/// topology no longer has.
 /// </summary>
 /// <remarks>
-/// Aggregates (segment, domain, alliance) are initialised before any node, so a node change can
-/// always find its segment ready. Aggregates are kept in memory and their grains are kept alive.
+/// A node that changes while the load runs (an observation arriving between the first and the
+/// last step) pushes its change up the chain in the last step, so the aggregates end equal to the
+/// nodes. Aggregates are kept in memory and their grains are kept alive.
 /// </remarks>
 [GrainType("bulwark.world")]
 public sealed partial class WorldGrain(
@@ -43,38 +48,65 @@ public sealed partial class WorldGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, CancellationToken cancellationToken = default)
+    public async Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset = false, CancellationToken cancellationToken = default)
     {
         var previous = _nodeIds;
         var generation = state.State.Generation + 1;
         var world = World;
-        var dependants = NodeRules.Dependants(topology.AllNodes);
+        var nodes = topology.AllNodes.ToList();
+        var dependants = NodeRules.Dependants(nodes);
 
+        // 1. Every node takes its new definition and says what it reports (healthy when new or reset).
+        var prepared = new ConcurrentDictionary<string, NodeBrief>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(nodes, Bounded(cancellationToken),
+            async (node, _) => prepared[node.Id] = await Node(world, node.Id)
+                .InitializeAsync(generation, node, dependants.GetValueOrDefault(node.Id, []), reset));
+
+        // 2. Cascades worked out for the whole topology at once: which nodes are not operational, and so each node's brief.
+        var failed = NodeRules.FailedNodes(nodes, id => prepared[id].Status);
+        var briefs = new Dictionary<string, (NodeBrief Brief, ImmutableArray<string> Failed)>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            var reported = prepared[node.Id];
+            var failedDependencies = node.Dependencies.SelectMany(g => g.Nodes).Where(failed.Contains)
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
+            var satisfied = failedDependencies.IsEmpty || NodeRules.DependenciesSatisfied(node.Dependencies, failed);
+            var status = NodeRules.Effective(reported.Status, satisfied);
+            var operational = NodeRules.IsOperational(reported.Status, satisfied);
+            var changed = status != reported.Status || operational != reported.Operational;
+            briefs[node.Id] = (new NodeBrief(node.Id, status, operational, node.Criticality, reported.Sequence + (changed ? 1 : 0)), failedDependencies);
+        }
+
+        // 3. The aggregates, from those briefs: the alliance first, then the domains, then the segments, so that a
+        // change forwarded by an aggregate of the new generation always finds the next one up in the same generation.
         var domainTallies = new List<PostureTally>();
-        var inits = new List<Task>();
+        var domainInits = new List<Func<Task>>();
+        var segmentInits = new List<Func<Task>>();
         foreach (var domain in topology.Domains)
         {
             var segmentTallies = new List<PostureTally>();
             foreach (var segment in domain.Segments)
             {
-                var briefs = segment.Nodes.Select(n => new NodeBrief(n.Id, NodeStatus.Healthy, true, n.Criticality)).ToImmutableArray();
-                segmentTallies.Add(briefs.Aggregate(PostureTally.Empty,
+                var segmentBriefs = segment.Nodes.Select(n => briefs[n.Id].Brief).ToImmutableArray();
+                segmentTallies.Add(segmentBriefs.Aggregate(PostureTally.Empty,
                     (t, b) => t.Plus(PostureTally.Of(b.Status, b.Operational, b.Criticality))));
-                inits.Add(GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, segment.Id)).InitializeAsync(generation, briefs));
+                var segmentGrain = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, segment.Id));
+                segmentInits.Add(() => segmentGrain.InitializeAsync(generation, segmentBriefs));
             }
             var domainTally = segmentTallies.Aggregate(PostureTally.Empty, (t, s) => t.Plus(s));
             domainTallies.Add(domainTally);
-            inits.Add(GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(world, domain.Id))
-                .InitializeAsync(generation, domain, [.. segmentTallies]));
+            var domainGrain = GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(world, domain.Id));
+            ImmutableArray<PostureTally> tallies = [.. segmentTallies];
+            domainInits.Add(() => domainGrain.InitializeAsync(generation, domain, tallies));
         }
-        inits.Add(GrainFactory.GetGrain<IAllianceGrain>(world)
-            .InitializeAsync(generation, [.. topology.Domains.Select(d => d.Id)], [.. domainTallies]));
-        await Task.WhenAll(inits);
+        await GrainFactory.GetGrain<IAllianceGrain>(world)
+            .InitializeAsync(generation, [.. topology.Domains.Select(d => d.Id)], [.. domainTallies]);
+        await Task.WhenAll(domainInits.Select(init => init()));
+        await Task.WhenAll(segmentInits.Select(init => init()));
 
-        await Parallel.ForEachAsync(topology.AllNodes,
-            new ParallelOptions { MaxDegreeOfParallelism = LoadParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
-            async (node, _) => await GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, node.Id))
-                .InitializeAsync(generation, node, dependants.GetValueOrDefault(node.Id, [])));
+        // 4. Every node takes its failed dependencies; one that changed during the load pushes its change now.
+        await Parallel.ForEachAsync(nodes, Bounded(cancellationToken),
+            async (node, _) => await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief));
 
         state.State.Generation = generation;
         state.State.Topology = topology;
@@ -82,14 +114,17 @@ public sealed partial class WorldGrain(
         Index(topology);
 
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
-        await Parallel.ForEachAsync(retired,
-            new ParallelOptions { MaxDegreeOfParallelism = LoadParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current },
-            async (id, _) => await GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, id)).RetireAsync(generation));
+        await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
 
         var info = Info();
         LogLoaded(logger, world, info.Name, generation, info.Domains, info.Segments, info.Nodes, retired.Count);
         return info;
     }
+
+    private static ParallelOptions Bounded(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = LoadParallelism, CancellationToken = cancellationToken, TaskScheduler = TaskScheduler.Current };
+
+    private INodeGrain Node(string world, string id) => GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, id));
 
     public ValueTask<WorldInfo> GetInfoAsync() => ValueTask.FromResult(Info());
 

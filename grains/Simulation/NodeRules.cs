@@ -48,6 +48,39 @@ public static class NodeRules
         return allOf;
     }
 
+    /// <summary>
+    /// The nodes that are not operational when each node shows its <paramref name="reported"/>
+    /// status: those down, isolated or degraded by report, and then every node whose dependencies
+    /// no longer hold, until nothing more fails. A cycle with none of its members failed by report
+    /// stays up.
+    /// </summary>
+    public static HashSet<string> FailedNodes(IReadOnlyCollection<NodeDefinition> nodes, Func<string, NodeStatus> reported)
+    {
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>();
+        foreach (var node in nodes)
+        {
+            if (!IsOperational(reported(node.Id), dependenciesSatisfied: true) && failed.Add(node.Id))
+            {
+                pending.Enqueue(node.Id);
+            }
+        }
+        var byId = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        var dependants = Dependants(nodes);
+        while (pending.TryDequeue(out var down))
+        {
+            foreach (var dependant in dependants.GetValueOrDefault(down, []))
+            {
+                if (!failed.Contains(dependant) && !DependenciesSatisfied(byId[dependant].Dependencies, failed))
+                {
+                    failed.Add(dependant);
+                    pending.Enqueue(dependant);
+                }
+            }
+        }
+        return failed;
+    }
+
     /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>
     public static IReadOnlyDictionary<string, ImmutableArray<string>> Dependants(IEnumerable<NodeDefinition> nodes)
     {

@@ -28,7 +28,7 @@ internal sealed partial class StartupTopology(
             lifetime.StopApplication();
             return;
         }
-        var info = await grains.GetGrain<IWorldGrain>(EntityId.LiveWorld).LoadTopologyAsync(result.Value!, stoppingToken);
+        var info = await grains.GetGrain<IWorldGrain>(EntityId.LiveWorld).LoadTopologyAsync(result.Value!, reset: false, stoppingToken);
         LogLoaded(logger, path, info.Domains, info.Segments, info.Nodes);
     }
 

@@ -28,10 +28,27 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
 
     private async Task LoadLibraryAsync()
     {
-        var (code, output, error) = await Cli.RunAsync("topology", "load", Library);
+        // Each test starts from a healthy world: the tests of this class share one silo.
+        var (code, output, error) = await Cli.RunAsync("topology", "load", Library, "--reset");
         Assert.True(code == 0, error);
         Assert.StartsWith("loaded 'Baltic and Black Sea alliance' into world live (generation ", output, StringComparison.Ordinal);
         Assert.EndsWith("10 domains, 70 segments, 373 nodes, 654 dependencies; all nodes healthy\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TopologyLoad_Again_KeepsTheLivePosture()
+    {
+        await LoadLibraryAsync();
+        await Cli.JsonAsync("observe", "EST/energy/substation-harku", "--status", "down", "--time", "2026-11-26T08:00:00Z");
+        await Eventually.HoldsAsync(async () => (double)(await Cli.JsonAsync("posture"))["capability"]! < 1.0, "the change to reach the alliance");
+        var before = (await Cli.JsonAsync("posture")).ToJsonString();
+
+        var (code, output, error) = await Cli.RunAsync("topology", "load", Library);
+
+        Assert.True(code == 0, error);
+        Assert.EndsWith("10 domains, 70 segments, 373 nodes, 654 dependencies; posture kept for the nodes it keeps\n", output, StringComparison.Ordinal);
+        Assert.Equal(before, (await Cli.JsonAsync("posture")).ToJsonString());
+        Assert.Equal("down", (string?)(await Cli.JsonAsync("node", "EST/energy/substation-harku"))["status"]);
     }
 
     [Fact]

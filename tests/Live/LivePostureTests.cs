@@ -30,9 +30,16 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
     private static async Task SettledAsync(BulwarkClient client, TopologyDefinition topology, string because)
     {
-        string? difference = "not checked";
-        await Eventually.HoldsAsync(async () => (difference = await Recount.DifferenceAsync(client, topology)) is null,
-            $"posture to equal the recount from node states {because} (last difference: {difference})");
+        string? difference = null;
+        try
+        {
+            await Eventually.HoldsAsync(async () => (difference = await Recount.DifferenceAsync(client, topology)) is null,
+                $"posture to equal the recount from node states {because}");
+        }
+        catch (Exception e) when (difference is not null)
+        {
+            Assert.Fail($"{e.Message} (last difference: {difference})");
+        }
     }
 
     [Fact]
@@ -358,24 +365,135 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         Assert.Equal((NodeStatus.Down, (DateTimeOffset?)T0.AddMinutes(1), "T1485"), (stored!.Reported, stored.LastObserved, stored.History.Single().Technique ?? ""));
     }
 
-    [Fact]
-    public async Task LoadTopology_Again_ResetsAndRetiresRemovedNodes()
+    /// <summary>CrossDomain without B/telecom/router.</summary>
+    private static TopologyDefinition WithoutRouter()
     {
-        var (client, _) = await WorldAsync("t-reload");
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
-
         var full = TestTopologies.Parse(TestTopologies.CrossDomain);
         var telecom = full.Domains[1].Segments[0];
-        var smaller = full with
+        return full with
         {
             Domains = [full.Domains[0], full.Domains[1] with { Segments = [telecom with { Nodes = telecom.Nodes.RemoveAt(2) }] }],
         };
+    }
+
+    [Fact]
+    public async Task LoadTopology_Again_KeepsPostureOfKeptNodesAndRetiresRemovedOnes()
+    {
+        var (client, _) = await WorldAsync("t-reload");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1, "T1485"));
+        await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 2, "T1190"));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded, "the cascade to ws");
+
+        var smaller = WithoutRouter();
         var info = await client.LoadTopologyAsync(smaller, TestContext.Current.CancellationToken);
 
         Assert.Equal((2L, 6), (info.Generation, info.Nodes));
-        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
-        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1")).Status);
+        var sub1 = await client.GetNodeAsync("A/power/sub-1");
+        Assert.Equal((NodeStatus.Down, NodeStatus.Down, (DateTimeOffset?)T0.AddMinutes(1)), (sub1.Reported, sub1.Status, sub1.LastObserved));
+        Assert.Equal("T1485", Assert.Single(sub1.History).Technique);
+        // The cascade is worked out again for the new topology: c2 needs sub-1, ws needs c2.
+        var c2 = await client.GetNodeAsync("A/mil/c2");
+        Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, false), (c2.Reported, c2.Status, c2.Operational));
+        Assert.Equal(["A/power/sub-1"], c2.FailedDependencies);
+        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/mil/ws")).Status);
+        // Operational: sub-2 (4) and the cables (3 + 3) of 20.
+        var alliance = await client.GetAlliancePostureAsync();
+        Assert.Equal((6, 20L, 10L), (alliance.Tally.Nodes, alliance.Tally.TotalWeight, alliance.Tally.OperationalWeight));
+        Assert.Equal((1, 2), (alliance.Tally.Count(NodeStatus.Down), alliance.Tally.Count(NodeStatus.Degraded)));
+        Assert.Null(await Recount.DifferenceAsync(client, smaller));
+
         await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("B/telecom/router"));
         Assert.Equal(ImmutableArray.Create("B/telecom/router"), await client.FindUnknownAsync(["B/telecom/router", "A/mil/c2"]));
+
+        // Later changes go through as usual: sub-1 back restores the cascade.
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Healthy, 3));
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "everything back after sub-1 recovered");
+        await SettledAsync(client, smaller, "after sub-1 recovered");
+    }
+
+    [Fact]
+    public async Task LoadTopology_DependencyDropped_DependantIsOperationalAgain()
+    {
+        var (client, _) = await WorldAsync("t-reload-deps");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/c2")).Status == NodeStatus.Degraded, "the cascade to c2");
+
+        // c2 keeps only its any-of on the cables.
+        var full = TestTopologies.Parse(TestTopologies.CrossDomain);
+        var mil = full.Domains[0].Segments[1];
+        var c2 = mil.Nodes[0];
+        var relaxed = full with
+        {
+            Domains = [full.Domains[0] with { Segments = [full.Domains[0].Segments[0], mil with { Nodes = mil.Nodes.SetItem(0, c2 with { Dependencies = c2.Dependencies.RemoveAt(0) }) }] }, full.Domains[1]],
+        };
+        await client.LoadTopologyAsync(relaxed, TestContext.Current.CancellationToken);
+
+        var view = await client.GetNodeAsync("A/mil/c2");
+        Assert.Equal((NodeStatus.Healthy, true), (view.Status, view.Operational));
+        Assert.Empty(view.FailedDependencies);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws")).Status);
+        Assert.Equal(NodeStatus.Down, (await client.GetNodeAsync("A/power/sub-1")).Status);
+        Assert.Equal(18.0 / 22, (await client.GetAlliancePostureAsync()).Tally.Capability);
+        Assert.Null(await Recount.DifferenceAsync(client, relaxed));
+    }
+
+    [Fact]
+    public async Task LoadTopology_AfterLoadsDuringIngest_PostureAndCascadesFollowExactlyFromTheReportedStatuses()
+    {
+        var yaml = File.ReadAllText(TestTopologies.LibraryPath());
+        var (client, topology) = await WorldAsync("t-reload-race", yaml);
+        var nodes = topology.AllNodes.Select(n => n.Id).ToArray();
+        var statuses = Enum.GetValues<NodeStatus>();
+        var tick = 0;
+        using var stop = new CancellationTokenSource();
+
+        var reporters = Enumerable.Range(0, 4).Select(async reporter =>
+        {
+            var mix = new SplitMix64((ulong)reporter + 11);
+            while (!stop.IsCancellationRequested)
+            {
+                await client.ReportAsync(new Observation(nodes[mix.Below(nodes.Length)], statuses[mix.Below(statuses.Length)],
+                    T0.AddSeconds(Interlocked.Increment(ref tick)), null, $"reporter-{reporter}"));
+            }
+        }).ToArray();
+        var loads = 0;
+        // At least three loads, and on until the reporters sent 1,000 observations.
+        while (loads < 3 || Volatile.Read(ref tick) < 1_000)
+        {
+            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            loads++;
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(reporters);
+
+        // A load with no ingest running works everything out again from what the nodes report.
+        var info = await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+
+        Assert.Equal(loads + 2L, info.Generation);
+        var views = await Recount.NodesAsync(client, topology);
+        var reported = views.ToDictionary(p => p.Key, p => p.Value.Reported, StringComparer.Ordinal);
+        Assert.True(reported.Values.Count(r => r != NodeStatus.Healthy) > 100, "the reporters must have left many nodes unhealthy");
+        var expected = DependencyOracle.Evaluate(topology, reported);
+        var wrong = views.Values.Where(v => expected[v.Definition.Id] != (v.Status, v.Operational))
+            .Select(v => $"{v.Definition.Id}: {v.Status}/{v.Operational}, expected {expected[v.Definition.Id]}").ToList();
+        Assert.True(wrong.Count == 0, string.Join("; ", wrong));
+        Assert.Equal(DependencyOracle.Tally(topology, expected), (await client.GetAlliancePostureAsync()).Tally);
+        Assert.Null(await Recount.DifferenceAsync(client, topology));
+    }
+
+    [Fact]
+    public async Task LoadTopology_Reset_EveryNodeStartsHealthy()
+    {
+        var (client, topology) = await WorldAsync("t-reload-reset");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded, "the cascade to ws");
+
+        await client.LoadTopologyAsync(topology, reset: true, TestContext.Current.CancellationToken);
+
+        var sub1 = await client.GetNodeAsync("A/power/sub-1");
+        Assert.Equal((NodeStatus.Healthy, (DateTimeOffset?)null), (sub1.Status, sub1.LastObserved));
+        Assert.Empty(sub1.History);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws")).Status);
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
     }
 }

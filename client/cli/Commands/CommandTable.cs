@@ -10,7 +10,7 @@ internal static class CommandTable
     [
         new("status", [], [], StatusCommand.RunAsync),
         new("topology validate", [], [], TopologyCommands.ValidateAsync),
-        new("topology load", [], [], TopologyCommands.LoadAsync),
+        new("topology load", [], ["--reset"], TopologyCommands.LoadAsync),
         new("observe", ["--status", "--technique", "--source", "--time", "--file"], [], ObserveCommand.RunAsync),
         new("posture", ["--domain", "--segment"], [], PostureCommands.PostureAsync),
         new("node", [], [], PostureCommands.NodeAsync),

@@ -36,14 +36,15 @@ internal static class TopologyCommands
         c.Line.ExpectPositionals(1, "FILE");
         var topology = TopologyFile.Load(c.Line.Positionals[0]).GetValueOrThrow();
         await using var connection = await c.ConnectAsync();
-        var world = await connection.For(c.World).LoadTopologyAsync(topology, c.CancellationToken);
+        var reset = c.Line.Flag("--reset");
+        var world = await connection.For(c.World).LoadTopologyAsync(topology, reset, c.CancellationToken);
         if (c.Json)
         {
             await c.Out.WriteLineAsync(Output.Json(StatusCommand.WorldJson(world)));
         }
         else
         {
-            await c.Out.WriteLineAsync($"loaded '{world.Name}' into world {world.World} (generation {world.Generation}): {world.Domains} domains, {world.Segments} segments, {world.Nodes} nodes, {world.Dependencies} dependencies; all nodes healthy");
+            await c.Out.WriteLineAsync($"loaded '{world.Name}' into world {world.World} (generation {world.Generation}): {world.Domains} domains, {world.Segments} segments, {world.Nodes} nodes, {world.Dependencies} dependencies; {(reset ? "all nodes healthy" : "posture kept for the nodes it keeps")}");
         }
         return Cli.Ok;
     }
