@@ -51,11 +51,18 @@ public interface INodeGrain : IGrainWithStringKey
 
     /// <summary>
     /// Second step of a topology load, after the aggregates were set from <paramref name="assumed"/>:
-    /// sets the dependencies the world found not operational. If the node's brief is not the
-    /// assumed one (an observation arrived during the load), it pushes its change up the chain.
+    /// sets the dependencies the world found not operational, telling no one. True when the node
+    /// changed during the load or differs from the assumed brief: it must then be resumed.
     /// </summary>
     [Alias("settle")]
-    Task SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed);
+    Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed);
+
+    /// <summary>
+    /// Last step of a topology load, for a node that changed during it: tells its dependants its
+    /// state and pushes its brief up the chain, as after any change.
+    /// </summary>
+    [Alias("resume")]
+    Task ResumeAsync(long generation, NodeBrief assumed);
 
     /// <summary>Removes the node from its world (a new topology no longer has it).</summary>
     [Alias("retire")]

@@ -31,6 +31,7 @@ public sealed partial class NodeGrain(
     private INodeGrain[]? _dependantGrains;
     private ISegmentGrain? _segment;
     private long _notifiedVersion;
+    private long _preparedSequence;
 
     private NodeState S => state.State;
 
@@ -121,16 +122,19 @@ public sealed partial class NodeGrain(
         S.FailedDependencies.Clear();
         S.DependencyVersions.Clear();
         _notifiedVersion = S.OperationalVersion;
+        _preparedSequence = S.Sequence;
         await state.WriteStateAsync();
         return Brief();
     }
 
-    public async Task SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed)
+    public async Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed)
     {
         if (S.Definition is null || generation != S.Generation)
         {
-            return;
+            return false;
         }
+        // Changed since the first step (an observation or a notice): what it pushed meanwhile may have reached its segment.
+        var changedDuringLoad = S.Sequence != _preparedSequence;
         var before = Effective();
         var wasOperational = Operational();
         foreach (var dependency in failedDependencies)
@@ -142,21 +146,25 @@ public sealed partial class NodeGrain(
             }
         }
         Settle(before, wasOperational);
-        // Every dependant hears this node's state once more, newer than anything it heard before: the world worked
-        // out the dependants from the states at the start of the load, and a change since may not have reached them.
-        var time = S.LastObserved ?? DateTimeOffset.UnixEpoch;
-        S.OperationalVersion++;
-        NotifyDependants(Effective(), time);
+        // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
+        _notifiedVersion = S.OperationalVersion;
         var current = Brief();
-        if (current.Status == assumed.Status && current.Operational == assumed.Operational)
+        var differs = changedDuringLoad || current.Status != assumed.Status || current.Operational != assumed.Operational;
+        S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + (differs ? 1 : 0);
+        await state.WriteStateAsync();
+        return differs;
+    }
+
+    public async Task ResumeAsync(long generation, NodeBrief assumed)
+    {
+        if (S.Definition is null || generation != S.Generation)
         {
-            S.Sequence = Math.Max(S.Sequence, assumed.Sequence);
-            await state.WriteStateAsync();
             return;
         }
-        // The node changed during the load: the aggregates hold the assumed brief, so this one goes out as newer.
-        S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + 1;
-        await state.WriteStateAsync();
+        // Newer than anything the dependants heard from this node, and carrying its current state.
+        var time = S.LastObserved ?? DateTimeOffset.UnixEpoch;
+        S.OperationalVersion++;
+        NotifyDependants(assumed.Status, time);
         await PushAsync(assumed.Status, time, null, "topology-load");
     }
 

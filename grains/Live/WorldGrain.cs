@@ -25,8 +25,9 @@ public sealed class WorldState
 /// topology no longer has.
 /// </summary>
 /// <remarks>
-/// A node that changes while the load runs (an observation arriving between the first and the
-/// last step) pushes its change up the chain in the last step, so the aggregates end equal to the
+/// A node that changes while the load runs (an observation, or a notice of one, arriving between
+/// the first step and the settling one) tells its dependants and pushes its change up the chain in
+/// a last step, from the settled state, as after any change; so the aggregates end equal to the
 /// nodes. Aggregates are kept in memory and their grains are kept alive.
 /// </remarks>
 [GrainType("bulwark.world")]
@@ -104,9 +105,19 @@ public sealed partial class WorldGrain(
         await Task.WhenAll(domainInits.Select(init => init()));
         await Task.WhenAll(segmentInits.Select(init => init()));
 
-        // 4. Every node takes its failed dependencies; one that changed during the load pushes its change now.
-        await Parallel.ForEachAsync(nodes, Bounded(cancellationToken),
-            async (node, _) => await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief));
+        // 4. Every node takes its failed dependencies. Nobody is told yet: together they are the state worked out in step 2.
+        var resume = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(nodes, Bounded(cancellationToken), async (node, _) =>
+        {
+            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief))
+            {
+                resume.Add(node.Id);
+            }
+        });
+
+        // 5. Nodes that changed while the load ran (an observation, or a notice of one) go on from that state as after any change.
+        await Parallel.ForEachAsync(resume.Order(StringComparer.Ordinal), Bounded(cancellationToken),
+            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief));
 
         state.State.Generation = generation;
         state.State.Topology = topology;
