@@ -58,8 +58,9 @@ public interface INodeGrain : IGrainWithStringKey
     Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed);
 
     /// <summary>
-    /// Last step of a topology load, for a node that changed during it: tells its dependants its
-    /// state and pushes its brief up the chain, as after any change.
+    /// Last step of a topology load, for a node whose settling returned true (it changed during the
+    /// load, or differs from the assumed brief): tells its dependants its state and pushes its
+    /// brief up the chain, as after any change.
     /// </summary>
     [Alias("resume")]
     Task ResumeAsync(long generation, NodeBrief assumed);
@@ -93,7 +94,7 @@ public interface INodeGrain : IGrainWithStringKey
 [Alias("bulwark.segment")]
 public interface ISegmentGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the segment's nodes, all healthy and operational.</summary>
+    /// <summary>Sets the segment's nodes as the topology load worked them out.</summary>
     [Alias("init")]
     Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes);
 

@@ -130,10 +130,10 @@ public sealed record NodeView(
 /// <param name="To">Effective status after.</param>
 /// <param name="Time">Reporter's time, or cascade time.</param>
 /// <param name="Technique">Technique, if reported.</param>
-/// <param name="Source">Reporter, or <c>dependency:&lt;node id&gt;</c>.</param>
-/// <param name="SegmentCapability">The segment's capability after the change.</param>
-/// <param name="DomainCapability">The domain's capability after the change.</param>
-/// <param name="AllianceCapability">The alliance's capability after the change.</param>
+/// <param name="Source">Reporter; <c>dependency:&lt;node id&gt;</c> for a cascade; <c>topology-load</c> for a change that happened while a topology load ran, sent when it settled.</param>
+/// <param name="SegmentCapability">The segment's capability once the change reached it, with the changes of its other nodes that went up the chain together with it.</param>
+/// <param name="DomainCapability">The domain's capability, likewise.</param>
+/// <param name="AllianceCapability">The alliance's capability, likewise.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.posture-change")]
 public sealed record PostureChange(
     string World,

@@ -33,6 +33,13 @@ public sealed partial class NodeGrain(
     private long _notifiedVersion;
     private long _preparedSequence;
 
+    /// <summary>
+    /// Between the first step of a topology load and the settling one: changes are applied and
+    /// kept, but neither pushed nor told, since the node does not know its failed dependencies yet;
+    /// the load's last step sends them from the settled state.
+    /// </summary>
+    private bool _loading;
+
     private NodeState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -123,6 +130,7 @@ public sealed partial class NodeGrain(
         S.DependencyVersions.Clear();
         _notifiedVersion = S.OperationalVersion;
         _preparedSequence = S.Sequence;
+        _loading = true;
         await state.WriteStateAsync();
         return Brief();
     }
@@ -148,6 +156,7 @@ public sealed partial class NodeGrain(
         Settle(before, wasOperational);
         // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
         _notifiedVersion = S.OperationalVersion;
+        _loading = false;
         var current = Brief();
         var differs = changedDuringLoad || current.Status != assumed.Status || current.Operational != assumed.Operational;
         S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + (differs ? 1 : 0);
@@ -183,7 +192,7 @@ public sealed partial class NodeGrain(
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
         var outcome = await ApplyAsync(observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations));
-        if (outcome.Change is not null)
+        if (outcome.Change is not null && !_loading)
         {
             NotifyDependants(outcome.From, outcome.Time);
             await PushAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
@@ -194,6 +203,10 @@ public sealed partial class NodeGrain(
     public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch)
     {
         var outcome = await ApplyAsync(batch);
+        if (_loading)
+        {
+            return outcome with { Change = null };
+        }
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
@@ -298,7 +311,7 @@ public sealed partial class NodeGrain(
             Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
         }
         await PersistAsync();
-        if (changed)
+        if (changed && !_loading)
         {
             NotifyDependants(before, time);
             await PushAsync(before, time, null, source);

@@ -73,13 +73,9 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         {
             return IngestResult.Empty;
         }
-        var generation = _generation;
+        // If a topology load reset the segment meanwhile, a node's brief still applies only when newer than the one the
+        // load set: a node that changed before the load is in the load's brief already, and one still loading returns none.
         var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
-        if (generation != _generation)
-        {
-            // A topology load reset the segment meanwhile; the nodes push what changed when the load settles them.
-            return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
-        }
 
         var applied = false;
         foreach (var o in outcomes)

@@ -450,10 +450,19 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var reporters = Enumerable.Range(0, 4).Select(async reporter =>
         {
             var mix = new SplitMix64((ulong)reporter + 11);
+            Observation Next() => new(nodes[mix.Below(nodes.Length)], statuses[mix.Below(statuses.Length)],
+                T0.AddSeconds(Interlocked.Increment(ref tick)), null, $"reporter-{reporter}");
             while (!stop.IsCancellationRequested)
             {
-                await client.ReportAsync(new Observation(nodes[mix.Below(nodes.Length)], statuses[mix.Below(statuses.Length)],
-                    T0.AddSeconds(Interlocked.Increment(ref tick)), null, $"reporter-{reporter}"));
+                // Two reporters call nodes straight, two send batches through the segments.
+                if (reporter % 2 == 0)
+                {
+                    await client.ReportAsync(Next());
+                }
+                else
+                {
+                    await ReportBatchAsync(client, [.. Enumerable.Range(0, 20).Select(_ => Next())]);
+                }
             }
         }).ToArray();
         var loads = 0;
