@@ -14,7 +14,8 @@ public interface IWorldGrain : IGrainWithStringKey
     /// Replaces the world's topology. A node that was in the previous topology keeps its reported
     /// status, last observation and history, unless <paramref name="reset"/> is true; new nodes
     /// start healthy. Dependency cascades and every aggregate are worked out again for the new
-    /// topology; nodes it no longer has are retired.
+    /// topology; nodes it no longer has are retired. <paramref name="cancellationToken"/> is looked
+    /// at only before the load starts: once it has, it runs to the end.
     /// </summary>
     [Alias("load")]
     Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset = false, CancellationToken cancellationToken = default);

@@ -51,6 +51,9 @@ public sealed partial class WorldGrain(
 
     public async Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset = false, CancellationToken cancellationToken = default)
     {
+        // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
+        cancellationToken.ThrowIfCancellationRequested();
+        cancellationToken = CancellationToken.None;
         var previous = _nodeIds;
         var generation = state.State.Generation + 1;
         var world = World;
