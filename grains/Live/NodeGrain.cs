@@ -192,7 +192,7 @@ public sealed partial class NodeGrain(
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
         var outcome = await ApplyAsync(observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations));
-        if (outcome.Change is not null && !_loading)
+        if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
             await PushAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
@@ -311,7 +311,7 @@ public sealed partial class NodeGrain(
             Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
         }
         await PersistAsync();
-        if (changed && !_loading)
+        if (changed)
         {
             NotifyDependants(before, time);
             await PushAsync(before, time, null, source);
@@ -364,8 +364,8 @@ public sealed partial class NodeGrain(
     /// <summary>Tells dependants when the node stopped or started being operational.</summary>
     private void NotifyDependants(NodeStatus before, DateTimeOffset time)
     {
-        // The operational version moves only when operational state flips (see Settle).
-        if (S.OperationalVersion == _notifiedVersion)
+        // The operational version moves only when operational state flips (see Settle). While loading, the load's last step tells.
+        if (_loading || S.OperationalVersion == _notifiedVersion)
         {
             return;
         }
@@ -382,6 +382,11 @@ public sealed partial class NodeGrain(
     /// <summary>Pushes the node's change to its segment, which sends it up the chain and publishes it on the posture stream.</summary>
     private async Task PushAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
     {
+        if (_loading)
+        {
+            // The load's last step pushes what changed meanwhile, from the settled state.
+            return;
+        }
         var segment = _segment ??= GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
         await segment.NodeChangedAsync(S.Generation, Brief(), before, time, technique, source);
     }

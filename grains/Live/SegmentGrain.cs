@@ -55,13 +55,9 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
 
     public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source)
     {
-        if (generation != _generation || !Apply(node))
+        if (generation != _generation || !Apply(node, from, time, technique, source))
         {
             return new ChainCapability(_tally.Capability, double.NaN, double.NaN);
-        }
-        if (node.Status != from)
-        {
-            _unpublished.Add(new Unpublished(node.Id, from, node.Status, time, technique, source));
         }
         return await _forward.RequestAsync();
     }
@@ -80,13 +76,9 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         var applied = false;
         foreach (var o in outcomes)
         {
-            if (o.Change is { } change && Apply(change))
+            if (o.Change is { } change && Apply(change, o.From, o.Time, o.Technique, o.Source))
             {
                 applied = true;
-                if (change.Status != o.From)
-                {
-                    _unpublished.Add(new Unpublished(change.Id, o.From, change.Status, o.Time, o.Technique, o.Source));
-                }
             }
         }
         if (applied)
@@ -121,8 +113,11 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         return grain;
     }
 
-    /// <summary>Applies a node's brief unless a newer one is already in; true when it was applied.</summary>
-    private bool Apply(NodeBrief node)
+    /// <summary>
+    /// Applies a node's brief unless a newer one is already in, and keeps a change of status for the
+    /// next forward to publish; true when it was applied.
+    /// </summary>
+    private bool Apply(NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source)
     {
         if (!_nodes.TryGetValue(node.Id, out var old) || old.Sequence >= node.Sequence)
         {
@@ -130,6 +125,10 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         }
         _nodes[node.Id] = node;
         _tally = _tally.Minus(Tally(old)).Plus(Tally(node));
+        if (node.Status != from)
+        {
+            _unpublished.Add(new Unpublished(node.Id, from, node.Status, time, technique, source));
+        }
         return true;
     }
 

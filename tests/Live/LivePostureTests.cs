@@ -137,19 +137,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     [Fact]
     public async Task Observe_DependencyCycle_DoesNotDeadlockAndRecoversThroughAlternative()
     {
-        var (client, topology) = await WorldAsync("t-cycle", """
-            domains:
-              - id: A
-                kind: nation
-                segments:
-                  - id: s
-                    sector: energy
-                    nodes:
-                      - {id: power, kind: power-substation, owner: civilian, depends: [{any-of: [scada, backup]}]}
-                      - {id: scada, kind: scada, owner: civilian, depends: [{all-of: [telecom]}]}
-                      - {id: telecom, kind: router, owner: civilian, depends: [{all-of: [power]}]}
-                      - {id: backup, kind: power-plant, owner: civilian}
-            """);
+        var (client, topology) = await WorldAsync("t-cycle", TestTopologies.PowerCycle);
 
         // Both ends of the cycle reported at once from two reporters.
         await Task.WhenAll(

@@ -39,19 +39,7 @@ public sealed class FailedNodesTests
     [Fact]
     public void FailedNodes_CycleWithAnyOfAlternative_FailsOnlyWhatLostEveryAlternative()
     {
-        var topology = TestTopologies.Parse("""
-            domains:
-              - id: A
-                kind: nation
-                segments:
-                  - id: s
-                    sector: energy
-                    nodes:
-                      - {id: power, kind: power-substation, owner: civilian, depends: [{any-of: [scada, backup]}]}
-                      - {id: scada, kind: scada, owner: civilian, depends: [{all-of: [telecom]}]}
-                      - {id: telecom, kind: router, owner: civilian, depends: [{all-of: [power]}]}
-                      - {id: backup, kind: power-plant, owner: civilian}
-            """);
+        var topology = TestTopologies.Parse(TestTopologies.PowerCycle);
         var nodes = topology.AllNodes.ToList();
 
         // Nothing reported down: the cycle holds itself up.

@@ -44,6 +44,24 @@ public static class TestTopologies
                   - {id: router, kind: router, owner: industry, criticality: 2, depends: [{any-of: [A/power/sub-2]}]}
         """;
 
+    /// <summary>
+    /// A dependency cycle with a way out: power needs scada or backup, scada needs telecom,
+    /// telecom needs power.
+    /// </summary>
+    public const string PowerCycle = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: power, kind: power-substation, owner: civilian, depends: [{any-of: [scada, backup]}]}
+                  - {id: scada, kind: scada, owner: civilian, depends: [{all-of: [telecom]}]}
+                  - {id: telecom, kind: router, owner: civilian, depends: [{all-of: [power]}]}
+                  - {id: backup, kind: power-plant, owner: civilian}
+        """;
+
     public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
 
     public static string LibraryPath(string file = "alliance.topology.yaml") =>
