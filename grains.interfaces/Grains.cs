@@ -17,7 +17,11 @@ public interface IWorldGrain : IGrainWithStringKey
     /// topology; nodes it no longer has are retired. <paramref name="cancellationToken"/> is looked
     /// at only before the load starts: once it has, it runs to the end.
     /// </summary>
-    [Alias("load")]
+    /// <remarks>
+    /// A topology of 100,000 nodes takes tens of seconds to load, longer than Orleans's default
+    /// 30 s response timeout: a caller would be told the load failed while it went on.
+    /// </remarks>
+    [Alias("load"), ResponseTimeout("00:10:00")]
     Task<WorldInfo> LoadTopologyAsync(TopologyDefinition topology, bool reset = false, CancellationToken cancellationToken = default);
 
     /// <summary>The loaded topology's summary; throws <see cref="NoTopologyException"/> when none is.</summary>

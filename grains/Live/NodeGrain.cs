@@ -131,7 +131,7 @@ public sealed partial class NodeGrain(
         _notifiedVersion = S.OperationalVersion;
         _preparedSequence = S.Sequence;
         _loading = true;
-        await state.WriteStateAsync();
+        await PersistAsync();
         return Brief();
     }
 
@@ -160,7 +160,7 @@ public sealed partial class NodeGrain(
         var current = Brief();
         var differs = changedDuringLoad || current.Status != assumed.Status || current.Operational != assumed.Operational;
         S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + (differs ? 1 : 0);
-        await state.WriteStateAsync();
+        await PersistAsync();
         return differs;
     }
 
