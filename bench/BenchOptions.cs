@@ -38,6 +38,13 @@ internal sealed record BenchOptions
           --repo DIR               repository root (default: found from the bench's location)
           --show-silo-log          copy the silo's output to stderr
           -h, --help               this text
+
+        other benches:
+          bulwark-bench exercise [SCENARIO.yaml...]   exercises: cluster against the reference engine
+                                                     (default the 10k and 100k generator scenarios)
+          bulwark-bench live-scale [SCENARIO.yaml]    the live world at the size of a scenario's
+                                                     topology (default the 100k generator scenario):
+                                                     loads, one report per node, reads, memory
         """;
 
     public int Seconds { get; init; } = 5;

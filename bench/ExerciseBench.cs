@@ -133,7 +133,7 @@ internal static class ExerciseBench
     }
 
     /// <summary>Peak resident memory of a process (VmHWM), in MB; -1 where /proc does not say.</summary>
-    private static long PeakMegabytes(int pid)
+    internal static long PeakMegabytes(int pid)
     {
         var status = $"/proc/{pid}/status";
         if (!File.Exists(status))

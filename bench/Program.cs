@@ -14,6 +14,10 @@ internal static class Program
         {
             return await ExerciseAsync(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "live-scale")
+        {
+            return await LiveScaleAsync(args[1..]);
+        }
         BenchOptions options;
         string repo;
         try
@@ -75,6 +79,32 @@ internal static class Program
             return 2;
         }
         catch (Exception e) when (e is BenchException or ConnectionException or OrleansException or IOException or Bulwark.Scenarios.ScenarioFileException)
+        {
+            await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary><c>bulwark-bench live-scale [SCENARIO.yaml]</c>: default the 100k generator scenario's topology.</summary>
+    private static async Task<int> LiveScaleAsync(string[] files)
+    {
+        try
+        {
+            var repo = FindRepo(null);
+            if (files.Length > 1)
+            {
+                throw new UsageException("live-scale takes at most one scenario file");
+            }
+            return await ScaleBench.RunAsync(repo, files.Length > 0 ? files[0] : Path.Combine(repo, "scenarios/library/gen-100k.yaml"),
+                CancellationToken.None);
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync("bulwark-bench: " + e.Message);
+            return 2;
+        }
+        catch (Exception e) when (e is BenchException or ConnectionException or OrleansException or TimeoutException or IOException
+            or Bulwark.Scenarios.ScenarioFileException)
         {
             await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
             return 1;

@@ -28,9 +28,24 @@ public interface IWorldGrain : IGrainWithStringKey
     [Alias("info"), AlwaysInterleave]
     ValueTask<WorldInfo> GetInfoAsync();
 
-    /// <summary>The generation of the loaded topology, 0 when none is.</summary>
+    /// <summary>
+    /// The generation the world's grains are in, 0 before the first load. It moves with every
+    /// topology load and every cycle recovery; <see cref="WorldInfo.Generation"/> counts loads only.
+    /// </summary>
     [Alias("generation"), AlwaysInterleave]
     ValueTask<long> GetGenerationAsync();
+
+    /// <summary>
+    /// Asked by a node on a dependency cycle that is still held down by its dependencies after one of
+    /// them, or its own report, recovered. A cycle can hold itself down after every failure that
+    /// fed it has cleared, each member degraded only by the next; notices alone never lift that. A
+    /// short while later (<c>Bulwark:Live:CycleRecoveryDelay</c>; requests meanwhile are one) the
+    /// world works the cascades out again from every node's reported status, as a load with the
+    /// same topology does, and the nodes that change tell their dependants and push the change with
+    /// source <c>cycle-recovery</c>. Requests from another generation are ignored.
+    /// </summary>
+    [Alias("check-cycles"), AlwaysInterleave, OneWay]
+    Task CheckCyclesAsync(long generation);
 
     /// <summary>The node ids of the loaded topology, sorted ordinally.</summary>
     [Alias("node-ids"), AlwaysInterleave]
@@ -50,25 +65,29 @@ public interface INodeGrain : IGrainWithStringKey
     /// failed dependencies. It keeps its reported status, last observation and history when it had
     /// a definition before and <paramref name="reset"/> is false; otherwise it starts healthy.
     /// Returns its brief as if every dependency held (the status is the reported one).
+    /// <paramref name="inCycle"/>: the node is on a dependency cycle (see <see cref="IWorldGrain.CheckCyclesAsync"/>).
     /// </summary>
     [Alias("init")]
-    Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset);
+    Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset, bool inCycle);
 
     /// <summary>
     /// Second step of a topology load, after the aggregates were set from <paramref name="assumed"/>:
     /// sets the dependencies the world found not operational, telling no one. True when the node
-    /// changed during the load or differs from the assumed brief: it must then be resumed.
+    /// changed during the load or differs from the assumed brief: it must then be resumed. A kept
+    /// node whose effective status the load changed records that in its history, at
+    /// <paramref name="time"/>, with <paramref name="source"/>.
     /// </summary>
     [Alias("settle")]
-    Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed);
+    Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed, string source, DateTimeOffset time);
 
     /// <summary>
     /// Last step of a topology load, for a node whose settling returned true (it changed during the
     /// load, or differs from the assumed brief): tells its dependants its state and pushes its
-    /// brief up the chain, as after any change.
+    /// brief up the chain, as after any change; <paramref name="source"/> names the cause on the
+    /// posture stream (<c>topology-load</c>, <c>cycle-recovery</c>).
     /// </summary>
     [Alias("resume")]
-    Task ResumeAsync(long generation, NodeBrief assumed);
+    Task ResumeAsync(long generation, NodeBrief assumed, string source, DateTimeOffset time);
 
     /// <summary>Removes the node from its world (a new topology no longer has it).</summary>
     [Alias("retire")]

@@ -130,7 +130,7 @@ public sealed record NodeView(
 /// <param name="To">Effective status after.</param>
 /// <param name="Time">Reporter's time, or cascade time.</param>
 /// <param name="Technique">Technique, if reported.</param>
-/// <param name="Source">Reporter; <c>dependency:&lt;node id&gt;</c> for a cascade; <c>topology-load</c> for a change that happened while a topology load ran, sent when it settled.</param>
+/// <param name="Source">Reporter; <c>dependency:&lt;node id&gt;</c> for a cascade; <c>topology-load</c> for a change a topology load made or that happened while it ran, sent when it settled; <c>cycle-recovery</c> for a dependency cycle that came back up (see <see cref="IWorldGrain.CheckCyclesAsync"/>).</param>
 /// <param name="SegmentCapability">The segment's capability once the change reached it, with the changes of its other nodes that went up the chain together with it.</param>
 /// <param name="DomainCapability">The domain's capability, likewise.</param>
 /// <param name="AllianceCapability">The alliance's capability, likewise.</param>
@@ -154,7 +154,7 @@ public sealed record ChainCapability(double Segment, double Domain, double Allia
 /// <summary>A world's loaded topology, as the world grain reports it.</summary>
 /// <param name="World">The world.</param>
 /// <param name="Name">Topology name.</param>
-/// <param name="Generation">Increments with every load.</param>
+/// <param name="Generation">Increments with every topology load.</param>
 /// <param name="Domains">Number of domains.</param>
 /// <param name="Segments">Number of segments.</param>
 /// <param name="Nodes">Number of nodes.</param>

@@ -18,4 +18,11 @@ public sealed class LiveOptions
     /// reads arriving during ingest are not queued behind whole batches. Default 2; 0 means no bound.
     /// </summary>
     public int IngestFanOut { get; set; } = 2;
+
+    /// <summary>
+    /// How long after a node on a dependency cycle asks (see <c>IWorldGrain.CheckCyclesAsync</c>)
+    /// the world works the cascades out again, so that the notices still under way land first and
+    /// the requests of one recovery become one. Default 1 s.
+    /// </summary>
+    public TimeSpan CycleRecoveryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -40,6 +40,12 @@ public sealed partial class NodeGrain(
     /// </summary>
     private bool _loading;
 
+    /// <summary>This activation asked the world to check the cycles in this generation.</summary>
+    private bool _cycleCheckAsked;
+
+    /// <summary>The effective status when the load began, for the history; null for a new or reset node.</summary>
+    private NodeStatus? _statusBeforeLoad;
+
     private NodeState S => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -114,28 +120,37 @@ public sealed partial class NodeGrain(
         _saveTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public async Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset)
+    public async Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset, bool inCycle)
     {
         CancelSave();
         _dependantGrains = null;
+        _statusBeforeLoad = null;
         if (reset || S.Definition is null)
         {
             state.State = new NodeState { Reported = NodeStatus.Healthy };
+        }
+        else
+        {
+            _statusBeforeLoad = Effective();
         }
         // Kept: reported status, last observation, history, and the counters that order this node's briefs and notices.
         S.Generation = generation;
         S.Definition = definition;
         S.Dependants = dependants;
-        S.FailedDependencies.Clear();
+        S.InCycle = inCycle;
+        _cycleCheckAsked = false;
+        // The failed dependencies stay until the settling step replaces them, so that the node reads as before
+        // meanwhile; notices that arrive during the load are recorded from here on and win over the world's answer.
         S.DependencyVersions.Clear();
         _notifiedVersion = S.OperationalVersion;
         _preparedSequence = S.Sequence;
         _loading = true;
         await PersistAsync();
-        return Brief();
+        // What the node reports, as if every dependency held: the world works out the cascades from that.
+        return new NodeBrief(_id, S.Reported, NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true), definition.Criticality, S.Sequence);
     }
 
-    public async Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed)
+    public async Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed, string source, DateTimeOffset time)
     {
         if (S.Definition is null || generation != S.Generation)
         {
@@ -145,15 +160,20 @@ public sealed partial class NodeGrain(
         var changedDuringLoad = S.Sequence != _preparedSequence;
         var before = Effective();
         var wasOperational = Operational();
+        // A notice that arrived during the load is newer than what the world worked out; the rest is the world's answer.
+        S.FailedDependencies.RemoveWhere(d => !S.DependencyVersions.ContainsKey(d));
         foreach (var dependency in failedDependencies)
         {
-            // A notice that arrived during the load is newer than what the world worked out.
             if (!S.DependencyVersions.ContainsKey(dependency))
             {
                 S.FailedDependencies.Add(dependency);
             }
         }
         Settle(before, wasOperational);
+        if (_statusBeforeLoad is { } was && was != Effective())
+        {
+            Record(new HistoryEntry(time, was, Effective(), S.Reported, null, source, Stale: false));
+        }
         // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
         _notifiedVersion = S.OperationalVersion;
         _loading = false;
@@ -164,17 +184,16 @@ public sealed partial class NodeGrain(
         return differs;
     }
 
-    public async Task ResumeAsync(long generation, NodeBrief assumed)
+    public async Task ResumeAsync(long generation, NodeBrief assumed, string source, DateTimeOffset time)
     {
         if (S.Definition is null || generation != S.Generation)
         {
             return;
         }
         // Newer than anything the dependants heard from this node, and carrying its current state.
-        var time = S.LastObserved ?? DateTimeOffset.UnixEpoch;
         S.OperationalVersion++;
         NotifyDependants(assumed.Status, time);
-        await PushAsync(assumed.Status, time, null, "topology-load");
+        await PushAsync(assumed.Status, time, null, source);
     }
 
     public async Task RetireAsync(long generation)
@@ -237,6 +256,7 @@ public sealed partial class NodeGrain(
 
         var before = Effective();
         var wasOperational = Operational();
+        var reportedBefore = S.Reported;
         int applied = 0, stale = 0;
         foreach (var observation in InTimeOrder(batch.Items))
         {
@@ -256,6 +276,10 @@ public sealed partial class NodeGrain(
         }
 
         var changed = Settle(before, wasOperational);
+        if (!NodeRules.IsOperational(reportedBefore, dependenciesSatisfied: true))
+        {
+            AskForCycleCheck();
+        }
         await PersistAsync();
         var latest = batch.Items[0];
         foreach (var observation in batch.Items)
@@ -306,6 +330,10 @@ public sealed partial class NodeGrain(
         }
         var source = "dependency:" + dependency;
         var changed = Settle(before, wasOperational);
+        if (operational)
+        {
+            AskForCycleCheck();
+        }
         if (changed)
         {
             Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
@@ -357,6 +385,22 @@ public sealed partial class NodeGrain(
             S.Sequence++;
         }
         return changed;
+    }
+
+    /// <summary>
+    /// After a dependency or the node's own report recovered: a node on a cycle that is still held
+    /// down by its dependencies alone may be held down by the cycle itself, which notices never
+    /// lift; the world then works the cascades out again (<see cref="IWorldGrain.CheckCyclesAsync"/>).
+    /// Once per generation and activation.
+    /// </summary>
+    private void AskForCycleCheck()
+    {
+        if (!S.InCycle || _loading || _cycleCheckAsked || Operational() || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        {
+            return;
+        }
+        _cycleCheckAsked = true;
+        _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation);
     }
 
     private NodeBrief Brief() => new(_id, Effective(), Operational(), S.Definition!.Criticality, S.Sequence);

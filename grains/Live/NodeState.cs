@@ -35,4 +35,7 @@ public sealed class NodeState
 
     /// <summary>Increments with every change of effective status or operational state; orders the node's briefs.</summary>
     [Id(9)] public long Sequence { get; set; }
+
+    /// <summary>The node is on a dependency cycle of its topology.</summary>
+    [Id(10)] public bool InCycle { get; set; }
 }

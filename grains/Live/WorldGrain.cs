@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Bulwark.Grains.Simulation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Bulwark.Grains.Live;
 
@@ -10,11 +11,14 @@ namespace Bulwark.Grains.Live;
 [GenerateSerializer, Alias("bulwark.world-state")]
 public sealed class WorldState
 {
-    /// <summary>Increments with every load; 0 before the first.</summary>
+    /// <summary>Increments with every load and every cycle recovery; 0 before the first load.</summary>
     [Id(0)] public long Generation { get; set; }
 
     /// <summary>The loaded topology.</summary>
     [Id(1)] public TopologyDefinition? Topology { get; set; }
+
+    /// <summary>Topology loads so far.</summary>
+    [Id(2)] public long Loads { get; set; }
 }
 
 /// <summary>
@@ -33,6 +37,8 @@ public sealed class WorldState
 [GrainType("bulwark.world")]
 public sealed partial class WorldGrain(
     [PersistentState("world", BulwarkStorage.Name)] IPersistentState<WorldState> state,
+    IOptions<LiveOptions> options,
+    TimeProvider clock,
     ILogger<WorldGrain> logger) : Grain, IWorldGrain
 {
     /// <summary>How many node grains are initialised at once while loading.</summary>
@@ -40,6 +46,8 @@ public sealed partial class WorldGrain(
 
     private ImmutableArray<string> _nodeIds = [];
     private FrozenSet<string> _nodeSet = FrozenSet<string>.Empty;
+    private IGrainTimer? _cycleTimer;
+    private bool _cycleCheckArmed;
 
     private string World => this.GetPrimaryKeyString();
 
@@ -53,18 +61,58 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        cancellationToken = CancellationToken.None;
+        state.State.Loads++;
+        var (retired, _) = await SettleWorldAsync(topology, reset, "topology-load");
+        var info = Info();
+        LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
+        return info;
+    }
+
+    public Task CheckCyclesAsync(long generation)
+    {
+        // A request from a generation still being loaded counts: that load's nodes asked.
+        if (generation >= state.State.Generation && state.State.Topology is not null && !_cycleCheckArmed)
+        {
+            _cycleCheckArmed = true;
+            _cycleTimer ??= this.RegisterGrainTimer(RecoverCyclesAsync,
+                new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+            _cycleTimer.Change(options.Value.CycleRecoveryDelay, Timeout.InfiniteTimeSpan);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The cascades worked out again for the same topology, from what the nodes report (a timer turn: never during a load).</summary>
+    private async Task RecoverCyclesAsync(CancellationToken cancellationToken)
+    {
+        _cycleCheckArmed = false;
+        if (state.State.Topology is { } topology)
+        {
+            var (_, changed) = await SettleWorldAsync(topology, reset: false, "cycle-recovery");
+            LogCyclesChecked(logger, World, state.State.Generation, changed);
+        }
+    }
+
+    /// <summary>
+    /// Gives the world <paramref name="topology"/> in a new generation and works out every cascade
+    /// and aggregate from what the nodes report. Returns the nodes retired and the nodes that
+    /// changed (told their dependants and pushed with <paramref name="source"/>).
+    /// </summary>
+    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
+    {
+        var cancellationToken = CancellationToken.None;
+        var time = clock.GetUtcNow();
         var previous = _nodeIds;
         var generation = state.State.Generation + 1;
         var world = World;
         var nodes = topology.AllNodes.ToList();
         var dependants = NodeRules.Dependants(nodes);
+        var inCycles = NodeRules.NodesInCycles(nodes);
 
         // 1. Every node takes its new definition and says what it reports (healthy when new or reset).
         var prepared = new ConcurrentDictionary<string, NodeBrief>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(nodes, Bounded(cancellationToken),
             async (node, _) => prepared[node.Id] = await Node(world, node.Id)
-                .InitializeAsync(generation, node, dependants.GetValueOrDefault(node.Id, []), reset));
+                .InitializeAsync(generation, node, dependants.GetValueOrDefault(node.Id, []), reset, inCycles.Contains(node.Id)));
 
         // 2. Cascades worked out for the whole topology at once: which nodes are not operational, and so each node's brief.
         var failed = NodeRules.FailedNodes(nodes, id => prepared[id].Status);
@@ -112,7 +160,7 @@ public sealed partial class WorldGrain(
         var resume = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(nodes, Bounded(cancellationToken), async (node, _) =>
         {
-            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief))
+            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief, source, time))
             {
                 resume.Add(node.Id);
             }
@@ -120,7 +168,7 @@ public sealed partial class WorldGrain(
 
         // 5. Nodes that changed while the load ran (an observation, or a notice of one) go on from that state as after any change.
         await Parallel.ForEachAsync(resume.Order(StringComparer.Ordinal), Bounded(cancellationToken),
-            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief));
+            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, source, time));
 
         state.State.Generation = generation;
         state.State.Topology = topology;
@@ -129,10 +177,7 @@ public sealed partial class WorldGrain(
 
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
-
-        var info = Info();
-        LogLoaded(logger, world, info.Name, generation, info.Domains, info.Segments, info.Nodes, retired.Count);
-        return info;
+        return (retired.Count, resume.Count);
     }
 
     private static ParallelOptions Bounded(CancellationToken cancellationToken) =>
@@ -153,7 +198,7 @@ public sealed partial class WorldGrain(
     private WorldInfo Info()
     {
         var topology = state.State.Topology ?? throw new NoTopologyException(World);
-        return new WorldInfo(World, topology.Name, state.State.Generation, topology.Domains.Length,
+        return new WorldInfo(World, topology.Name, state.State.Loads, topology.Domains.Length,
             topology.AllSegments.Count(), _nodeIds.Length,
             topology.AllNodes.Sum(n => n.Dependencies.Sum(g => g.Nodes.Length)));
     }
@@ -167,4 +212,8 @@ public sealed partial class WorldGrain(
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: loaded topology '{Name}' generation {Generation}: {Domains} domains, {Segments} segments, {Nodes} nodes; {Retired} nodes retired")]
     private static partial void LogLoaded(ILogger logger, string world, string name, long generation, int domains, int segments, int nodes, int retired);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes changed")]
+    private static partial void LogCyclesChecked(ILogger logger, string world, long generation, int changed);
 }

@@ -81,6 +81,90 @@ public static class NodeRules
         return failed;
     }
 
+    /// <summary>
+    /// The nodes on a dependency cycle: members of a strongly connected component of more than one
+    /// node, or depending on themselves. Only such nodes can be held down by each other alone.
+    /// Iterative (Tarjan's algorithm), so a long dependency chain cannot overflow the stack.
+    /// </summary>
+    public static HashSet<string> NodesInCycles(IReadOnlyList<NodeDefinition> nodes)
+    {
+        var index = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            index[nodes[i].Id] = i;
+        }
+        var edges = new int[nodes.Count][];
+        var selfLoop = new bool[nodes.Count];
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            edges[i] = [.. nodes[i].Dependencies.SelectMany(g => g.Nodes).Where(index.ContainsKey).Select(d => index[d]).Distinct()];
+            selfLoop[i] = edges[i].Contains(i);
+        }
+
+        var order = new int[nodes.Count];
+        var low = new int[nodes.Count];
+        var onStack = new bool[nodes.Count];
+        Array.Fill(order, -1);
+        var stack = new Stack<int>();
+        var calls = new Stack<(int Node, int Edge)>();
+        var next = 0;
+        var inCycles = new HashSet<string>(StringComparer.Ordinal);
+        for (var root = 0; root < nodes.Count; root++)
+        {
+            if (order[root] >= 0)
+            {
+                continue;
+            }
+            calls.Push((root, 0));
+            order[root] = low[root] = next++;
+            stack.Push(root);
+            onStack[root] = true;
+            while (calls.TryPop(out var frame))
+            {
+                var (v, e) = frame;
+                if (e < edges[v].Length)
+                {
+                    calls.Push((v, e + 1));
+                    var w = edges[v][e];
+                    if (order[w] < 0)
+                    {
+                        order[w] = low[w] = next++;
+                        stack.Push(w);
+                        onStack[w] = true;
+                        calls.Push((w, 0));
+                    }
+                    else if (onStack[w])
+                    {
+                        low[v] = Math.Min(low[v], order[w]);
+                    }
+                    continue;
+                }
+                // v is done: pass its low link to its caller, and close its component if it is the root of one.
+                if (calls.TryPeek(out var caller))
+                {
+                    low[caller.Node] = Math.Min(low[caller.Node], low[v]);
+                }
+                if (low[v] == order[v])
+                {
+                    var component = new List<int>();
+                    int w;
+                    do
+                    {
+                        w = stack.Pop();
+                        onStack[w] = false;
+                        component.Add(w);
+                    }
+                    while (w != v);
+                    if (component.Count > 1 || selfLoop[v])
+                    {
+                        inCycles.UnionWith(component.Select(c => nodes[c].Id));
+                    }
+                }
+            }
+        }
+        return inCycles;
+    }
+
     /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>
     public static IReadOnlyDictionary<string, ImmutableArray<string>> Dependants(IEnumerable<NodeDefinition> nodes)
     {

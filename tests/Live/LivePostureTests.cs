@@ -28,6 +28,27 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     private static Task<IngestResult> ReportBatchAsync(BulwarkClient client, Observation[] observations) =>
         client.ReportAsync(observations, TestContext.Current.CancellationToken);
 
+    /// <summary>Waits until every node's state is what the fixed-point oracle works out from the reported statuses.</summary>
+    private static async Task MatchesOracleAsync(BulwarkClient client, TopologyDefinition topology, string because)
+    {
+        List<string> wrong = [];
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                var views = await Recount.NodesAsync(client, topology);
+                var expected = DependencyOracle.Evaluate(topology, views.ToDictionary(p => p.Key, p => p.Value.Reported, StringComparer.Ordinal));
+                wrong = [.. views.Values.Where(v => expected[v.Definition.Id] != (v.Status, v.Operational))
+                    .Select(v => $"{v.Definition.Id}: {v.Status}/{v.Operational}, expected {expected[v.Definition.Id]}")];
+                return wrong.Count == 0;
+            }, $"every node as the oracle works it out from the reports {because}");
+        }
+        catch (Exception e) when (wrong.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}; still different: {string.Join("; ", wrong.Take(10))}");
+        }
+    }
+
     private static async Task SettledAsync(BulwarkClient client, TopologyDefinition topology, string because)
     {
         string? difference = null;
@@ -153,6 +174,45 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Observe_CycleHeldDownOnlyByItself_RecoversWhenWhatBrokeItDoes()
+    {
+        // a and b need each other; a also needs feed. Nothing outside the cycle can restart it.
+        var (client, topology) = await WorldAsync("t-stuck-cycle", """
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - id: s
+                    sector: energy
+                    nodes:
+                      - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
+                      - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed, b]}]}
+                      - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
+                      - {id: ws, kind: workstation, owner: civilian, criticality: 1, depends: [{all-of: [b]}]}
+            """);
+
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1));
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 0.0, "the cycle and ws down with feed");
+        Assert.Equal(["A/s/b", "A/s/feed"], (await client.GetNodeAsync("A/s/a")).FailedDependencies);
+
+        // feed comes back: a is then held down by b alone, and b by a alone.
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
+            "the cycle to come back once nothing it reports holds it down");
+        await SettledAsync(client, topology, "after the cycle came back");
+        foreach (var id in new[] { "A/s/a", "A/s/b", "A/s/ws" })
+        {
+            var node = await client.GetNodeAsync(id);
+            Assert.Equal((NodeStatus.Healthy, true, 0), (node.Status, node.Operational, node.FailedDependencies.Length));
+        }
+        var b = await client.GetNodeAsync("A/s/b");
+        Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "cycle-recovery"), (b.History[^1].From, b.History[^1].To, b.History[^1].Source));
+
+        // A topology load counts as a generation; the recovery does not.
+        Assert.Equal(1L, (await client.GetWorldAsync()).Generation);
+    }
+
+    [Fact]
     public async Task Observe_OlderThanNewest_IsStaleAndKeptInHistoryOnly()
     {
         var (client, _) = await WorldAsync("t-stale");
@@ -248,6 +308,9 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         Assert.Equal(10_000, (await Task.WhenAll(reporters)).Sum());
         await SettledAsync(client, topology, "after 10,000 observations from 8 reporters");
+        // The library topology has dependency cycles: those the reports leave down only through themselves come back up.
+        await MatchesOracleAsync(client, topology, "after 10,000 observations from 8 reporters");
+        await SettledAsync(client, topology, "after the cycles were checked");
         var alliance = await client.GetAlliancePostureAsync();
         Assert.Equal(373, alliance.Tally.Nodes);
         Assert.True(alliance.Tally.Count(NodeStatus.Healthy) < 373, "random observations must have changed some nodes");

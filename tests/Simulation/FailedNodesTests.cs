@@ -51,4 +51,59 @@ public sealed class FailedNodesTests
         Assert.Equal(["A/s/backup", "A/s/power", "A/s/scada", "A/s/telecom"],
             NodeRules.FailedNodes(nodes, id => id is "A/s/telecom" or "A/s/backup" ? NodeStatus.Down : NodeStatus.Healthy).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void NodesInCycles_LibraryTopology_AreExactlyTheNodesThatReachThemselves()
+    {
+        var nodes = TopologyFile.Load(TestTopologies.LibraryPath()).GetValueOrThrow().AllNodes.ToList();
+        var byId = nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+
+        // Independently: a node is on a cycle when a walk along its dependencies comes back to it.
+        bool ReachesItself(string start)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<string>(byId[start].Dependencies.SelectMany(g => g.Nodes));
+            while (pending.TryPop(out var id))
+            {
+                if (id == start)
+                {
+                    return true;
+                }
+                if (seen.Add(id))
+                {
+                    foreach (var next in byId[id].Dependencies.SelectMany(g => g.Nodes))
+                    {
+                        pending.Push(next);
+                    }
+                }
+            }
+            return false;
+        }
+
+        var expected = nodes.Select(n => n.Id).Where(ReachesItself).Order(StringComparer.Ordinal).ToList();
+        Assert.True(expected.Count >= 10, $"the library topology has dependency cycles; found {expected.Count} nodes on them");
+        Assert.Equal(expected, NodeRules.NodesInCycles(nodes).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void NodesInCycles_SelfLoopAndChainOffACycle_OnlyTheCycleAndTheSelfLoop()
+    {
+        var nodes = TestTopologies.Parse("""
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - id: s
+                    sector: energy
+                    nodes:
+                      - {id: a, kind: server, owner: civilian, depends: [{all-of: [b]}]}
+                      - {id: b, kind: server, owner: civilian, depends: [{any-of: [c, x]}]}
+                      - {id: c, kind: server, owner: civilian, depends: [{all-of: [a]}]}
+                      - {id: tail, kind: server, owner: civilian, depends: [{all-of: [a]}]}
+                      - {id: x, kind: server, owner: civilian}
+                      - {id: self, kind: server, owner: civilian, depends: [{all-of: [self]}]}
+            """).AllNodes.ToList();
+
+        Assert.Equal(["A/s/a", "A/s/b", "A/s/c", "A/s/self"], NodeRules.NodesInCycles(nodes).Order(StringComparer.Ordinal));
+    }
 }
