@@ -87,7 +87,8 @@ internal static class TopologyReader
                 sharing.Add(agreement);
             }
         }
-        return id is null || kind is null ? null : new RawDomain(map, id, name ?? id, kind.Value, segments, sharing);
+        // Kept with a bad kind, like a node with bad fields: its errors stop the load, its id still counts.
+        return id is null ? null : new RawDomain(map, id, name ?? id, kind ?? default, segments, sharing);
     }
 
     private static RawSharing? ReadSharing(YamlReader r, YamlNode node)
@@ -101,7 +102,8 @@ internal static class TopologyReader
         var partner = partnerNode is null ? null : r.Id(partnerNode, "partner");
         var delay = f.Get("delay") is { } delayNode ? r.Duration(delayNode, "delay") : TimeSpan.Zero;
         var tlp = f.Get("tlp") is { } tlpNode ? r.Enum<Tlp>(tlpNode, "tlp") : Tlp.Amber;
-        return partner is null || delay is null || tlp is null ? null : new RawSharing(map, partnerNode!, partner, delay.Value, tlp.Value);
+        // Kept with a bad delay or TLP (their errors stop the load), so that its partner is checked too.
+        return partner is null ? null : new RawSharing(map, partnerNode!, partner, delay ?? TimeSpan.Zero, tlp ?? Tlp.Amber);
     }
 
     private static RawSegment? ReadSegment(YamlReader r, YamlNode node, string domain)
@@ -129,7 +131,8 @@ internal static class TopologyReader
                 nodes.Add(raw);
             }
         }
-        return id is null || sector is null ? null : new RawSegment(map, domain, id, sector.Value, links, nodes);
+        // Kept with a bad sector, like a node with bad fields: its errors stop the load, its id still counts.
+        return id is null ? null : new RawSegment(map, domain, id, sector ?? default, links, nodes);
     }
 
     private static RawNode? ReadNode(YamlReader r, YamlNode node, string segment)
@@ -178,12 +181,10 @@ internal static class TopologyReader
             }
         }
 
-        if (id is null || kind is null || owner is null || criticality is null || detection is null || hardening is null)
-        {
-            return null;
-        }
-        return new RawNode(map, segment, id, kind.Value, owner.Value, criticality.Value, [.. services], groups,
-            [.. exposures], detection.Value, hardening.Value);
+        // A node with a good id is kept even when other fields are bad (their errors are reported, so nothing
+        // loads), so that duplicates of it and references to it are checked in the same pass.
+        return id is null ? null : new RawNode(map, segment, id, kind ?? default, owner ?? default, criticality ?? DefaultCriticality,
+            [.. services], groups, [.. exposures], detection ?? DefaultDetection, hardening ?? 0);
     }
 
     private static (DependencyMode, List<(YamlNode, string)>)? ReadGroup(YamlReader r, YamlNode node)

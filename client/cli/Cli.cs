@@ -117,10 +117,12 @@ public static class Cli
                 await output.WriteLineAsync(Usage);
                 return Ok;
             }
-            throw new UsageException(args.Length == 0 ? "missing command" : $"unknown command '{args.First(a => !a.StartsWith("--", StringComparison.Ordinal))}'");
+            throw new UsageException(MissingCommand(args));
         }
         var name = string.Join(' ', command);
-        var spec = CommandTable.Find(name) ?? throw new UsageException($"unknown command '{name}'");
+        var spec = CommandTable.Find(name) ?? throw new UsageException(CommandTable.IsGroup(name)
+            ? $"'{name}' takes a subcommand: {string.Join(", ", CommandTable.Subcommands(name))}"
+            : $"unknown command '{name}'");
         var line = CommandLine.Parse(rest, [.. GlobalOptions, .. spec.Options], [.. GlobalFlags, .. spec.Flags]);
         if (line.Flag("--help"))
         {
@@ -129,6 +131,32 @@ public static class Cli
         }
         var context = new CliContext(line, output, error, cancellationToken);
         return await spec.Run(context);
+    }
+
+    /// <summary>Why arguments with no command words have none.</summary>
+    private static string MissingCommand(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (GlobalOptions.Contains(arg))
+            {
+                if (i + 1 >= args.Length)
+                {
+                    return $"{arg} needs a value";
+                }
+                var value = args[++i];
+                if (CommandTable.Find(value) is not null || CommandTable.IsGroup(value))
+                {
+                    return $"{arg} needs a value before the command ('{value}' is a command)";
+                }
+            }
+            else if (!GlobalFlags.Contains(arg))
+            {
+                return arg.StartsWith("--", StringComparison.Ordinal) ? $"unknown option '{arg}' before the command" : $"unknown command '{arg}'";
+            }
+        }
+        return "missing command";
     }
 
     /// <summary>Takes the command words (e.g. <c>topology load</c>) out of the arguments, skipping global options.</summary>
@@ -192,17 +220,19 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
     public IReadOnlyList<IPEndPoint> Gateways()
     {
         IEnumerable<string> texts = Line.Options("--gateway");
+        var from = "--gateway";
         if (!texts.Any())
         {
             texts = (Environment.GetEnvironmentVariable("BULWARK_GATEWAYS") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            from = "BULWARK_GATEWAYS";
         }
         var endpoints = new List<IPEndPoint>();
         foreach (var text in texts)
         {
             endpoints.Add(BulwarkConnection.TryParseGateway(text, out var endpoint)
                 ? endpoint
-                : throw new UsageException($"bad gateway '{text}': expected HOST:PORT"));
+                : throw new UsageException($"bad gateway '{text}' in {from}: expected HOST:PORT"));
         }
         return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
     }

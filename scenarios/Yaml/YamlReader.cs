@@ -39,6 +39,15 @@ internal sealed class YamlReader(string file)
             Error(e.Start, "YAML syntax: " + Describe(e));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // The parser gives up without a location when the text ends inside a flow collection.
+            var lines = text.Split('\n');
+            var last = lines.Length - (lines.Length > 1 && lines[^1].Length == 0 ? 2 : 1);
+            _diagnostics.Add(new Diagnostic(File, last + 1, lines[last].TrimEnd('\r').Length + 1,
+                "YAML syntax: the file ends inside a '[' or '{' that is never closed"));
+            return null;
+        }
         if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
         {
             Error(new Mark(), "the file is empty");

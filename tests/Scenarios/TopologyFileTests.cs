@@ -180,12 +180,48 @@ public sealed class TopologyFileTests
         Assert.Null(result.Value);
         Assert.Equal([
             "t.yaml:3:11: unknown domain kind 'natoin'; did you mean 'nation'?",
+            "t.yaml:4:25: sharing with unknown domain 'Z'",
             "t.yaml:4:35: 'delay': '30x' is not a duration; units are d, h, m, s, largest first (1h30m)",
             "t.yaml:12:13: unknown key 'critcality' in node; did you mean 'criticality'?",
             "t.yaml:13:37: 'X1190' is not an ATT&CK technique id (T1234 or T1234.001)",
             "t.yaml:13:60: 'exploitability' 1.5 is out of range 0..1",
             "t.yaml:14:24: 'detection' must be a number from 0 to 1, not 'lots'",
         ], result.Diagnostics.Select(d => d.ToString()));
+    }
+
+    [Fact]
+    public void Parse_BadFieldsAndBadReferences_AreReportedInOnePass()
+    {
+        // Entities with bad fields still take part in the reference checks: nothing is left for a second attempt to find.
+        Assert.Equal([
+            "t.yaml:3:11: unknown domain kind 'natoin'; did you mean 'nation'?",
+            "t.yaml:6:17: unknown sector 'enrgy'; did you mean 'energy'?",
+            "t.yaml:8:42: unknown owner 'civilan'; did you mean 'civilian'?",
+            "t.yaml:8:71: dependency on unknown node 'A/s/ghost'",
+            "t.yaml:9:13: duplicate node id 'A/s/n' (first at line 8)",
+            "t.yaml:9:65: 'criticality' 9 is out of range 1..5",
+            "t.yaml:10:5: duplicate domain id 'A' (first at line 2)",
+        ], Errors("""
+            domains:
+              - id: A
+                kind: natoin
+                segments:
+                  - id: s
+                    sector: enrgy
+                    nodes:
+                      - {id: n, kind: server, owner: civilan, depends: [{all-of: [ghost]}]}
+                      - {id: n, kind: server, owner: civilian, criticality: 9}
+              - id: A
+                kind: nation
+            """));
+    }
+
+    [Theory]
+    [InlineData("name: [unclosed\ndomains: []\n", "t.yaml:2:12: YAML syntax: the file ends inside a '[' or '{' that is never closed")]
+    [InlineData("name: {a: 1", "t.yaml:2:1: YAML syntax: While parsing a flow mapping, did not find expected ',' or '}'")]
+    public void Parse_UnclosedFlowCollection_IsLocated(string yaml, string expected)
+    {
+        Assert.Equal([expected], Errors(yaml));
     }
 
     [Fact]

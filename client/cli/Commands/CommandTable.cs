@@ -30,4 +30,8 @@ internal static class CommandTable
     public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);
 
     public static bool IsGroup(string word) => All.Any(c => c.Name.StartsWith(word + " ", StringComparison.Ordinal));
+
+    /// <summary>The second words of a group's commands: <c>topology</c> gives validate, load.</summary>
+    public static IEnumerable<string> Subcommands(string group) =>
+        All.Where(c => c.Name.StartsWith(group + " ", StringComparison.Ordinal)).Select(c => c.Name[(group.Length + 1)..]);
 }

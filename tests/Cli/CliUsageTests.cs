@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>Command lines the CLI refuses before it reaches for a cluster.</summary>
+public sealed class CliUsageTests
+{
+    [Theory]
+    [InlineData("missing command")]
+    [InlineData("missing command", "--json")]
+    [InlineData("missing command", "--world", "w1", "--json")]
+    [InlineData("--world needs a value", "--world")]
+    [InlineData("unknown option '--bogus' before the command", "--bogus", "status")]
+    [InlineData("--gateway needs a value before the command ('status' is a command)", "--gateway", "status")]
+    [InlineData("missing command", "--gateway", "127.0.0.1:30000")]
+    [InlineData("'topology' takes a subcommand: validate, load", "topology")]
+    [InlineData("unknown command 'frobnicate'", "frobnicate")]
+    [InlineData("bad gateway 'nowhere' in --gateway: expected HOST:PORT", "--gateway", "nowhere", "status")]
+    public async Task BadCommandLine_ExitsTwoWithOneLine(string message, params string[] args)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+
+        var code = await Bulwark.Cli.Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken);
+
+        Assert.Equal((2, ""), (code, output.ToString()));
+        Assert.Equal($"bulwark: {message}\nrun 'bulwark --help' for usage\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+}
