@@ -240,4 +240,39 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         Assert.Equal("live", (string?)change["world"]);
         Assert.True((string?)change["to"] is "compromised" or "healthy", change.ToJsonString());
     }
+
+    [Fact]
+    public async Task Watch_Sigterm_EndsTheProcess()
+    {
+        await LoadLibraryAsync();
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var cli = Path.Combine(TestTopologies.RepositoryRoot(), "client", "cli", "bin", configuration, "net10.0", "bulwark.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { cli, "watch", "--gateway", fixture.Silo.Gateway })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var watch = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var first = await watch.StandardError.ReadLineAsync(TestContext.Current.CancellationToken);
+            Assert.Equal("watching world live; Ctrl-C to stop", first);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(20));
+            await watch.WaitForExitAsync(deadline.Token);
+            Assert.Equal(143, watch.ExitCode);
+        }
+        finally
+        {
+            if (!watch.HasExited)
+            {
+                watch.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }
