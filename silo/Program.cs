@@ -1,13 +1,40 @@
 using Bulwark.Silo.Hosting;
 
-// appsettings.json ships next to the silo's assembly; relative paths (data, topology and exercise
-// files) still mean what they mean from the directory the silo was started in.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddBulwarkConfiguration(args);
-builder.AddBulwarkSilo();
-builder.AddBulwarkStartup();
+try
+{
+    // appsettings.json ships next to the silo's assembly; relative paths (data, topology and exercise
+    // files) still mean what they mean from the directory the silo was started in.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddBulwarkConfiguration(args);
+    builder.AddBulwarkSilo();
+    builder.AddBulwarkStartup();
+    var options = StartupChecks.Options(builder.Configuration);
+    StartupChecks.ThrowIfFilesBad(options);
+    StartupChecks.ThrowIfPortsTaken(options);
 
-var app = builder.Build();
-app.MapBulwarkHealth();
-app.MapBulwarkDashboard();
-app.Run();
+    var app = builder.Build();
+    app.MapBulwarkHealth();
+    app.MapBulwarkDashboard();
+    await app.RunAsync();
+    return Environment.ExitCode;
+}
+catch (StartupException e)
+{
+    foreach (var detail in e.Details)
+    {
+        await Console.Error.WriteLineAsync(detail);
+    }
+    await Console.Error.WriteLineAsync("bulwark-silo: " + e.Message);
+    return e.ExitCode;
+}
+catch (OperationCanceledException) when (Environment.ExitCode != 0)
+{
+    // A startup step (a bad topology or exercise file) logged its errors and stopped the host while it was starting.
+    return Environment.ExitCode;
+}
+catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+{
+    // Taken between the check and the bind.
+    await Console.Error.WriteLineAsync("bulwark-silo: " + e.Message);
+    return 1;
+}

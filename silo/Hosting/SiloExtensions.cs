@@ -22,7 +22,7 @@ public static class SiloExtensions
             .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536, "ports must be 1..65535")
             .Validate(o => Uri.TryCreate(o.Http, UriKind.Absolute, out _), "Http must be an absolute URL such as http://127.0.0.1:8080")
             .ValidateOnStart();
-        var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        var options = StartupChecks.Options(builder.Configuration);
         builder.WebHost.UseUrls(options.Http);
 
         builder.UseOrleans(silo =>

@@ -67,7 +67,10 @@ internal sealed partial class StartupExercise(
         Directory.CreateDirectory(Path.GetDirectoryName(html)!);
         await File.WriteAllTextAsync(html, HtmlReport.Of(result), stoppingToken);
         await output.WriteLineAsync($"HTML report: {html}");
-        await output.WriteLineAsync($"The cluster keeps running: try 'dotnet run --project client/cli -- report {runId}' or open http://127.0.0.1:8080/dashboard");
+        var o = options.Value;
+        var reach = (o.GatewayPort == new SiloOptions().GatewayPort ? "" : $" --gateway 127.0.0.1:{o.GatewayPort}")
+            + (o.ClusterId == new SiloOptions().ClusterId ? "" : $" --cluster-id {o.ClusterId}");
+        await output.WriteLineAsync($"The cluster keeps running: try 'dotnet run --project client/cli -- report {runId}{reach}' or open {o.Http.TrimEnd('/')}/dashboard");
         await output.FlushAsync(stoppingToken);
     }
 

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>The silo refuses a bad start with one line and an exit code, before it starts anything.</summary>
+public sealed class SiloStartupTests
+{
+    private static async Task<(int Code, string Err)> RunSiloAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = TestTopologies.RepositoryRoot(),
+        };
+        foreach (var arg in (string[])[SiloProcess.SiloDll(), .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var silo = Process.Start(info)!;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        var output = silo.StandardOutput.ReadToEndAsync(deadline.Token);
+        var error = await silo.StandardError.ReadToEndAsync(deadline.Token);
+        try
+        {
+            await silo.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+            }
+        }
+        Assert.Equal("", await output);
+        return (silo.ExitCode, error);
+    }
+
+    [Fact]
+    public async Task Start_PortValueNotANumber_ExitsTwo()
+    {
+        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'.\n"),
+            await RunSiloAsync("--silo-port", "abc"));
+    }
+
+    [Fact]
+    public async Task Start_GatewayPortTaken_ExitsOneInsteadOfSharingIt()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        Assert.Equal((1, $"bulwark-silo: the gateway port ({port}) is in use by another process; choose another (see the README's configuration)\n"),
+            await RunSiloAsync("--silo-port", "11415", "--gateway-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--http", "http://127.0.0.1:8415"));
+    }
+
+    [Fact]
+    public async Task Start_MissingTopologyAndUnknownVariant_ExitsTwoWithEveryProblem()
+    {
+        var exercise = Path.Combine(TestTopologies.RepositoryRoot(), "scenarios", "library", "blacksea-hybrid.yaml");
+
+        var (code, error) = await RunSiloAsync("--topology", "no-such.topology.yaml", "--exercise", exercise, "--variant", "nope");
+
+        Assert.Equal(2, code);
+        Assert.Equal([
+            "no-such.topology.yaml:1:1: cannot read the file: Could not find file '" + Path.Combine(TestTopologies.RepositoryRoot(), "no-such.topology.yaml") + "'.",
+            "unknown variant 'nope'; the scenario has: no-ddos, no-sharing, prompt-sharing",
+            "bulwark-silo: 2 problems in the configured files; the silo did not start",
+        ], error.TrimEnd('\n').Split('\n'));
+    }
+}
