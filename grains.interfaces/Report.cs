@@ -40,9 +40,16 @@ public sealed record ScopeMetrics(
     double? IndicatorPropagationMaxHours,
     ImmutableArray<CapabilityPoint> Series);
 
-/// <summary>An objective's outcome: passed or not, and the value it was judged on.</summary>
+/// <summary>
+/// An objective's outcome: passed or not, and the value it was judged on. <paramref name="Pending"/>:
+/// the run has not got far enough to judge it (a report of a running or stopped run); Passed is then false.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("bulwark.objective-result")]
-public sealed record ObjectiveResult(string Id, string Text, bool Passed, string Actual);
+public sealed record ObjectiveResult(string Id, string Text, bool Passed, string Actual, bool Pending = false)
+{
+    /// <summary>PASS, FAIL or PENDING.</summary>
+    public string Verdict => Pending ? "PENDING" : Passed ? "PASS" : "FAIL";
+}
 
 /// <summary>The outcome of a run: metrics per domain and for the alliance, objectives, and the notable events.</summary>
 [GenerateSerializer, Immutable, Alias("bulwark.run-report")]

@@ -39,6 +39,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
     private string? _message;
     private RunReport? _final;
     private RunInfo? _finalInfo;
+    private long _stoppedAt;
     private IGrainTimer? _timer;
     private double _virtualSecondsAtResume;
     private long _wallAtResume;
@@ -68,7 +69,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     public Task<RunInfo> PauseAsync()
     {
-        RequireStarted();
+        RequireNotOver("paused");
         if (_state == RunState.Running)
         {
             _virtualSecondsAtResume = VirtualSeconds();
@@ -79,7 +80,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     public Task<RunInfo> ResumeAsync()
     {
-        RequireStarted();
+        RequireNotOver("resumed");
         if (_state == RunState.Paused)
         {
             _wallAtResume = clock.GetTimestamp();
@@ -145,6 +146,16 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     public Task<ImmutableArray<HandInject>> GetHandInjectsAsync() => Task.FromResult(_handInjects.ToImmutableArray());
 
+    /// <summary>Pausing or resuming a run that is over is a mistake to report, not a silent no-op.</summary>
+    private void RequireNotOver(string what)
+    {
+        RequireStarted();
+        if (_state is not (RunState.Running or RunState.Paused))
+        {
+            throw new InvalidRequestException($"run '{RunId}' has {WireNames.Of(_state)}; it cannot be {what}");
+        }
+    }
+
     private void RequireStarted()
     {
         if (_plan is null && _finalInfo is null)
@@ -152,6 +163,16 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
             DeactivateOnIdle();
             throw new UnknownScopeException("", "run", RunId);
         }
+    }
+
+    /// <summary>
+    /// Where virtual time stands: the tick after the last processed one, or for a paced run further
+    /// on, as it passes idle ticks as real time goes by even though no entity is called for them.
+    /// </summary>
+    private long CurrentTick()
+    {
+        var now = _calendar!.Processed + 1;
+        return _pace > 0 ? Math.Min(_plan!.Ticks, Math.Max(now, (long)(VirtualSeconds() / _plan.Scenario.Tick.TotalSeconds))) : now;
     }
 
     private double VirtualSeconds() => _state == RunState.Running
@@ -234,10 +255,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     private async Task FinishAsync(RunState state)
     {
+        // Where virtual time stood: a paced run has passed idle ticks as real time went by, with no entity called for them.
+        var end = state == RunState.Completed ? _plan!.Ticks : CurrentTick();
+        _stoppedAt = end;
         _state = state;
         _timer?.Dispose();
         _timer = null;
-        var end = state == RunState.Completed ? _plan!.Ticks : _calendar!.Processed + 1;
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
         LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
@@ -284,19 +307,14 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         {
             return _finalInfo;
         }
-        // Where virtual time stands: a paced run passes idle ticks as real time goes by, even though
-        // no entity is called for them.
-        var now = _calendar!.Processed + 1;
-        if (_state is RunState.Completed)
+        var now = _state switch
         {
-            now = _plan!.Ticks;
-        }
-        else if (_pace > 0 && _state is RunState.Running or RunState.Paused)
-        {
-            now = Math.Min(_plan!.Ticks, Math.Max(now, (long)(VirtualSeconds() / _plan.Scenario.Tick.TotalSeconds)));
-        }
+            RunState.Completed => _plan!.Ticks,
+            RunState.Running or RunState.Paused => CurrentTick(),
+            _ => _stoppedAt,
+        };
         return new RunInfo(RunId, _plan!.Scenario.Metadata.Name, _plan.Scenario.Variant, _state, now,
-            _plan.Ticks, _plan.Scenario.Tick, _calendar.Events, _lines, _pace, _message);
+            _plan.Ticks, _plan.Scenario.Tick, _calendar!.Events, _lines, _pace, _message);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: started '{Scenario}' (variant {Variant}), {Nodes} nodes, {Ticks} ticks")]

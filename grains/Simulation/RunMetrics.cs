@@ -208,26 +208,41 @@ public sealed class RunMetrics
     private long LongestDown(string node, long endTick) =>
         Math.Max(_longestDown.GetValueOrDefault(node), _downSince.TryGetValue(node, out var since) ? endTick - since : 0);
 
+    /// <summary>
+    /// Judges an objective on the run up to <paramref name="endTick"/>. Before the end of the
+    /// exercise, an objective that what is still to come could change is pending; one already
+    /// broken (a loss or a down time over its limit, a capability below it) has failed for good.
+    /// </summary>
     private ObjectiveResult Evaluate(ObjectiveDefinition o, Dictionary<string, ScopeMetrics> metrics, long endTick)
     {
         static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        var over = endTick >= _plan.Ticks;
+        ObjectiveResult Pending(string actual) => new(o.Id, o.Text, false, actual, Pending: true);
         switch (o.Kind)
         {
             case ObjectiveKind.CapabilityAt:
             {
                 var at = _plan.Scenario.TickOf(o.Time);
+                if (!over && at >= endTick)
+                {
+                    return Pending($"not yet at {Duration.Format(o.Time)}");
+                }
                 var q = metrics[o.Scope].Series.Last(p => p.Tick <= at).Capability;
                 return new ObjectiveResult(o.Id, o.Text, q >= o.Threshold, $"capability {F(q)} at {Duration.Format(o.Time)}");
             }
             case ObjectiveKind.ResilienceLoss:
             {
                 var loss = metrics[o.Scope].ResilienceLossHours;
-                return new ObjectiveResult(o.Id, o.Text, loss <= o.Time.TotalHours, $"resilience loss {F(loss)} h");
+                return over || loss > o.Time.TotalHours
+                    ? new ObjectiveResult(o.Id, o.Text, loss <= o.Time.TotalHours, $"resilience loss {F(loss)} h")
+                    : Pending($"resilience loss {F(loss)} h so far");
             }
             case ObjectiveKind.MinCapability:
             {
                 var min = metrics[o.Scope].MinCapability;
-                return new ObjectiveResult(o.Id, o.Text, min >= o.Threshold, $"minimum capability {F(min)}");
+                return over || min < o.Threshold
+                    ? new ObjectiveResult(o.Id, o.Text, min >= o.Threshold, $"minimum capability {F(min)}")
+                    : Pending($"minimum capability {F(min)} so far");
             }
             case ObjectiveKind.MaxDownTime:
             {
@@ -236,8 +251,10 @@ public sealed class RunMetrics
                     .Select(n => (n.Id, Ticks: LongestDown(n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
                     .FirstOrDefault();
                 var hours = longest.Ticks * _tickHours;
-                return new ObjectiveResult(o.Id, o.Text, hours <= o.Time.TotalHours,
-                    longest.Ticks == 0 ? "no node down" : $"longest down {F(hours)} h ({longest.Id})");
+                var actual = longest.Ticks == 0 ? "no node down" : $"longest down {F(hours)} h ({longest.Id})";
+                return over || hours > o.Time.TotalHours
+                    ? new ObjectiveResult(o.Id, o.Text, hours <= o.Time.TotalHours, actual)
+                    : Pending(actual + " so far");
             }
             case ObjectiveKind.RecoverWithin:
             {
@@ -245,10 +262,16 @@ public sealed class RunMetrics
                 var drop = series.FirstOrDefault(p => p.Capability < o.Threshold);
                 if (drop is null)
                 {
-                    return new ObjectiveResult(o.Id, o.Text, true, $"never below {F(o.Threshold * 100)}%");
+                    return over
+                        ? new ObjectiveResult(o.Id, o.Text, true, $"never below {F(o.Threshold * 100)}%")
+                        : Pending($"not below {F(o.Threshold * 100)}% so far");
                 }
                 var back = series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= o.Threshold);
                 var hours = back is null ? (double?)null : (back.Tick - drop.Tick) * _tickHours;
+                if (!over && back is null && (endTick - drop.Tick) * _tickHours <= o.Time.TotalHours)
+                {
+                    return Pending($"below {F(o.Threshold * 100)}% for {F((endTick - drop.Tick) * _tickHours)} h so far");
+                }
                 return new ObjectiveResult(o.Id, o.Text, hours is { } h && h <= o.Time.TotalHours,
                     hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h" : $"not back to {F(o.Threshold * 100)}% by the end");
             }

@@ -114,8 +114,45 @@ public sealed class RunControlTests(OneSiloFixture fixture)
         Assert.Equal(RunState.Stopped, (await run.GetInfoAsync()).State);
         await Assert.ThrowsAsync<InvalidRequestException>(() =>
             run.InjectAsync(InjectKind.Isolate, "A/mil/c2", ImmutableSortedDictionary<string, string>.Empty, TimeSpan.Zero));
+        Assert.Equal($"run '{run.GetPrimaryKeyString()}' has stopped; it cannot be paused", (await Assert.ThrowsAsync<InvalidRequestException>(run.PauseAsync)).Message);
+        Assert.Equal($"run '{run.GetPrimaryKeyString()}' has stopped; it cannot be resumed", (await Assert.ThrowsAsync<InvalidRequestException>(run.ResumeAsync)).Message);
         var report = await run.GetReportAsync();
         Assert.Equal(0, report.Alliance.ResilienceLossHours);
+    }
+
+    [Fact]
+    public async Task Stop_PacedRunBetweenEvents_StopsWhereVirtualTimeStoodAndLeavesUndecidedObjectivesPending()
+    {
+        var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10), Minute,
+            [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))],
+            [
+                new ObjectiveDefinition("at-8h", "alliance capability >= 0.5 at 8h", ObjectiveKind.CapabilityAt, "alliance", 0.5, TimeSpan.FromHours(8)),
+                new ObjectiveDefinition("at-1h", "alliance capability >= 0.5 at 1h", ObjectiveKind.CapabilityAt, "alliance", 0.5, TimeSpan.FromHours(1)),
+                new ObjectiveDefinition("min", "alliance min capability >= 0.99", ObjectiveKind.MinCapability, "alliance", 0.99, TimeSpan.Zero),
+                new ObjectiveDefinition("loss", "alliance resilience loss <= 100h", ObjectiveKind.ResilienceLoss, "alliance", 0, TimeSpan.FromHours(100)),
+                new ObjectiveDefinition("energy", "no node of sector energy down longer than 1h", ObjectiveKind.MaxDownTime, "energy", 0, TimeSpan.FromHours(1)),
+            ]);
+        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("stop-paced"));
+        await run.StartAsync(scenario, new RunOptions(3600, []));
+        // The outage starts at tick 120; nothing more happens until it ends at tick 300.
+        await Eventually.HoldsAsync(async () => (await run.GetInfoAsync()).Tick > 190, "virtual time past 3h10m", TimeSpan.FromSeconds(30));
+
+        var stopped = await run.StopAsync();
+
+        Assert.Equal(RunState.Stopped, stopped.State);
+        Assert.InRange(stopped.Tick, 191, 299);
+        Assert.Equal(stopped.Tick, (await run.GetInfoAsync()).Tick);
+        var report = await run.GetReportAsync();
+        Assert.Equal([
+            ("at-8h", "PENDING", "not yet at 8h"),
+            ("at-1h", "PASS", "capability 1 at 1h"),
+            ("min", "FAIL", "minimum capability 0.545"),
+            ("loss", "PENDING", $"resilience loss {report.Alliance.ResilienceLossHours.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} h so far"),
+            ("energy", "FAIL", $"longest down {((stopped.Tick - 120) / 60.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} h (A/power/sub-1)"),
+        ], report.Objectives.Select(o => (o.Id, o.Verdict, o.Actual)));
+        // The capability lost over the whole outage so far counts, up to where the run stopped (0.455 lost from
+        // tick 120 or 121, as the dependants degrade a tick after the substation).
+        Assert.InRange(report.Alliance.ResilienceLossHours, 0.455 * (stopped.Tick - 121) / 60.0 - 1e-9, 0.455 * (stopped.Tick - 120) / 60.0 + 1e-9);
     }
 
     [Fact]

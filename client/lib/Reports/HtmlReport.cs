@@ -170,11 +170,12 @@ public static class HtmlReport
         html.Add("<table><tr><th>Result</th><th>Objective</th><th>Check</th><th>Actual</th></tr>\n");
         foreach (var o in r.Objectives)
         {
-            html.Add("<tr>").Verdict(o.Passed).Add("<td class=\"text\">").Text(o.Id).Add("</td><td class=\"text\">").Text(o.Text)
+            html.Add("<tr>").Verdict(o.Pending ? null : o.Passed, o.Pending ? "PENDING" : "-").Add("<td class=\"text\">").Text(o.Id).Add("</td><td class=\"text\">").Text(o.Text)
                 .Add("</td><td class=\"text\">").Text(o.Actual).Add("</td></tr>\n");
         }
         html.Add("</table>\n");
-        html.Add("<p>").Text($"{r.Objectives.Count(o => o.Passed)} of {r.Objectives.Length} objectives passed.").Add("</p>\n");
+        html.Add("<p>").Text($"{r.Objectives.Count(o => o.Passed)} of {r.Objectives.Length} objectives passed"
+            + (r.Objectives.Count(o => o.Pending) is > 0 and var pending ? $", {pending} pending." : ".")).Add("</p>\n");
     }
 
     private static void Timeline(Html html, RunReport r)
@@ -261,11 +262,11 @@ public static class HtmlReport
 
         public Html Cell(string text) => Add("<td>").Text(text).Add("</td>");
 
-        public Html Verdict(bool? passed) => passed switch
+        public Html Verdict(bool? passed, string unknown = "-") => passed switch
         {
             true => Add("<td class=\"pass\">PASS</td>"),
             false => Add("<td class=\"fail\">FAIL</td>"),
-            null => Add("<td>-</td>"),
+            null => Add("<td>").Text(unknown).Add("</td>"),
         };
 
         public Html Delta(double? value, string format, bool higherIsWorse)

@@ -33,9 +33,11 @@ public static class ReportJson
                 ["id"] = o.Id,
                 ["text"] = o.Text,
                 ["passed"] = o.Passed,
+                ["pending"] = o.Pending,
                 ["actual"] = o.Actual,
             })]),
             ["objectivesPassed"] = r.Objectives.Count(o => o.Passed),
+            ["objectivesPending"] = r.Objectives.Count(o => o.Pending),
             ["timeline"] = new JsonArray([.. r.Timeline.Select(e => (JsonNode)new JsonObject
             {
                 ["tick"] = e.Tick,

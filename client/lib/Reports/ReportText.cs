@@ -42,9 +42,10 @@ public static class ReportText
         }
         foreach (var o in r.Objectives)
         {
-            await w.WriteLineAsync($"{(o.Passed ? "PASS" : "FAIL")}  {o.Id}  {o.Text}  ({o.Actual})");
+            await w.WriteLineAsync($"{o.Verdict}  {o.Id}  {o.Text}  ({o.Actual})");
         }
-        await w.WriteLineAsync($"{r.Objectives.Count(o => o.Passed)} of {r.Objectives.Length} objectives passed");
+        await w.WriteLineAsync($"{r.Objectives.Count(o => o.Passed)} of {r.Objectives.Length} objectives passed"
+            + (r.Objectives.Count(o => o.Pending) is > 0 and var pending ? $", {pending} pending" : ""));
     }
 
     public static IEnumerable<ScopeMetrics> Scopes(RunReport r) => r.Domains.Prepend(r.Alliance);
