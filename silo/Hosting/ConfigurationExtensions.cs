@@ -18,8 +18,9 @@ public static class ConfigurationExtensions
     };
 
     /// <summary>
-    /// Adds <c>BULWARK_</c>-prefixed environment variables as <c>Bulwark:</c> keys, then the
-    /// command line again so that it wins over them.
+    /// Adds <c>BULWARK_</c>-prefixed environment variables as <c>Bulwark:</c> keys (<c>__</c>
+    /// between levels; other underscores ignored, so <c>BULWARK_CLUSTER_ID</c>, which the CLI reads
+    /// too, sets <c>Bulwark:ClusterId</c>), then the command line again so that it wins over them.
     /// </summary>
     public static WebApplicationBuilder AddBulwarkConfiguration(this WebApplicationBuilder builder, string[] args)
     {
@@ -28,7 +29,9 @@ public static class ConfigurationExtensions
         {
             if (entry.Key is string key && key.StartsWith("BULWARK_", StringComparison.OrdinalIgnoreCase) && key.Length > 8)
             {
-                fromEnvironment[SiloOptions.Section + ":" + key[8..].Replace("__", ":", StringComparison.Ordinal)] = entry.Value as string;
+                // "__" separates levels; a single "_" inside a name is only for reading (BULWARK_CLUSTER_ID = BULWARK_CLUSTERID).
+                var path = string.Join(':', key[8..].Split("__").Select(part => part.Replace("_", "", StringComparison.Ordinal)));
+                fromEnvironment[SiloOptions.Section + ":" + path] = entry.Value as string;
             }
         }
         builder.Configuration.AddInMemoryCollection(fromEnvironment);

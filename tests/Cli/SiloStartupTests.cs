@@ -8,7 +8,9 @@ namespace Bulwark.Tests.Cli;
 /// <summary>The silo refuses a bad start with one line and an exit code, before it starts anything.</summary>
 public sealed class SiloStartupTests
 {
-    private static async Task<(int Code, string Err)> RunSiloAsync(params string[] args)
+    private static Task<(int Code, string Err)> RunSiloAsync(params string[] args) => RunSiloAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Err)> RunSiloAsync(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -17,6 +19,10 @@ public sealed class SiloStartupTests
             UseShellExecute = false,
             WorkingDirectory = TestTopologies.RepositoryRoot(),
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
         foreach (var arg in (string[])[SiloProcess.SiloDll(), .. args])
         {
             info.ArgumentList.Add(arg);
@@ -46,6 +52,14 @@ public sealed class SiloStartupTests
     {
         Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'.\n"),
             await RunSiloAsync("--silo-port", "abc"));
+    }
+
+    [Fact]
+    public async Task Start_EnvironmentVariableWithUnderscores_SetsTheSetting()
+    {
+        // BULWARK_GATEWAY_PORT is Bulwark:GatewayPort, as BULWARK_GATEWAYPORT is.
+        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'x1' at 'Bulwark:GatewayPort' to type 'System.Int32'.\n"),
+            await RunSiloAsync(new Dictionary<string, string> { ["BULWARK_GATEWAY_PORT"] = "x1" }));
     }
 
     [Fact]
