@@ -72,6 +72,25 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task TopologyValidate_BadFile_ListsErrorsAsTextOrJson()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-badv-{Environment.ProcessId}.yaml");
+        await File.WriteAllTextAsync(file, "domains:\n  - id: A\n    kind: natoin\n    segments:\n      - id: s\n        sector: energy\n        links: [nowhere]\n",
+            TestContext.Current.CancellationToken);
+
+        var (code, output, error) = await Cli.RunAsync("topology", "validate", file);
+        Assert.Equal((2, ""), (code, output));
+        Assert.Equal($"{file}:3:11: unknown domain kind 'natoin'; did you mean 'nation'?\n{file}:7:17: link to unknown segment 'A/nowhere'\nbulwark: 2 errors\n", error);
+
+        (code, output, error) = await Cli.RunAsync("topology", "validate", file, "--json");
+        Assert.Equal((2, ""), (code, error));
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal((file, false), ((string?)json["file"], (bool)json["valid"]!));
+        Assert.Equal([(3, 11, "unknown domain kind 'natoin'; did you mean 'nation'?"), (7, 17, "link to unknown segment 'A/nowhere'")],
+            json["errors"]!.AsArray().Select(e => ((int)e!["line"]!, (int)e["column"]!, (string)e["message"]!)));
+    }
+
+    [Fact]
     public async Task TopologyLoad_BadFile_ExitsTwoWithLocatedErrors()
     {
         var file = Path.Combine(Path.GetTempPath(), $"bulwark-bad-{Environment.ProcessId}.yaml");

@@ -62,6 +62,16 @@ internal static class ExerciseCommands
         return Cli.BadInput;
     }
 
+    /// <summary>Located errors as JSON: file, line, column, message each.</summary>
+    internal static JsonArray ErrorsJson(IEnumerable<Diagnostic> diagnostics) =>
+        new([.. diagnostics.Select(d => (JsonNode)new JsonObject
+        {
+            ["file"] = d.File,
+            ["line"] = d.Line,
+            ["column"] = d.Column,
+            ["message"] = d.Message,
+        })]);
+
     private static JsonObject ValidationJson(string file, LoadResult<ScenarioSet> result)
     {
         if (!result.Succeeded)
@@ -70,13 +80,7 @@ internal static class ExerciseCommands
             {
                 ["file"] = file,
                 ["valid"] = false,
-                ["errors"] = new JsonArray([.. result.Diagnostics.Select(d => (JsonNode)new JsonObject
-                {
-                    ["file"] = d.File,
-                    ["line"] = d.Line,
-                    ["column"] = d.Column,
-                    ["message"] = d.Message,
-                })]),
+                ["errors"] = ErrorsJson(result.Diagnostics),
             };
         }
         var set = result.Value!;

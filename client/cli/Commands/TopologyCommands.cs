@@ -9,7 +9,31 @@ internal static class TopologyCommands
     public static async Task<int> ValidateAsync(CliContext c)
     {
         c.Line.ExpectPositionals(1, "FILE");
-        var topology = TopologyFile.Load(c.Line.Positionals[0]).GetValueOrThrow();
+        var file = c.Line.Positionals[0];
+        var result = TopologyFile.Load(file);
+        if (!result.Succeeded)
+        {
+            // As `validate` does: the errors, on stdout as JSON with --json, else one per line on stderr.
+            if (c.Json)
+            {
+                await c.Out.WriteLineAsync(Output.Json(new JsonObject
+                {
+                    ["file"] = file,
+                    ["valid"] = false,
+                    ["errors"] = ExerciseCommands.ErrorsJson(result.Diagnostics),
+                }));
+            }
+            else
+            {
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    await c.Err.WriteLineAsync(diagnostic.ToString());
+                }
+                await c.Err.WriteLineAsync($"bulwark: {result.Diagnostics.Length} error{(result.Diagnostics.Length == 1 ? "" : "s")}");
+            }
+            return Cli.BadInput;
+        }
+        var topology = result.Value!;
         var nodes = topology.AllNodes.Count();
         var segments = topology.AllSegments.Count();
         if (c.Json)
