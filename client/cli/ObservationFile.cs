@@ -65,24 +65,28 @@ public static class ObservationFile
                 return;
             }
             var errors = result.Diagnostics.Count;
+            var present = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                var name = reader.GetString()!;
                 var keyAt = reader.TokenStartIndex;
                 reader.Read();
                 var at = reader.TokenStartIndex;
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                var type = reader.TokenType;
+                // Past a nested value first: a line cut short inside it is a JSON syntax error, reported as that alone.
+                reader.Skip();
+                if (name is not ("node" or "status" or "technique" or "source" or "time"))
                 {
-                    Error(at, $"'{name}' must be a string");
-                    reader.Skip();
+                    Error(keyAt, $"unknown field '{name}'; expected node, status, technique, source, time");
                     continue;
                 }
-                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                present.Add(name);
+                if (type is not (JsonTokenType.String or JsonTokenType.Null))
                 {
                     Error(at, $"'{name}' must be a string");
                     continue;
                 }
+                var value = type == JsonTokenType.String ? reader.GetString() : null;
                 switch (name)
                 {
                     case "node":
@@ -123,9 +127,6 @@ public static class ObservationFile
                             Error(at, $"'{value}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
                         }
                         break;
-                    default:
-                        Error(keyAt, $"unknown field '{name}'; expected node, status, technique, source, time");
-                        break;
                 }
             }
             if (reader.TokenType != JsonTokenType.EndObject)
@@ -138,11 +139,12 @@ public static class ObservationFile
                 Error(reader.TokenStartIndex, "one object per line");
                 return;
             }
-            if (node is null)
+            // A field that is there but wrong has its own error already.
+            if (!present.Contains("node"))
             {
                 Error(0, "missing 'node'");
             }
-            if (status is null && !result.Diagnostics.Skip(errors).Any(d => d.Message.StartsWith("unknown status", StringComparison.Ordinal)))
+            if (!present.Contains("status"))
             {
                 Error(0, "missing 'status'");
             }

@@ -1,0 +1,44 @@
+using Bulwark.Cli;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>The JSON-lines observation file: each problem once, located, and the right one.</summary>
+public sealed class ObservationFileTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("""{"node":"A/s/n","status":"down","extra":1}""", "o.jsonl:1:33: unknown field 'extra'; expected node, status, technique, source, time")]
+    [InlineData("""{"node":"A/s/n","status":"down","extra":{"a":[1]}}""", "o.jsonl:1:33: unknown field 'extra'; expected node, status, technique, source, time")]
+    [InlineData("""{"node":5,"status":"down"}""", "o.jsonl:1:9: 'node' must be a string")]
+    [InlineData("""{"node":"A/s/n","status":["down"]}""", "o.jsonl:1:26: 'status' must be a string")]
+    [InlineData("""{"node":"A/s/n","status":"exploded"}""", "o.jsonl:1:26: unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored")]
+    [InlineData("""{"status":"down"}""", "o.jsonl:1:1: missing 'node'")]
+    public void Parse_OneProblem_IsReportedOnce(string line, string expected)
+    {
+        var result = ObservationFile.Parse(line, "o.jsonl", Now);
+
+        Assert.Equal([expected], result.Diagnostics.Select(d => d.ToString()));
+        Assert.Empty(result.Observations);
+    }
+
+    [Fact]
+    public void Parse_LineCutShortInsideAValue_IsOnlyAJsonSyntaxError()
+    {
+        var result = ObservationFile.Parse("""{"node": [""", "o.jsonl", Now);
+
+        var error = Assert.Single(result.Diagnostics).ToString();
+        Assert.StartsWith("o.jsonl:1:", error, StringComparison.Ordinal);
+        Assert.Contains(": JSON syntax: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_GoodLine_IsAnObservation()
+    {
+        var result = ObservationFile.Parse("""{"node":"A/s/n","status":"down","technique":"T1486","source":"edr","time":"2026-11-26T10:00:00Z"}""", "o.jsonl", Now);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new Observation("A/s/n", NodeStatus.Down, new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero), "T1486", "edr"),
+            Assert.Single(result.Observations));
+    }
+}
