@@ -8,11 +8,14 @@ namespace Bulwark.Cli;
 /// <summary>JSON shapes and text tables of the CLI's output.</summary>
 internal static class Output
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Output goes to a terminal or a pipe, never into HTML: quotes and '>' stay as they are instead of \u0027 and \u003E.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Json(JsonNode node) => node.ToJsonString(Indented);
 
-    public static string Line(JsonNode node) => node.ToJsonString();
+    public static string Line(JsonNode node) => node.ToJsonString(Compact);
 
     public static string Number(double value) => TextTable.Number(value);
 

@@ -119,7 +119,8 @@ public sealed class ReferenceEngineTests
 
         var final = engine.Run((tick, _) => midway ??= tick == 3 ? engine.Metrics.Report(tick + 1, 0) : null);
 
-        Assert.Equal(("energy", true, "longest down 2 h (A/power/sub-1)"), (midway!.Objectives[0].Id, midway.Objectives[0].Passed, midway.Objectives[0].Actual));
+        // Midway the limit is not broken yet, but could still be: pending.
+        Assert.Equal(("energy", "PENDING", "longest down 2 h (A/power/sub-1) so far"), (midway!.Objectives[0].Id, midway.Objectives[0].Verdict, midway.Objectives[0].Actual));
         Assert.Equal(("energy", false, "longest down 3 h (A/power/sub-1)"), (final.Objectives[0].Id, final.Objectives[0].Passed, final.Objectives[0].Actual));
         Assert.Equal(new ReferenceEngine(scenario).Run().Objectives, final.Objectives);
     }

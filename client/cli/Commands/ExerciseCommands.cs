@@ -39,7 +39,7 @@ internal static class ExerciseCommands
                 var set = result.Value!;
                 var s = set.Base;
                 var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
-                await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {s.Topology.Domains.Length} domains, {s.Topology.AllNodes.Count()} nodes, "
+                await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
                     + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
             }
             else

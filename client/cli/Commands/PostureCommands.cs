@@ -1,3 +1,4 @@
+using Bulwark.Client.Reports;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
@@ -32,7 +33,7 @@ internal static class PostureCommands
             "alliance" => $"world {posture.World}: alliance",
             _ => $"world {posture.World}: {posture.Scope} {posture.Id}",
         };
-        await c.Out.WriteLineAsync($"{title}: capability {Output.Number(posture.Tally.Capability)}, {posture.Tally.Nodes} nodes");
+        await c.Out.WriteLineAsync($"{title}: capability {Output.Number(posture.Tally.Capability)}, {RunFormat.Count(posture.Tally.Nodes, "node")}");
         await c.Out.WriteLineAsync();
         if (posture.Scope == "segment")
         {

@@ -198,7 +198,7 @@ internal static class RunCommand
                     var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
                     foreach (var info in infos)
                     {
-                        await c.Err.WriteLineAsync($"{info.RunId} {WireNames.Of(info.State)} at {RunFormat.Position(info)}, {RunFormat.Count(info.Events)} events, after {elapsed} s");
+                        await c.Err.WriteLineAsync($"{info.RunId} {WireNames.Of(info.State)} at {RunFormat.Position(info)}, {RunFormat.Count(info.Events, "event")}, after {elapsed} s");
                     }
                     return infos;
                 }

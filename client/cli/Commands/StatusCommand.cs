@@ -1,3 +1,4 @@
+using Bulwark.Client.Reports;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Orleans.Runtime;
@@ -53,7 +54,7 @@ internal static class StatusCommand
                 activations.TryGetValue(h.SiloAddress, out var n) ? n.ToString(CultureInfo.InvariantCulture) : "-"]));
         await c.Out.WriteLineAsync(world is null
             ? $"world {c.World}: no topology loaded"
-            : $"world {world.World}: '{world.Name}' (generation {world.Generation}): {world.Domains} domains, {world.Segments} segments, {world.Nodes} nodes, {world.Dependencies} dependencies");
+            : $"world {world.World}: '{world.Name}' (generation {world.Generation}): {RunFormat.Count(world.Domains, "domain")}, {RunFormat.Count(world.Segments, "segment")}, {RunFormat.Count(world.Nodes, "node")}, {RunFormat.Count(world.Dependencies, "dependency")}");
         return Cli.Ok;
     }
 

@@ -1,3 +1,4 @@
+using Bulwark.Client.Reports;
 using System.Text.Json.Nodes;
 using Bulwark.Scenarios;
 
@@ -50,7 +51,7 @@ internal static class TopologyCommands
         }
         else
         {
-            await c.Out.WriteLineAsync($"{c.Line.Positionals[0]}: valid: '{topology.Name}', {topology.Domains.Length} domains, {segments} segments, {nodes} nodes");
+            await c.Out.WriteLineAsync($"{c.Line.Positionals[0]}: valid: '{topology.Name}', {RunFormat.Count(topology.Domains.Length, "domain")}, {RunFormat.Count(segments, "segment")}, {RunFormat.Count(nodes, "node")}");
         }
         return Cli.Ok;
     }
@@ -68,7 +69,7 @@ internal static class TopologyCommands
         }
         else
         {
-            await c.Out.WriteLineAsync($"loaded '{world.Name}' into world {world.World} (generation {world.Generation}): {world.Domains} domains, {world.Segments} segments, {world.Nodes} nodes, {world.Dependencies} dependencies; {(reset ? "all nodes healthy" : "posture kept for the nodes it keeps")}");
+            await c.Out.WriteLineAsync($"loaded '{world.Name}' into world {world.World} (generation {world.Generation}): {RunFormat.Count(world.Domains, "domain")}, {RunFormat.Count(world.Segments, "segment")}, {RunFormat.Count(world.Nodes, "node")}, {RunFormat.Count(world.Dependencies, "dependency")}; {(reset ? "all nodes healthy" : "posture kept for the nodes it keeps")}");
         }
         return Cli.Ok;
     }

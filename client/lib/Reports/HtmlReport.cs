@@ -136,7 +136,7 @@ public static class HtmlReport
         var r = run.Report;
         html.Add("<p class=\"meta\">").Text(r.Variant is null ? "base scenario" : $"variant {r.Variant}")
             .Text($" · seed {r.Seed} · run ").Add("<code>").Text(run.RunId).Add("</code> · ").Text(ReportText.Extent(run))
-            .Text($" · {RunFormat.Count(r.Events)} events · {RunFormat.Count(r.JournalLines)} journal lines").Add("</p>\n");
+            .Text($" · {RunFormat.Count(r.Events, "event")} · {RunFormat.Count(r.JournalLines, "journal line")}").Add("</p>\n");
         html.Add("<p class=\"meta\">journal <code>").Text(r.JournalHash).Add("</code></p>\n");
     }
 

@@ -27,7 +27,7 @@ public static class ReportText
     {
         var r = run.Report;
         await w.WriteLineAsync($"scenario '{r.Scenario}', {Variant(r)}, seed {r.Seed}, {run.RunId}");
-        await w.WriteLineAsync($"{Extent(run)}, {RunFormat.Count(r.Events)} events, {RunFormat.Count(r.JournalLines)} journal lines");
+        await w.WriteLineAsync($"{Extent(run)}, {RunFormat.Count(r.Events, "event")}, {RunFormat.Count(r.JournalLines, "journal line")}");
         await w.WriteLineAsync($"journal {r.JournalHash}");
         await w.WriteLineAsync();
         await TextTable.WriteAsync(w, ["SCOPE", "LOSS (h)", "MIN Q", "FINAL Q", "T95 (h)", "MTTD (h)", "MTTC (h)", "MTTR (h)", "PEAK", "TOTAL", "CASCADE"],
@@ -56,7 +56,7 @@ public static class ReportText
         await w.WriteLineAsync($"scenario '{a.Report.Scenario}', seed {a.Report.Seed}: A = {a.Label} ({a.RunId}), B = {b.Label} ({b.RunId})");
         foreach (var (name, run) in new[] { ("A", a), ("B", b) })
         {
-            await w.WriteLineAsync($"{name}: {Extent(run)}, {RunFormat.Count(run.Report.Events)} events, {RunFormat.Count(run.Report.JournalLines)} journal lines, {run.Report.JournalHash}");
+            await w.WriteLineAsync($"{name}: {Extent(run)}, {RunFormat.Count(run.Report.Events, "event")}, {RunFormat.Count(run.Report.JournalLines, "journal line")}, {run.Report.JournalHash}");
         }
         await w.WriteLineAsync();
         var rows = new List<IReadOnlyList<string>>();

@@ -38,6 +38,10 @@ public static class RunFormat
 
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>A count with its noun: <c>1 event</c>, <c>2,000 events</c>, <c>1 dependency</c>.</summary>
+    public static string Count(long value, string noun) =>
+        Count(value) + " " + (value == 1 ? noun : noun.EndsWith('y') ? noun[..^1] + "ies" : noun + "s");
+
     public static string Pace(double pace) => pace == 0 ? "full speed" : string.Create(CultureInfo.InvariantCulture, $"pace {pace:0.###}x");
 
     /// <summary>One line about a run: id, scenario, state, position, events.</summary>
@@ -46,7 +50,7 @@ public static class RunFormat
         var variant = info.Variant is null ? "" : $" (variant {info.Variant})";
         var failed = info.State == RunState.Failed && info.Message is not null ? $": {info.Message}" : "";
         return $"{info.RunId}  '{info.Scenario}'{variant}  {WireNames.Of(info.State)}{failed}  {Position(info)} ({Percent(Progress(info))})"
-            + $"  {Count(info.Events)} events  {Count(info.JournalLines)} journal lines  {Pace(info.Pace)}";
+            + $"  {Count(info.Events, "event")}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
     }
 
     public static JsonObject InfoJson(RunInfo info) => new()
