@@ -61,7 +61,8 @@ public sealed class BulwarkConnection : IAsyncDisposable
         {
             host.Dispose();
             throw new ConnectionException(
-                $"cannot reach the Bulwark cluster at {string.Join(", ", gateways)}: {Innermost(e).Message}", e);
+                $"cannot reach the Bulwark cluster '{clusterId}' at {string.Join(", ", gateways)} (is a silo running there, with that cluster id? "
+                + $"--gateway and --cluster-id choose another): {Innermost(e).Message}", e);
         }
         return new BulwarkConnection(host);
     }

@@ -26,4 +26,20 @@ public sealed class CliUsageTests
         Assert.Equal((2, ""), (code, output.ToString()));
         Assert.Equal($"bulwark: {message}\nrun 'bulwark --help' for usage\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task NoSiloAtTheGateway_ExitsOneNamingGatewayAndClusterId()
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+
+        // Nothing listens on port 9 of loopback (discard): the connection is refused until the CLI gives up.
+        var code = await Bulwark.Cli.Cli.RunAsync(["status", "--gateway", "127.0.0.1:9", "--cluster-id", "other"], output, error,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal((1, ""), (code, output.ToString()));
+        Assert.StartsWith("bulwark: cannot reach the Bulwark cluster 'other' at 127.0.0.1:9 (is a silo running there, with that cluster id? "
+            + "--gateway and --cluster-id choose another): ", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+    }
 }
