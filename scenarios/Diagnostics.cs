@@ -33,6 +33,13 @@ public static class SourceFile
     /// <summary>The file's text, or a <c>file:1:1: cannot read the file: …</c> diagnostic.</summary>
     public static bool TryRead(string path, out string text, out Diagnostic? problem)
     {
+        if (Directory.Exists(path))
+        {
+            // File.ReadAllText calls this "access denied".
+            text = "";
+            problem = new Diagnostic(path, 1, 1, "cannot read the file: it is a directory");
+            return false;
+        }
         try
         {
             text = File.ReadAllText(path);

@@ -110,7 +110,18 @@ public sealed class ExerciseValidateTests : IDisposable
         Assert.Equal(3, lines.Length);
         Assert.Equal($"{bad}:31:38: unknown target 'A/power/sub-9'", lines[0]);
         Assert.StartsWith($"{missing}:1:1: cannot read the file: ", lines[1], StringComparison.Ordinal);
-        Assert.Equal("bulwark: 2 errors in 2 of 3 files; nothing was loaded", lines[2]);
+        Assert.Equal("bulwark: 2 errors in 2 of 3 files", lines[2]);
+    }
+
+    [Fact]
+    public async Task Validate_TopologyFile_SaysToUseTopologyValidate()
+    {
+        var topology = TestTopologies.LibraryPath();
+
+        var (code, output, error) = await RunLocalAsync("validate", topology);
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.Contains($"\n{topology}: this looks like a topology file; check it with 'bulwark topology validate {topology}'\n", error, StringComparison.Ordinal);
     }
 
     [Fact]

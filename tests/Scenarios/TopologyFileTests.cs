@@ -216,6 +216,14 @@ public sealed class TopologyFileTests
             """));
     }
 
+    [Fact]
+    public void Load_Directory_IsAClearError()
+    {
+        var directory = Path.GetTempPath().TrimEnd(Path.DirectorySeparatorChar);
+
+        Assert.Equal([$"{directory}:1:1: cannot read the file: it is a directory"], TopologyFile.Load(directory).Diagnostics.Select(d => d.ToString()));
+    }
+
     [Theory]
     [InlineData("name: [unclosed\ndomains: []\n", "t.yaml:2:12: YAML syntax: the file ends inside a '[' or '{' that is never closed")]
     [InlineData("name: {a: 1", "t.yaml:2:1: YAML syntax: While parsing a flow mapping, did not find expected ',' or '}'")]

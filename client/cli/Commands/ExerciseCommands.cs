@@ -48,6 +48,10 @@ internal static class ExerciseCommands
                 {
                     await c.Err.WriteLineAsync(diagnostic.ToString());
                 }
+                if (result.Diagnostics.Any(d => d.Message.StartsWith("unknown key 'domains'", StringComparison.Ordinal)))
+                {
+                    await c.Err.WriteLineAsync($"{file}: this looks like a topology file; check it with 'bulwark topology validate {file}'");
+                }
             }
         }
         if (invalid.Count == 0)
@@ -57,8 +61,8 @@ internal static class ExerciseCommands
         var errors = invalid.Sum(r => r.Result.Diagnostics.Length);
         var plural = errors == 1 ? "" : "s";
         await c.Err.WriteLineAsync(files.Count == 1
-            ? $"bulwark: {errors} error{plural}; nothing was loaded"
-            : $"bulwark: {errors} error{plural} in {invalid.Count} of {files.Count} files; nothing was loaded");
+            ? $"bulwark: {errors} error{plural}"
+            : $"bulwark: {errors} error{plural} in {invalid.Count} of {files.Count} files");
         return Cli.BadInput;
     }
 

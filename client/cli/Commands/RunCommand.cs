@@ -13,7 +13,7 @@ namespace Bulwark.Cli.Commands;
 internal static class RunCommand
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan PrintEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PrintEvery = TimeSpan.FromSeconds(10);
     private const int BarWidth = 20;
 
     public static async Task<int> RunAsync(CliContext c)
@@ -163,7 +163,7 @@ internal static class RunCommand
 
     /// <summary>
     /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
-    /// on a terminal, else a line every couple of seconds. Null when Ctrl-C stopped the following.
+    /// on a terminal, else (a log file) a line every 10 s. Null when Ctrl-C stopped the following.
     /// </summary>
     private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains)
     {
