@@ -40,11 +40,14 @@ public sealed partial class NodeGrain(
     /// </summary>
     private bool _loading;
 
-    /// <summary>This activation asked the world to check the cycles in this generation.</summary>
+    /// <summary>This activation asked the world to check the cycles since it was last operational, in this generation.</summary>
     private bool _cycleCheckAsked;
 
-    /// <summary>The effective status when the load began, for the history; null for a new or reset node.</summary>
-    private NodeStatus? _statusBeforeLoad;
+    /// <summary>A recovery came while loading: whether to ask is decided once the load has settled the node.</summary>
+    private bool _askAfterSettling;
+
+    /// <summary>The node was in the topology before this load and not reset: a change the load makes goes in its history.</summary>
+    private bool _keptByLoad;
 
     private NodeState S => state.State;
 
@@ -124,14 +127,10 @@ public sealed partial class NodeGrain(
     {
         CancelSave();
         _dependantGrains = null;
-        _statusBeforeLoad = null;
-        if (reset || S.Definition is null)
+        _keptByLoad = !reset && S.Definition is not null;
+        if (!_keptByLoad)
         {
             state.State = new NodeState { Reported = NodeStatus.Healthy };
-        }
-        else
-        {
-            _statusBeforeLoad = Effective();
         }
         // Kept: reported status, last observation, history, and the counters that order this node's briefs and notices.
         S.Generation = generation;
@@ -170,9 +169,10 @@ public sealed partial class NodeGrain(
             }
         }
         Settle(before, wasOperational);
-        if (_statusBeforeLoad is { } was && was != Effective())
+        // Against the state as settling began: a change made during the load is in the history already.
+        if (_keptByLoad && before != Effective())
         {
-            Record(new HistoryEntry(time, was, Effective(), S.Reported, null, source, Stale: false));
+            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
         }
         // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
         _notifiedVersion = S.OperationalVersion;
@@ -180,7 +180,14 @@ public sealed partial class NodeGrain(
         var current = Brief();
         var differs = changedDuringLoad || current.Status != assumed.Status || current.Operational != assumed.Operational;
         S.Sequence = Math.Max(S.Sequence, assumed.Sequence) + (differs ? 1 : 0);
-        await PersistAsync();
+        if (_askAfterSettling)
+        {
+            _askAfterSettling = false;
+            AskForCycleCheck();
+        }
+        // Written now, not behind: the world records the new generation as soon as every node has settled, and a node
+        // read back from storage in an older generation would ignore every notice and push of the new one.
+        await state.WriteStateAsync();
         return differs;
     }
 
@@ -391,12 +398,24 @@ public sealed partial class NodeGrain(
     /// After a dependency or the node's own report recovered: a node on a cycle that is still held
     /// down by its dependencies alone may be held down by the cycle itself, which notices never
     /// lift; the world then works the cascades out again (<see cref="IWorldGrain.CheckCyclesAsync"/>).
-    /// Once per generation and activation.
+    /// Once per generation until the node is operational again; during a load, once it has settled.
     /// </summary>
     private void AskForCycleCheck()
     {
-        if (!S.InCycle || _loading || _cycleCheckAsked || Operational() || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        if (Operational())
         {
+            // Up again: if it is held down later, it may ask again.
+            _cycleCheckAsked = false;
+            return;
+        }
+        if (!S.InCycle || _cycleCheckAsked || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        {
+            return;
+        }
+        if (_loading)
+        {
+            // The world worked the load out from what the node reported when it began; decide once settled.
+            _askAfterSettling = true;
             return;
         }
         _cycleCheckAsked = true;

@@ -43,12 +43,19 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         _generation = generation;
         _version = 0;
         _nodes.Clear();
-        _unpublished = [];
         _tally = PostureTally.Empty;
         foreach (var node in nodes)
         {
             _nodes[node.Id] = node;
             _tally = _tally.Plus(Tally(node));
+        }
+        // Changes not yet published stay real across a load or a cycle recovery (for nodes the segment still has):
+        // the watchers get them with the first forward of the new generation, which goes now, since the domain
+        // above was initialised before this segment.
+        _unpublished = _unpublished.FindAll(c => _nodes.ContainsKey(c.Node));
+        if (_unpublished.Count > 0)
+        {
+            _ = _forward.RequestAsync();
         }
         return Task.CompletedTask;
     }
@@ -143,9 +150,19 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         var version = ++_version;
         var changes = _unpublished;
         _unpublished = [];
+        var generation = _generation;
         var domain = _domain ??= GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
-        var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(_generation, _id, version, tally);
-        if (changes.Count > 0 && !double.IsNaN(domainCapability) && !double.IsNaN(allianceCapability))
+        var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(generation, _id, version, tally);
+        if (changes.Count > 0 && (double.IsNaN(domainCapability) || double.IsNaN(allianceCapability)) && _generation != generation)
+        {
+            // A load or cycle recovery re-initialised this segment meanwhile: the changes go out with the new generation's next forward.
+            _unpublished.InsertRange(0, changes.Where(c => _nodes.ContainsKey(c.Node)));
+            if (_unpublished.Count > 0)
+            {
+                _ = _forward.RequestAsync();
+            }
+        }
+        else if (changes.Count > 0 && !double.IsNaN(domainCapability) && !double.IsNaN(allianceCapability))
         {
             _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
                 .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));

@@ -34,7 +34,7 @@ public sealed class WorldState
 /// a last step, from the settled state, as after any change; so the aggregates end equal to the
 /// nodes. Aggregates are kept in memory and their grains are kept alive.
 /// </remarks>
-[GrainType("bulwark.world")]
+[GrainType("bulwark.world"), KeepAlive]
 public sealed partial class WorldGrain(
     [PersistentState("world", BulwarkStorage.Name)] IPersistentState<WorldState> state,
     IOptions<LiveOptions> options,
@@ -49,6 +49,7 @@ public sealed partial class WorldGrain(
     private IGrainTimer? _cycleTimer;
     private bool _cycleCheckArmed;
     private TimeSpan _lastRecovery;
+    private int _loadsRunning;
 
     private string World => this.GetPrimaryKeyString();
 
@@ -71,8 +72,8 @@ public sealed partial class WorldGrain(
 
     public Task CheckCyclesAsync(long generation)
     {
-        // A request from a generation still being loaded counts: that load's nodes asked.
-        if (generation >= state.State.Generation && state.State.Topology is not null && !_cycleCheckArmed)
+        // A request from a generation still being loaded counts: that load's nodes asked (the first load has no topology yet).
+        if (generation >= state.State.Generation && (state.State.Topology is not null || _loadsRunning > 0) && !_cycleCheckArmed)
         {
             _cycleCheckArmed = true;
             _cycleTimer ??= this.RegisterGrainTimer(RecoverCyclesAsync,
@@ -92,9 +93,19 @@ public sealed partial class WorldGrain(
         if (state.State.Topology is { } topology)
         {
             var started = clock.GetTimestamp();
-            var (_, changed) = await SettleWorldAsync(topology, reset: false, "cycle-recovery");
-            _lastRecovery = clock.GetElapsedTime(started);
-            LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
+            try
+            {
+                var (_, changed) = await SettleWorldAsync(topology, reset: false, "cycle-recovery");
+                _lastRecovery = clock.GetElapsedTime(started);
+                LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Nodes initialised but not settled neither push nor tell until a load settles them: try again.
+                _lastRecovery = clock.GetElapsedTime(started);
+                LogRecoveryFailed(logger, e, World);
+                await CheckCyclesAsync(state.State.Generation);
+            }
         }
     }
 
@@ -104,6 +115,19 @@ public sealed partial class WorldGrain(
     /// changed (told their dependants and pushed with <paramref name="source"/>).
     /// </summary>
     private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
+    {
+        _loadsRunning++;
+        try
+        {
+            return await SettleWorldCoreAsync(topology, reset, source);
+        }
+        finally
+        {
+            _loadsRunning--;
+        }
+    }
+
+    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
     {
         var cancellationToken = CancellationToken.None;
         var time = clock.GetUtcNow();
@@ -218,6 +242,9 @@ public sealed partial class WorldGrain(
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: loaded topology '{Name}' generation {Generation}: {Domains} domains, {Segments} segments, {Nodes} nodes; {Retired} nodes retired")]
     private static partial void LogLoaded(ILogger logger, string world, string name, long generation, int domains, int segments, int nodes, int retired);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: working the cascades out again for the dependency cycles failed; trying again")]
+    private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string world);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes changed, {Milliseconds} ms")]

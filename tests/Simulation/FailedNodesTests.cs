@@ -105,4 +105,40 @@ public sealed class FailedNodesTests
 
         Assert.Equal(["A/s/a", "A/s/b", "A/s/c"], NodeRules.NodesInCycles(nodes).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void NodesInCycles_RandomGraphs_MatchAWalkBackToTheStart()
+    {
+        var mix = new Bulwark.Scenarios.Generators.SplitMix64(7);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var n = 1 + mix.Below(11);
+            var edges = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, n).Where(_ => mix.Chance(0.18)).ToArray()).ToArray();
+            var nodes = Enumerable.Range(0, n).Select(i => new NodeDefinition($"n{i}", default, default, 1, [],
+                edges[i].Length == 0 ? [] : [new DependencyGroup(mix.Chance(0.5) ? DependencyMode.AllOf : DependencyMode.AnyOf, [.. edges[i].Select(j => $"n{j}")])],
+                [], 0.1, 0)).ToList();
+
+            var inCycles = NodeRules.NodesInCycles(nodes);
+
+            for (var i = 0; i < n; i++)
+            {
+                var seen = new bool[n];
+                var pending = new Stack<int>(edges[i]);
+                var back = false;
+                while (!back && pending.TryPop(out var v))
+                {
+                    back = v == i;
+                    if (!seen[v])
+                    {
+                        seen[v] = true;
+                        foreach (var w in edges[v])
+                        {
+                            pending.Push(w);
+                        }
+                    }
+                }
+                Assert.True(back == inCycles.Contains($"n{i}"), $"round {round}, node n{i}");
+            }
+        }
+    }
 }

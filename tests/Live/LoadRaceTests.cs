@@ -1,0 +1,193 @@
+using Bulwark.Client;
+using Bulwark.Silo.Hosting;
+using Bulwark.Tests.Support;
+using Orleans.TestingHost;
+
+namespace Bulwark.Tests.Live;
+
+/// <summary>
+/// Holds the world's settling call to one node, so that an observation or a notice lands inside a
+/// load (or a cycle recovery, which is the same procedure) on demand.
+/// </summary>
+internal static class SettleGate
+{
+    public static volatile string? Held;
+    public static volatile string? Watched;
+    public static TaskCompletionSource Reached = New();
+    public static TaskCompletionSource Release = New();
+    public static TaskCompletionSource WatchedSettled = New();
+
+    public static void Set(string? held, string? watched)
+    {
+        (Reached, Release, WatchedSettled) = (New(), New(), New());
+        (Held, Watched) = (held, watched);
+    }
+
+    private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>Observations and notices that arrive while a load runs. One silo with a call filter; the tests take turns.</summary>
+public sealed class LoadRaceTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    private const string Cycle = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
+                  - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed, b]}]}
+                  - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
+        """;
+
+    private static Observation Obs(string node, NodeStatus status, int minute) => new(node, status, T0.AddMinutes(minute), null, "test");
+
+    private static async Task<InProcessTestCluster> ClusterAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddBulwarkGrainServices();
+            silo.AddOutgoingGrainCallFilter(async call =>
+            {
+                var target = call.TargetId.Key.ToString();
+                if (call.MethodName == nameof(INodeGrain.SettleAsync) && target == SettleGate.Held)
+                {
+                    SettleGate.Reached.TrySetResult();
+                    await SettleGate.Release.Task;
+                }
+                await call.Invoke();
+                if (call.MethodName == nameof(INodeGrain.SettleAsync) && target == SettleGate.Watched)
+                {
+                    SettleGate.WatchedSettled.TrySetResult();
+                }
+            });
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
+        var cluster = builder.Build();
+        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        return cluster;
+    }
+
+    private static async Task MatchesOracleAsync(BulwarkClient client, TopologyDefinition topology)
+    {
+        var state = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            var views = (await Task.WhenAll(topology.AllNodes.Select(n => client.GetNodeAsync(n.Id)))).ToDictionary(v => v.Definition.Id, StringComparer.Ordinal);
+            var expected = DependencyOracle.Evaluate(topology, views.ToDictionary(p => p.Key, p => p.Value.Reported, StringComparer.Ordinal));
+            state = string.Join("; ", views.Values.Select(v => $"{v.Definition.Id} {v.Reported}/{v.Status}/{v.Operational} failed [{string.Join(",", v.FailedDependencies)}]"));
+            return views.Values.All(v => expected[v.Definition.Id] == (v.Status, v.Operational));
+        }, "every node as the oracle has it", TimeSpan.FromSeconds(30)).ContinueWith(
+            t => Assert.True(t.IsCompletedSuccessfully, state), TestContext.Current.CancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    [Fact]
+    public async Task CycleMemberReportsRecoveryDuringALoad_CycleComesBack()
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, "race-own");
+            var topology = TestTopologies.Parse(Cycle);
+            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/s/a", NodeStatus.Down, 1));
+            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "b down with a");
+
+            // The load works the cascades out from a down; a reports healthy before it is settled.
+            SettleGate.Set("race-own/A/s/a", null);
+            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2));
+            SettleGate.Release.TrySetResult();
+            await load;
+            SettleGate.Set(null, null);
+
+            await MatchesOracleAsync(client, topology);
+        }
+        finally
+        {
+            SettleGate.Set(null, null);
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task FeedRecoversDuringALoad_CycleComesBack()
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, "race-feed");
+            var topology = TestTopologies.Parse(Cycle);
+            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1));
+            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "b down with feed");
+
+            // feed settles and recovers while a is still loading: a hears of it, but is still held by b.
+            SettleGate.Set("race-feed/A/s/a", "race-feed/A/s/feed");
+            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await SettleGate.WatchedSettled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/a")).FailedDependencies.Contains("A/s/feed"),
+                "a to hear that feed recovered");
+            SettleGate.Release.TrySetResult();
+            await load;
+            SettleGate.Set(null, null);
+
+            await MatchesOracleAsync(client, topology);
+        }
+        finally
+        {
+            SettleGate.Set(null, null);
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task NoticeDuringALoad_IsInTheHistoryOnce()
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, "race-history");
+            var topology = TestTopologies.Parse("""
+                domains:
+                  - id: A
+                    kind: nation
+                    segments:
+                      - id: s
+                        sector: energy
+                        nodes:
+                          - {id: x, kind: power-plant, owner: civilian, criticality: 2}
+                          - {id: y, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [x]}]}
+                """);
+            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+
+            // x goes down after it settled, before y has: y hears of it during the load.
+            SettleGate.Set("race-history/A/s/y", "race-history/A/s/x");
+            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await SettleGate.WatchedSettled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/s/x", NodeStatus.Down, 1));
+            await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/y")).FailedDependencies.Contains("A/s/x"), "y to hear that x is down");
+            SettleGate.Release.TrySetResult();
+            await load;
+            SettleGate.Set(null, null);
+
+            var y = await client.GetNodeAsync("A/s/y");
+            var entry = Assert.Single(y.History);
+            Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (entry.From, entry.To, entry.Source));
+        }
+        finally
+        {
+            SettleGate.Set(null, null);
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
