@@ -35,6 +35,10 @@ public interface IWorldGrain : IGrainWithStringKey
     [Alias("generation"), AlwaysInterleave]
     ValueTask<long> GetGenerationAsync();
 
+    /// <summary>Topology loads so far (<see cref="WorldInfo.Generation"/>), 0 when none: what changes the node ids.</summary>
+    [Alias("loads"), AlwaysInterleave]
+    ValueTask<long> GetLoadsAsync();
+
     /// <summary>
     /// Asked by a node on a dependency cycle that is still held down by its dependencies after one of
     /// them, or its own report, recovered. A cycle can hold itself down after every failure that

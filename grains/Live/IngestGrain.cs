@@ -13,7 +13,7 @@ namespace Bulwark.Grains.Live;
 [GrainType("bulwark.ingest"), StatelessWorker]
 public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestGrain
 {
-    private long _generation;
+    private long _loads;
     private FrozenSet<string> _nodes = FrozenSet<string>.Empty;
     private readonly Dictionary<string, ISegmentGrain> _segments = new(StringComparer.Ordinal);
 
@@ -30,15 +30,16 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
 
         var world = this.GetPrimaryKeyString();
         var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);
-        var generation = await worldGrain.GetGenerationAsync();
-        if (generation == 0)
+        // The node ids change with a topology load only, not with a cycle recovery (which moves the grains' generation).
+        var loads = await worldGrain.GetLoadsAsync();
+        if (loads == 0)
         {
             throw new NoTopologyException(world);
         }
-        if (generation != _generation)
+        if (loads != _loads)
         {
             _nodes = (await worldGrain.GetNodeIdsAsync()).ToFrozenSet(StringComparer.Ordinal);
-            _generation = generation;
+            _loads = loads;
         }
         var unknown = batch.Nodes.Where(n => !_nodes.Contains(n)).Order(StringComparer.Ordinal).ToImmutableArray();
         if (!unknown.IsEmpty)

@@ -63,7 +63,6 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        state.State.Loads++;
         var (retired, _) = await SettleWorldAsync(topology, reset, "topology-load");
         var info = Info();
         LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
@@ -200,10 +199,16 @@ public sealed partial class WorldGrain(
         await Parallel.ForEachAsync(resume.Order(StringComparer.Ordinal), Bounded(cancellationToken),
             async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, source, time));
 
+        // With the node ids below: the ingest grains look at the count of loads to know when to fetch them again.
         state.State.Generation = generation;
+        if (source == "topology-load")
+        {
+            state.State.Loads++;
+        }
         state.State.Topology = topology;
-        await state.WriteStateAsync(cancellationToken);
+        // Before the write: reads interleave with it, and a count of loads must never come with the previous node ids.
         Index(topology);
+        await state.WriteStateAsync(cancellationToken);
 
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
@@ -218,6 +223,8 @@ public sealed partial class WorldGrain(
     public ValueTask<WorldInfo> GetInfoAsync() => ValueTask.FromResult(Info());
 
     public ValueTask<long> GetGenerationAsync() => ValueTask.FromResult(state.State.Generation);
+
+    public ValueTask<long> GetLoadsAsync() => ValueTask.FromResult(state.State.Loads);
 
     public ValueTask<ImmutableArray<string>> GetNodeIdsAsync() => ValueTask.FromResult(_nodeIds);
 
