@@ -176,20 +176,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     [Fact]
     public async Task Observe_CycleHeldDownOnlyByItself_RecoversWhenWhatBrokeItDoes()
     {
-        // a and b need each other; a also needs feed. Nothing outside the cycle can restart it.
-        var (client, topology) = await WorldAsync("t-stuck-cycle", """
-            domains:
-              - id: A
-                kind: nation
-                segments:
-                  - id: s
-                    sector: energy
-                    nodes:
-                      - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
-                      - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed, b]}]}
-                      - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
-                      - {id: ws, kind: workstation, owner: civilian, criticality: 1, depends: [{all-of: [b]}]}
-            """);
+        var (client, topology) = await WorldAsync("t-stuck-cycle", TestTopologies.ClosedCycle);
 
         await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1));
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 0.0, "the cycle and ws down with feed");

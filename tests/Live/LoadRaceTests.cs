@@ -31,19 +31,6 @@ public sealed class LoadRaceTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
 
-    private const string Cycle = """
-        domains:
-          - id: A
-            kind: nation
-            segments:
-              - id: s
-                sector: energy
-                nodes:
-                  - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
-                  - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed, b]}]}
-                  - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
-        """;
-
     private static Observation Obs(string node, NodeStatus status, int minute) => new(node, status, T0.AddMinutes(minute), null, "test");
 
     private static async Task<InProcessTestCluster> ClusterAsync()
@@ -73,6 +60,44 @@ public sealed class LoadRaceTests
         return cluster;
     }
 
+    /// <summary>
+    /// Loads <paramref name="yaml"/> into a fresh world, runs <paramref name="before"/>, then loads it
+    /// again holding node <paramref name="held"/>'s settling (and, when given, once node
+    /// <paramref name="settledFirst"/> has settled) runs <paramref name="during"/> inside that load.
+    /// <paramref name="after"/> runs once the load has returned.
+    /// </summary>
+    private static async Task RaceAsync(string world, string yaml, Func<BulwarkClient, Task> before, string held, string? settledFirst,
+        Func<BulwarkClient, Task> during, Func<BulwarkClient, TopologyDefinition, Task> after)
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, world);
+            var topology = TestTopologies.Parse(yaml);
+            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await before(client);
+
+            SettleGate.Set($"{world}/{held}", settledFirst is null ? null : $"{world}/{settledFirst}");
+            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
+            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            if (settledFirst is not null)
+            {
+                await SettleGate.WatchedSettled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            }
+            await during(client);
+            SettleGate.Release.TrySetResult();
+            await load;
+            SettleGate.Set(null, null);
+
+            await after(client, topology);
+        }
+        finally
+        {
+            SettleGate.Set(null, null);
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
     private static async Task MatchesOracleAsync(BulwarkClient client, TopologyDefinition topology)
     {
         var state = "";
@@ -86,77 +111,39 @@ public sealed class LoadRaceTests
             t => Assert.True(t.IsCompletedSuccessfully, state), TestContext.Current.CancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    [Fact]
-    public async Task CycleMemberReportsRecoveryDuringALoad_CycleComesBack()
+    private static async Task DownUntilBAsync(BulwarkClient client, string node)
     {
-        await using var cluster = await ClusterAsync();
-        try
-        {
-            var client = new BulwarkClient(cluster.Client, "race-own");
-            var topology = TestTopologies.Parse(Cycle);
-            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-            await client.ReportAsync(Obs("A/s/a", NodeStatus.Down, 1));
-            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "b down with a");
-
-            // The load works the cascades out from a down; a reports healthy before it is settled.
-            SettleGate.Set("race-own/A/s/a", null);
-            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-            await client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2));
-            SettleGate.Release.TrySetResult();
-            await load;
-            SettleGate.Set(null, null);
-
-            await MatchesOracleAsync(client, topology);
-        }
-        finally
-        {
-            SettleGate.Set(null, null);
-            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
-        }
+        await client.ReportAsync(Obs(node, NodeStatus.Down, 1));
+        await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, $"b down with {node}");
     }
 
     [Fact]
-    public async Task FeedRecoversDuringALoad_CycleComesBack()
-    {
-        await using var cluster = await ClusterAsync();
-        try
-        {
-            var client = new BulwarkClient(cluster.Client, "race-feed");
-            var topology = TestTopologies.Parse(Cycle);
-            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1));
-            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "b down with feed");
-
-            // feed settles and recovers while a is still loading: a hears of it, but is still held by b.
-            SettleGate.Set("race-feed/A/s/a", "race-feed/A/s/feed");
-            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-            await SettleGate.WatchedSettled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
-            await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/a")).FailedDependencies.Contains("A/s/feed"),
-                "a to hear that feed recovered");
-            SettleGate.Release.TrySetResult();
-            await load;
-            SettleGate.Set(null, null);
-
-            await MatchesOracleAsync(client, topology);
-        }
-        finally
-        {
-            SettleGate.Set(null, null);
-            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
-        }
-    }
+    public Task CycleMemberReportsRecoveryDuringALoad_CycleComesBack() =>
+        // The load works the cascades out from a down; a reports healthy before it is settled.
+        RaceAsync("race-own", TestTopologies.ClosedCycle,
+            client => DownUntilBAsync(client, "A/s/a"),
+            held: "A/s/a", settledFirst: null,
+            during: client => client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2)),
+            after: MatchesOracleAsync);
 
     [Fact]
-    public async Task NoticeDuringALoad_IsInTheHistoryOnce()
-    {
-        await using var cluster = await ClusterAsync();
-        try
-        {
-            var client = new BulwarkClient(cluster.Client, "race-history");
-            var topology = TestTopologies.Parse("""
+    public Task FeedRecoversDuringALoad_CycleComesBack() =>
+        // feed settles and recovers while a is still loading: a hears of it, but is still held by b.
+        RaceAsync("race-feed", TestTopologies.ClosedCycle,
+            client => DownUntilBAsync(client, "A/s/feed"),
+            held: "A/s/a", settledFirst: "A/s/feed",
+            during: async client =>
+            {
+                await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+                await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/a")).FailedDependencies.Contains("A/s/feed"),
+                    "a to hear that feed recovered");
+            },
+            after: MatchesOracleAsync);
+
+    [Fact]
+    public Task NoticeDuringALoad_IsInTheHistoryOnce() =>
+        // x goes down after it settled, before y has: y hears of it during the load.
+        RaceAsync("race-history", """
                 domains:
                   - id: A
                     kind: nation
@@ -166,28 +153,18 @@ public sealed class LoadRaceTests
                         nodes:
                           - {id: x, kind: power-plant, owner: civilian, criticality: 2}
                           - {id: y, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [x]}]}
-                """);
-            await client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-
-            // x goes down after it settled, before y has: y hears of it during the load.
-            SettleGate.Set("race-history/A/s/y", "race-history/A/s/x");
-            var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
-            await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-            await SettleGate.WatchedSettled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-            await client.ReportAsync(Obs("A/s/x", NodeStatus.Down, 1));
-            await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/y")).FailedDependencies.Contains("A/s/x"), "y to hear that x is down");
-            SettleGate.Release.TrySetResult();
-            await load;
-            SettleGate.Set(null, null);
-
-            var y = await client.GetNodeAsync("A/s/y");
-            var entry = Assert.Single(y.History);
-            Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (entry.From, entry.To, entry.Source));
-        }
-        finally
-        {
-            SettleGate.Set(null, null);
-            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
-        }
-    }
+                """,
+            _ => Task.CompletedTask,
+            held: "A/s/y", settledFirst: "A/s/x",
+            during: async client =>
+            {
+                await client.ReportAsync(Obs("A/s/x", NodeStatus.Down, 1));
+                await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/y")).FailedDependencies.Contains("A/s/x"),
+                    "y to hear that x is down");
+            },
+            after: async (client, _) =>
+            {
+                var entry = Assert.Single((await client.GetNodeAsync("A/s/y")).History);
+                Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (entry.From, entry.To, entry.Source));
+            });
 }

@@ -62,6 +62,24 @@ public static class TestTopologies
                   - {id: backup, kind: power-plant, owner: civilian}
         """;
 
+    /// <summary>
+    /// A cycle with no way out: a and b need each other, a also needs feed, ws needs b. Once feed
+    /// has failed, nothing outside the cycle can restart it.
+    /// </summary>
+    public const string ClosedCycle = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
+                  - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed, b]}]}
+                  - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
+                  - {id: ws, kind: workstation, owner: civilian, criticality: 1, depends: [{all-of: [b]}]}
+        """;
+
     public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
 
     public static string LibraryPath(string file = "alliance.topology.yaml") =>
