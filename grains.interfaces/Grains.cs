@@ -65,10 +65,11 @@ public interface IWorldGrain : IGrainWithStringKey
 public interface INodeGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// First step of a topology load: sets the node's definition and dependants and forgets its
-    /// failed dependencies. It keeps its reported status, last observation and history when it had
-    /// a definition before and <paramref name="reset"/> is false; otherwise it starts healthy.
-    /// Returns its brief as if every dependency held (the status is the reported one).
+    /// First step of a topology load: sets the node's definition and dependants. It keeps its
+    /// reported status, last observation and history when it had a definition before and
+    /// <paramref name="reset"/> is false; otherwise it starts healthy. Its failed dependencies stay
+    /// until the settling step replaces them, so that it reads as before meanwhile. Returns its
+    /// brief as if every dependency held (the status is the reported one).
     /// <paramref name="inCycle"/>: the node is on a dependency cycle (see <see cref="IWorldGrain.CheckCyclesAsync"/>).
     /// </summary>
     [Alias("init")]

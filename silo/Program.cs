@@ -6,17 +6,17 @@ try
     // files) still mean what they mean from the directory the silo was started in.
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddBulwarkConfiguration(args);
-    builder.AddBulwarkSilo();
-    builder.AddBulwarkStartup();
     var options = StartupChecks.Options(builder.Configuration);
-    StartupChecks.ThrowIfFilesBad(options);
+    var files = StartupChecks.LoadFiles(options);
     StartupChecks.ThrowIfPortsTaken(options);
+    builder.AddBulwarkSilo(options);
+    builder.AddBulwarkStartup(files);
 
     var app = builder.Build();
     app.MapBulwarkHealth();
     app.MapBulwarkDashboard();
     await app.RunAsync();
-    return Environment.ExitCode;
+    return 0;
 }
 catch (StartupException e)
 {
@@ -26,11 +26,6 @@ catch (StartupException e)
     }
     await Console.Error.WriteLineAsync("bulwark-silo: " + e.Message);
     return e.ExitCode;
-}
-catch (OperationCanceledException) when (Environment.ExitCode != 0)
-{
-    // A startup step (a bad topology or exercise file) logged its errors and stopped the host while it was starting.
-    return Environment.ExitCode;
 }
 catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
 {

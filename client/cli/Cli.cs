@@ -1,5 +1,6 @@
 using System.Net;
 using Bulwark.Client;
+using Bulwark.Client.Reports;
 using Bulwark.Scenarios;
 using Orleans.Runtime;
 
@@ -83,7 +84,7 @@ public static class Cli
             {
                 await error.WriteLineAsync(diagnostic.ToString());
             }
-            await error.WriteLineAsync($"bulwark: {e.Diagnostics.Length} error{(e.Diagnostics.Length == 1 ? "" : "s")}; nothing was loaded");
+            await error.WriteLineAsync($"bulwark: {RunFormat.Count(e.Diagnostics.Length, "error")}; nothing was loaded");
             return BadInput;
         }
         catch (Exception e) when (e is InvalidRequestException or UnknownNodesException or UnknownScopeException or NoTopologyException)

@@ -123,7 +123,7 @@ public sealed partial class NodeGrain(
         _saveTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public async Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset, bool inCycle)
+    public Task<NodeBrief> InitializeAsync(long generation, NodeDefinition definition, ImmutableArray<string> dependants, bool reset, bool inCycle)
     {
         CancelSave();
         _dependantGrains = null;
@@ -144,9 +144,10 @@ public sealed partial class NodeGrain(
         _notifiedVersion = S.OperationalVersion;
         _preparedSequence = S.Sequence;
         _loading = true;
-        await PersistAsync();
+        // Not written here: the settling step writes the node's state, and until then storage holds the previous
+        // generation's, which is what the world has too.
         // What the node reports, as if every dependency held: the world works out the cascades from that.
-        return new NodeBrief(_id, S.Reported, NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true), definition.Criticality, S.Sequence);
+        return Task.FromResult(new NodeBrief(_id, S.Reported, NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true), definition.Criticality, S.Sequence));
     }
 
     public async Task<bool> SettleAsync(long generation, ImmutableArray<string> failedDependencies, NodeBrief assumed, string source, DateTimeOffset time)
@@ -185,8 +186,10 @@ public sealed partial class NodeGrain(
             _askAfterSettling = false;
             AskForCycleCheck();
         }
-        // Written now, not behind: the world records the new generation as soon as every node has settled, and a node
-        // read back from storage in an older generation would ignore every notice and push of the new one.
+        // Written now, not behind (a save pending from an observation during the load is this write): the world records
+        // the new generation as soon as every node has settled, and a node read back from storage in an older generation
+        // would ignore every notice and push of the new one.
+        CancelSave();
         await state.WriteStateAsync();
         return differs;
     }

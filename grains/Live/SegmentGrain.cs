@@ -153,7 +153,8 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         var generation = _generation;
         var domain = _domain ??= GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
         var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(generation, _id, version, tally);
-        if (changes.Count > 0 && (double.IsNaN(domainCapability) || double.IsNaN(allianceCapability)) && _generation != generation)
+        var otherGeneration = double.IsNaN(domainCapability) || double.IsNaN(allianceCapability);
+        if (changes.Count > 0 && otherGeneration && _generation != generation)
         {
             // A load or cycle recovery re-initialised this segment meanwhile: the changes go out with the new generation's next forward.
             _unpublished.InsertRange(0, changes.Where(c => _nodes.ContainsKey(c.Node)));
@@ -162,7 +163,7 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
                 _ = _forward.RequestAsync();
             }
         }
-        else if (changes.Count > 0 && !double.IsNaN(domainCapability) && !double.IsNaN(allianceCapability))
+        else if (changes.Count > 0 && !otherGeneration)
         {
             _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
                 .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));

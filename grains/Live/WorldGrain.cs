@@ -44,6 +44,9 @@ public sealed partial class WorldGrain(
     /// <summary>How many node grains are initialised at once while loading.</summary>
     private const int LoadParallelism = 512;
 
+    /// <summary>Sources of the changes a topology load and a cycle recovery make, on the posture stream and in node history.</summary>
+    private const string LoadSource = "topology-load", RecoverySource = "cycle-recovery";
+
     private ImmutableArray<string> _nodeIds = [];
     private FrozenSet<string> _nodeSet = FrozenSet<string>.Empty;
     private IGrainTimer? _cycleTimer;
@@ -63,7 +66,7 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        var (retired, _) = await SettleWorldAsync(topology, reset, "topology-load");
+        var (retired, _) = await SettleWorldAsync(topology, reset, LoadSource);
         var info = Info();
         LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
         return info;
@@ -94,7 +97,7 @@ public sealed partial class WorldGrain(
             var started = clock.GetTimestamp();
             try
             {
-                var (_, changed) = await SettleWorldAsync(topology, reset: false, "cycle-recovery");
+                var (_, changed) = await SettleWorldAsync(topology, reset: false, RecoverySource);
                 _lastRecovery = clock.GetElapsedTime(started);
                 LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
             }
@@ -201,7 +204,7 @@ public sealed partial class WorldGrain(
 
         // With the node ids below: the ingest grains look at the count of loads to know when to fetch them again.
         state.State.Generation = generation;
-        if (source == "topology-load")
+        if (source == LoadSource)
         {
             state.State.Loads++;
         }

@@ -273,7 +273,9 @@ public sealed class RunMetrics
                     return Pending($"below {F(o.Threshold * 100)}% for {F((endTick - drop.Tick) * _tickHours)} h so far");
                 }
                 return new ObjectiveResult(o.Id, o.Text, hours is { } h && h <= o.Time.TotalHours,
-                    hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h" : $"not back to {F(o.Threshold * 100)}% by the end");
+                    hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h"
+                    : over ? $"not back to {F(o.Threshold * 100)}% by the end"
+                    : $"not back to {F(o.Threshold * 100)}% after {F((endTick - drop.Tick) * _tickHours)} h");
             }
             default:
                 throw new InvalidOperationException($"unknown objective kind {o.Kind}");

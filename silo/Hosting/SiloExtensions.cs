@@ -14,15 +14,12 @@ public static class SiloExtensions
 {
     /// <summary>
     /// Adds the silo: localhost clustering on the configured ports, in-memory storage, the posture
-    /// stream and the dashboard; HTTP on the configured address.
+    /// stream and the dashboard; HTTP on the configured address. <paramref name="options"/> are the
+    /// configured ones, checked (<see cref="StartupChecks.Options"/>).
     /// </summary>
-    public static WebApplicationBuilder AddBulwarkSilo(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddBulwarkSilo(this WebApplicationBuilder builder, SiloOptions options)
     {
-        builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section)
-            .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536, "ports must be 1..65535")
-            .Validate(o => Uri.TryCreate(o.Http, UriKind.Absolute, out _), "Http must be an absolute URL such as http://127.0.0.1:8080")
-            .ValidateOnStart();
-        var options = StartupChecks.Options(builder.Configuration);
+        builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section);
         builder.WebHost.UseUrls(options.Http);
 
         builder.UseOrleans(silo =>
@@ -77,8 +74,9 @@ public static class SiloExtensions
     /// Once the silo is up: loads <see cref="SiloOptions.Topology"/> into the live world and runs
     /// <see cref="SiloOptions.Exercise"/>, printing its report.
     /// </summary>
-    public static WebApplicationBuilder AddBulwarkStartup(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddBulwarkStartup(this WebApplicationBuilder builder, StartupFiles files)
     {
+        builder.Services.AddSingleton(files);
         builder.Services.AddHostedService<StartupTopology>();
         builder.Services.AddHostedService<StartupExercise>();
         return builder;

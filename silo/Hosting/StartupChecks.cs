@@ -6,7 +6,8 @@ namespace Bulwark.Silo.Hosting;
 
 /// <summary>
 /// What the silo checks before it starts, so that a user's mistake gets one line instead of a
-/// stack trace: configuration values that do not convert, and ports another process holds.
+/// stack trace: configuration values that do not convert, bad topology and exercise files, and
+/// ports another process holds.
 /// </summary>
 public static class StartupChecks
 {
@@ -41,39 +42,38 @@ public static class StartupChecks
     }
 
     /// <summary>
-    /// Throws a <see cref="StartupException"/> (exit 2) listing every problem of the configured
-    /// topology and exercise files, and an unknown variant, before anything starts.
+    /// The configured topology and exercise, read once before anything starts; a
+    /// <see cref="StartupException"/> (exit 2) lists every problem of the files, and an unknown variant.
     /// </summary>
-    public static void ThrowIfFilesBad(SiloOptions options)
+    public static StartupFiles LoadFiles(SiloOptions options)
     {
         var problems = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.Topology) && TopologyFile.Load(options.Topology) is { Succeeded: false } topology)
+        TopologyDefinition? topology = null;
+        if (!string.IsNullOrWhiteSpace(options.Topology))
         {
-            problems.AddRange(topology.Diagnostics.Select(d => d.ToString()));
+            var loaded = TopologyFile.Load(options.Topology);
+            topology = loaded.Value;
+            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()));
         }
+        ScenarioDefinition? exercise = null;
         if (!string.IsNullOrWhiteSpace(options.Exercise))
         {
-            var exercise = ScenarioFile.Load(options.Exercise);
-            if (!exercise.Succeeded)
+            var loaded = ScenarioFile.Load(options.Exercise);
+            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()));
+            try
             {
-                problems.AddRange(exercise.Diagnostics.Select(d => d.ToString()));
+                exercise = loaded.Value?.Get(options.ExerciseVariant);
             }
-            else
+            catch (ArgumentException e)
             {
-                try
-                {
-                    exercise.Value!.Get(options.ExerciseVariant);
-                }
-                catch (ArgumentException e)
-                {
-                    problems.Add(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
-                }
+                problems.Add(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
             }
         }
         if (problems.Count > 0)
         {
             throw new StartupException(2, $"{problems.Count} {(problems.Count == 1 ? "problem" : "problems")} in the configured files; the silo did not start", problems);
         }
+        return new StartupFiles(topology, exercise);
     }
 
     /// <summary>
@@ -117,3 +117,6 @@ public sealed class StartupException(int exitCode, string message, IReadOnlyList
 
     public IReadOnlyList<string> Details { get; } = details ?? [];
 }
+
+/// <summary>The topology and exercise the silo was started with, read and checked before it started.</summary>
+public sealed record StartupFiles(TopologyDefinition? Topology, ScenarioDefinition? Exercise);

@@ -1,51 +1,26 @@
 using Bulwark.Client.Reports;
-using Bulwark.Scenarios;
 using Microsoft.Extensions.Options;
 
 namespace Bulwark.Silo.Hosting;
 
 /// <summary>
-/// Runs the configured exercise (<see cref="SiloOptions.Exercise"/>) once the silo is up and
-/// prints its report to the console; the silo keeps serving afterwards.
+/// Runs the configured exercise (<see cref="SiloOptions.Exercise"/>, read and checked before the
+/// silo started) once the silo is up and prints its report to the console; the silo keeps serving
+/// afterwards.
 /// </summary>
 internal sealed partial class StartupExercise(
     IOptions<SiloOptions> options,
+    StartupFiles files,
     IGrainFactory grains,
-    IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<StartupExercise> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var path = options.Value.Exercise;
-        if (string.IsNullOrWhiteSpace(path))
+        if (files.Exercise is not { } scenario)
         {
             return;
         }
-        var loaded = ScenarioFile.Load(path);
-        if (!loaded.Succeeded)
-        {
-            foreach (var diagnostic in loaded.Diagnostics)
-            {
-                LogScenarioError(logger, diagnostic.ToString());
-            }
-            Environment.ExitCode = 2;
-            lifetime.StopApplication();
-            return;
-        }
-        ScenarioDefinition scenario;
-        try
-        {
-            scenario = loaded.Value!.Get(options.Value.ExerciseVariant);
-        }
-        catch (ArgumentException e)
-        {
-            LogScenarioError(logger, e.Message);
-            Environment.ExitCode = 2;
-            lifetime.StopApplication();
-            return;
-        }
-
         var runId = "run-" + Guid.NewGuid().ToString("N")[..8];
         var run = grains.GetGrain<IRunGrain>(runId);
         await run.StartAsync(scenario, new RunOptions(0, []));
@@ -73,9 +48,6 @@ internal sealed partial class StartupExercise(
         await output.WriteLineAsync($"The cluster keeps running: try 'dotnet run --project client/cli -- report {runId}{reach}' or open {o.Http.TrimEnd('/')}/dashboard");
         await output.FlushAsync(stoppingToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Diagnostic}")]
-    private static partial void LogScenarioError(ILogger logger, string diagnostic);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exercise {RunId}: running '{Scenario}'")]
     private static partial void LogStarted(ILogger logger, string runId, string scenario);

@@ -1,39 +1,23 @@
-using Bulwark.Scenarios;
 using Microsoft.Extensions.Options;
 
 namespace Bulwark.Silo.Hosting;
 
-/// <summary>Loads the configured topology into the live world when the silo has started.</summary>
+/// <summary>Loads the configured topology (read and checked before the silo started) into the live world once the silo is up.</summary>
 internal sealed partial class StartupTopology(
     IOptions<SiloOptions> options,
+    StartupFiles files,
     IGrainFactory grains,
-    IHostApplicationLifetime lifetime,
     ILogger<StartupTopology> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var path = options.Value.Topology;
-        if (string.IsNullOrWhiteSpace(path))
+        if (files.Topology is not { } topology)
         {
             return;
         }
-        var result = TopologyFile.Load(path);
-        if (!result.Succeeded)
-        {
-            foreach (var diagnostic in result.Diagnostics)
-            {
-                LogTopologyError(logger, diagnostic.ToString());
-            }
-            Environment.ExitCode = 2;
-            lifetime.StopApplication();
-            return;
-        }
-        var info = await grains.GetGrain<IWorldGrain>(EntityId.LiveWorld).LoadTopologyAsync(result.Value!, reset: false, stoppingToken);
-        LogLoaded(logger, path, info.Domains, info.Segments, info.Nodes);
+        var info = await grains.GetGrain<IWorldGrain>(EntityId.LiveWorld).LoadTopologyAsync(topology, reset: false, stoppingToken);
+        LogLoaded(logger, options.Value.Topology!, info.Domains, info.Segments, info.Nodes);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Diagnostic}")]
-    private static partial void LogTopologyError(ILogger logger, string diagnostic);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Live world: loaded {Path} ({Domains} domains, {Segments} segments, {Nodes} nodes)")]
     private static partial void LogLoaded(ILogger logger, string path, int domains, int segments, int nodes);

@@ -58,11 +58,8 @@ internal static class ExerciseCommands
         {
             return Cli.Ok;
         }
-        var errors = invalid.Sum(r => r.Result.Diagnostics.Length);
-        var plural = errors == 1 ? "" : "s";
-        await c.Err.WriteLineAsync(files.Count == 1
-            ? $"bulwark: {errors} error{plural}"
-            : $"bulwark: {errors} error{plural} in {invalid.Count} of {files.Count} files");
+        var errors = RunFormat.Count(invalid.Sum(r => r.Result.Diagnostics.Length), "error");
+        await c.Err.WriteLineAsync(files.Count == 1 ? $"bulwark: {errors}" : $"bulwark: {errors} in {invalid.Count} of {files.Count} files");
         return Cli.BadInput;
     }
 

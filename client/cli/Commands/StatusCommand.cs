@@ -1,6 +1,6 @@
-using Bulwark.Client.Reports;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Bulwark.Client.Reports;
 using Orleans.Runtime;
 
 namespace Bulwark.Cli.Commands;

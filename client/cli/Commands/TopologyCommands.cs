@@ -1,5 +1,5 @@
-using Bulwark.Client.Reports;
 using System.Text.Json.Nodes;
+using Bulwark.Client.Reports;
 using Bulwark.Scenarios;
 
 namespace Bulwark.Cli.Commands;
@@ -30,7 +30,7 @@ internal static class TopologyCommands
                 {
                     await c.Err.WriteLineAsync(diagnostic.ToString());
                 }
-                await c.Err.WriteLineAsync($"bulwark: {result.Diagnostics.Length} error{(result.Diagnostics.Length == 1 ? "" : "s")}");
+                await c.Err.WriteLineAsync($"bulwark: {RunFormat.Count(result.Diagnostics.Length, "error")}");
             }
             return Cli.BadInput;
         }
@@ -41,7 +41,7 @@ internal static class TopologyCommands
         {
             await c.Out.WriteLineAsync(Output.Json(new JsonObject
             {
-                ["file"] = c.Line.Positionals[0],
+                ["file"] = file,
                 ["valid"] = true,
                 ["name"] = topology.Name,
                 ["domains"] = topology.Domains.Length,
@@ -51,7 +51,7 @@ internal static class TopologyCommands
         }
         else
         {
-            await c.Out.WriteLineAsync($"{c.Line.Positionals[0]}: valid: '{topology.Name}', {RunFormat.Count(topology.Domains.Length, "domain")}, {RunFormat.Count(segments, "segment")}, {RunFormat.Count(nodes, "node")}");
+            await c.Out.WriteLineAsync($"{file}: valid: '{topology.Name}', {RunFormat.Count(topology.Domains.Length, "domain")}, {RunFormat.Count(segments, "segment")}, {RunFormat.Count(nodes, "node")}");
         }
         return Cli.Ok;
     }
