@@ -94,7 +94,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
     private static List<(string Segment, ObservationBatch Batch)> SplitBySegment(ObservationBatch batch)
     {
         // Per node of the batch: which segment part it goes to and its index among that part's nodes.
-        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes, List<ObservationItem> Items)>();
+        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes)>();
         var partOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var nodePart = new int[batch.Nodes.Length];
         var nodeLocal = new int[batch.Nodes.Length];
@@ -104,17 +104,24 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
             if (!partOf.TryGetValue(segment, out var part))
             {
                 partOf[segment] = part = parts.Count;
-                parts.Add((segment, ImmutableArray.CreateBuilder<string>(), []));
+                parts.Add((segment, ImmutableArray.CreateBuilder<string>()));
             }
             nodePart[i] = part;
             nodeLocal[i] = parts[part].Nodes.Count;
             parts[part].Nodes.Add(batch.Nodes[i]);
         }
+        // Each part's observations, in a list of its exact size: batches of thousands are split at every call.
+        var sizes = new int[parts.Count];
         foreach (var item in batch.Items)
         {
-            parts[nodePart[item.Node]].Items.Add(item);
+            sizes[nodePart[item.Node]]++;
         }
-        return [.. parts.Select(p => (p.Segment, batch.Part(p.Nodes.ToImmutable(), nodeLocal, p.Items)))];
+        var items = Array.ConvertAll(sizes, size => new List<ObservationItem>(size));
+        foreach (var item in batch.Items)
+        {
+            items[nodePart[item.Node]].Add(item);
+        }
+        return [.. parts.Select((p, k) => (p.Segment, batch.Part(p.Nodes.ToImmutable(), nodeLocal, items[k])))];
     }
 }
 

@@ -98,10 +98,16 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     /// <summary>The batch cut into one batch per node, in ordinal order of node id, each with only its own labels.</summary>
     private static IEnumerable<(string Node, ObservationBatch Batch)> SplitByNode(ObservationBatch batch)
     {
-        var items = new List<ObservationItem>?[batch.Nodes.Length];
+        // Lists of their exact size: a segment's part of a large batch has many observations per node.
+        var sizes = new int[batch.Nodes.Length];
         foreach (var item in batch.Items)
         {
-            (items[item.Node] ??= []).Add(item);
+            sizes[item.Node]++;
+        }
+        var items = Array.ConvertAll(sizes, size => size == 0 ? null : new List<ObservationItem>(size));
+        foreach (var item in batch.Items)
+        {
+            items[item.Node]!.Add(item);
         }
         // Each part has one node: every node index of the batch maps to the part's node 0.
         var toFirst = new int[batch.Nodes.Length];
