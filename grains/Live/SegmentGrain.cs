@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Streams;
 
@@ -10,11 +11,17 @@ namespace Bulwark.Grains.Live;
 /// it, and the domain keeps only the newest tally version, so interleaved changes cannot lose or
 /// double-count a node. One forward is in flight at a time; the changes that arrive meanwhile go
 /// up together in the next one, and their posture changes are published as one stream batch with
-/// the capabilities that forward returned.
+/// the capabilities that forward returned. When the stream does not take them (its queue is full
+/// under a burst, or its provider fails), the changes wait for a later forward, one per node, and
+/// the callers that shared the forward are not failed: their changes are applied and counted.
 /// </summary>
 [GrainType("bulwark.segment"), Reentrant, KeepAlive]
-public sealed class SegmentGrain : Grain, ISegmentGrain
+public sealed partial class SegmentGrain : Grain, ISegmentGrain
 {
+    /// <summary>How long after a failed publish the segment tries again, if no change sends a forward before.</summary>
+    private static readonly TimeSpan RepublishDelay = TimeSpan.FromSeconds(1);
+
+    private readonly ILogger<SegmentGrain> _logger;
     private readonly SortedDictionary<string, NodeBrief> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, INodeGrain> _nodeGrains = new(StringComparer.Ordinal);
     private string _world = "";
@@ -26,11 +33,17 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     private IDomainGrain? _domain;
     private List<Unpublished> _unpublished = [];
     private readonly Coalescer<ChainCapability> _forward;
+    private IGrainTimer? _republish;
+    private int _publishFailures;
 
     /// <summary>A node's change of effective status, waiting for the forward that publishes it.</summary>
     private readonly record struct Unpublished(string Node, NodeStatus From, NodeStatus To, DateTimeOffset Time, string? Technique, string? Source);
 
-    public SegmentGrain() => _forward = new(SendAsync);
+    public SegmentGrain(ILogger<SegmentGrain> logger)
+    {
+        _logger = logger;
+        _forward = new(SendAsync);
+    }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -173,10 +186,58 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
         {
             _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
                 .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
-            await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
-                tally.Capability, domainCapability, allianceCapability)));
+            try
+            {
+                await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
+                    tally.Capability, domainCapability, allianceCapability)));
+                if (_publishFailures > 0)
+                {
+                    LogPublishedAgain(_logger, _world, _id, _publishFailures);
+                    _publishFailures = 0;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The aggregates have the changes; only the watchers wait for them.
+                if (_publishFailures++ == 0)
+                {
+                    LogPublishFailed(_logger, e, _world, _id);
+                }
+                Requeue(changes);
+                _republish ??= this.RegisterGrainTimer(_ => _forward.RequestAsync(),
+                    new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+                _republish.Change(RepublishDelay, Timeout.InfiniteTimeSpan);
+            }
         }
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
+    }
+
+    /// <summary>
+    /// Puts changes the stream did not take back in front of those made since, one per node, from
+    /// the status its watchers last saw to its newest: while the stream stays away, a segment holds
+    /// at most one change per node. A node back where its watchers last saw it has none.
+    /// </summary>
+    private void Requeue(List<Unpublished> failed)
+    {
+        var merged = new List<Unpublished>(failed.Count + _unpublished.Count);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var change in failed.Concat(_unpublished))
+        {
+            if (!_nodes.ContainsKey(change.Node))
+            {
+                continue;
+            }
+            if (index.TryGetValue(change.Node, out var i))
+            {
+                merged[i] = change with { From = merged[i].From };
+            }
+            else
+            {
+                index[change.Node] = merged.Count;
+                merged.Add(change);
+            }
+        }
+        _unpublished = merged.FindAll(c => c.From != c.To);
     }
 
     public ValueTask<PostureSnapshot> GetPostureAsync()
@@ -190,4 +251,11 @@ public sealed class SegmentGrain : Grain, ISegmentGrain
     }
 
     private static PostureTally Tally(NodeBrief node) => PostureTally.Of(node.Status, node.Operational, node.Criticality);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{World}/{Segment}: the posture stream did not take the segment's changes; they are applied, and go out to watchers, one per node, when it does")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string world, string segment);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{World}/{Segment}: the posture stream takes the segment's changes again, after {Failures} failed publishes")]
+    private static partial void LogPublishedAgain(ILogger logger, string world, string segment, int failures);
 }

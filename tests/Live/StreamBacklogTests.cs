@@ -1,0 +1,108 @@
+using Bulwark.Client;
+using Bulwark.Silo.Hosting;
+using Bulwark.Tests.Support;
+using Orleans.Providers;
+using Orleans.TestingHost;
+
+namespace Bulwark.Tests.Live;
+
+/// <summary>
+/// A posture stream that does not take changes, as the in-memory stream's queue does when a burst
+/// fills it (it refuses more than 16,384 waiting batches). One silo whose stream queue fails on demand.
+/// </summary>
+public sealed class StreamBacklogTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    private static volatile bool s_refusing;
+
+    [Fact]
+    public async Task StreamRefusingChanges_ReportsStillSucceed_AndWatchersGetOneChangePerNodeOnceItTakesThemAgain()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddBulwarkGrainServices();
+            silo.AddIncomingGrainCallFilter(async call =>
+            {
+                if (s_refusing && call.Grain is MemoryStreamQueueGrain && call.MethodName == nameof(MemoryStreamQueueGrain.Enqueue))
+                {
+                    throw new InvalidOperationException("the stream queue is full (test)");
+                }
+                await call.Invoke();
+            });
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, "t-backlog");
+            await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+            var received = new List<PostureChange>();
+            await using var subscription = await client.SubscribeAsync(change =>
+            {
+                lock (received)
+                {
+                    received.Add(change);
+                }
+                return Task.CompletedTask;
+            });
+
+            s_refusing = true;
+            // A batch through the segments, a single report with a cascade to c2 and ws, and a second change of cable-1.
+            await client.ReportAsync([new Observation("B/telecom/cable-1", NodeStatus.Down, T0.AddMinutes(1), null, "test")], TestContext.Current.CancellationToken);
+            await client.ReportAsync(new Observation("A/power/sub-1", NodeStatus.Down, T0.AddMinutes(2), null, "test"));
+            await client.ReportAsync([new Observation("B/telecom/cable-1", NodeStatus.Compromised, T0.AddMinutes(3), "T1190", "test")],
+                TestContext.Current.CancellationToken);
+
+            // Applied and counted although no watcher has them: c2 and ws are down a dependency.
+            await Eventually.HoldsAsync(async () =>
+            {
+                var tally = (await client.GetAlliancePostureAsync()).Tally;
+                return (tally.Count(NodeStatus.Down), tally.Count(NodeStatus.Degraded), tally.Count(NodeStatus.Compromised), tally.OperationalWeight)
+                    == (1, 2, 1, 22 - 4 - 5 - 1);
+            }, "the alliance to count sub-1 down, c2 and ws degraded, cable-1 compromised");
+            lock (received)
+            {
+                Assert.Empty(received);
+            }
+
+            s_refusing = false;
+            await Eventually.HoldsAsync(() => Task.FromResult(Count(received) >= 4), "the four nodes' changes on the stream");
+            // Anything published twice would have come with the same forward.
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+            List<PostureChange> changes;
+            lock (received)
+            {
+                changes = [.. received.OrderBy(c => c.Node, StringComparer.Ordinal)];
+            }
+            Assert.Equal(
+                [
+                    ("A/mil/c2", NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/power/sub-1"),
+                    ("A/mil/ws", NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/mil/c2"),
+                    ("A/power/sub-1", NodeStatus.Healthy, NodeStatus.Down, "test"),
+                    // Down and then compromised while the stream refused: one change, from what watchers last saw to the newest.
+                    ("B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Compromised, "test"),
+                ],
+                changes.Select(c => (c.Node, c.From, c.To, c.Source)));
+            var cable = changes[3];
+            Assert.Equal((T0.AddMinutes(3), "T1190"), (cable.Time, cable.Technique));
+            // The capabilities are those of the forward that published them: every change is in.
+            Assert.All(changes, c => Assert.Equal(12.0 / 22, c.AllianceCapability));
+        }
+        finally
+        {
+            s_refusing = false;
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static int Count(List<PostureChange> received)
+    {
+        lock (received)
+        {
+            return received.Count;
+        }
+    }
+}
