@@ -12,6 +12,12 @@ namespace Bulwark.Silo.Hosting;
 /// <summary>The Orleans silo of a Bulwark host.</summary>
 public static class SiloExtensions
 {
+    /// <summary>How long a posture change stays in the stream's cache at least, for a watcher that fell behind.</summary>
+    public static readonly TimeSpan StreamCacheMinTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>How far behind the newest change a cached one may be before it goes (once it has been cached <see cref="StreamCacheMinTime"/>).</summary>
+    public static readonly TimeSpan StreamCacheMaxAge = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Adds the silo: localhost clustering on the configured ports, in-memory storage, the posture
     /// stream and the dashboard; HTTP on the configured address. <paramref name="options"/> are the
@@ -52,7 +58,13 @@ public static class SiloExtensions
             silo.Services.AddOptions<MemoryGrainStorageOptions>(name).Configure<IServiceProvider>((options, services) =>
                 options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services));
         }
-        silo.AddMemoryStreams(BulwarkStreams.Provider);
+        // The posture stream is a live feed: watchers start at its newest change. By default the stream's cache keeps
+        // every batch for 30 minutes after the newest, which under steady reports grew the silo by megabytes a second.
+        silo.AddMemoryStreams(BulwarkStreams.Provider, stream => stream.ConfigureCacheEviction(options => options.Configure(o =>
+        {
+            o.DataMinTimeInCache = StreamCacheMinTime;
+            o.DataMaxAgeInCache = StreamCacheMaxAge;
+        })));
         return silo;
     }
 

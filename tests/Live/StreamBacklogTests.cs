@@ -1,6 +1,9 @@
 using Bulwark.Client;
 using Bulwark.Silo.Hosting;
 using Bulwark.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Providers;
 using Orleans.TestingHost;
 
@@ -15,6 +18,25 @@ public sealed class StreamBacklogTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
 
     private static volatile bool s_refusing;
+
+    [Fact]
+    public async Task PostureStreamCache_KeepsAMinuteBehindTheNewestChange_NotHalfAnHour()
+    {
+        // Orleans's default (30 minutes) grew a silo under steady reports by about 3.5 MB a second (docs/BENCHMARKS.md).
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddBulwarkGrainServices());
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var options = cluster.Silos[0].ServiceProvider.GetRequiredService<IOptionsMonitor<StreamCacheEvictionOptions>>().Get(BulwarkStreams.Provider);
+            Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)), (options.DataMinTimeInCache, options.DataMaxAgeInCache));
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
 
     [Fact]
     public async Task StreamRefusingChanges_ReportsStillSucceed_AndWatchersGetOneChangePerNodeOnceItTakesThemAgain()
