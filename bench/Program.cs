@@ -68,6 +68,7 @@ internal static class Program
         try
         {
             var repo = FindRepo(null);
+            ThrowIfOption("exercise", files);
             var scenarios = files.Length > 0
                 ? files
                 : [Path.Combine(repo, "scenarios/library/gen-10k.yaml"), Path.Combine(repo, "scenarios/library/gen-100k.yaml")];
@@ -91,6 +92,7 @@ internal static class Program
         try
         {
             var repo = FindRepo(null);
+            ThrowIfOption("live-scale", files);
             if (files.Length > 1)
             {
                 throw new UsageException("live-scale takes at most one scenario file");
@@ -108,6 +110,15 @@ internal static class Program
         {
             await Console.Error.WriteLineAsync($"bulwark-bench: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>These commands take scenario files only: an option there would otherwise be read as a file that is not there.</summary>
+    private static void ThrowIfOption(string command, string[] files)
+    {
+        if (files.FirstOrDefault(f => f.StartsWith('-')) is { } option)
+        {
+            throw new UsageException($"{command} takes scenario files only, not '{option}' (the ingest bench's options do not apply to it)");
         }
     }
 
