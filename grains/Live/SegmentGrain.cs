@@ -160,8 +160,10 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
 
     /// <summary>
     /// Sends the segment's current tally up the chain, then publishes the changes it carries. NaN
-    /// comes back when the aggregates belong to another generation (a topology reload raced the
-    /// changes); those changes are not published.
+    /// comes back when the aggregates belong to another generation (a topology load or cycle
+    /// recovery raced the changes); those changes wait for the new generation's first forward.
+    /// Changes that could not go out (the forward failed, or the stream did not take them) wait
+    /// for a later forward; one is tried a second later if no change sends one before.
     /// </summary>
     private async Task<ChainCapability> SendAsync()
     {
@@ -171,73 +173,88 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         _unpublished = [];
         var generation = _generation;
         var domain = _domain ??= GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(_world, EntityId.DomainOf(_id)));
-        var (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(generation, _id, version, tally);
-        var otherGeneration = double.IsNaN(domainCapability) || double.IsNaN(allianceCapability);
-        if (changes.Count > 0 && otherGeneration && _generation != generation)
+        double domainCapability, allianceCapability;
+        try
         {
-            // A load or cycle recovery re-initialised this segment meanwhile: the changes go out with the new generation's next forward.
-            _unpublished.InsertRange(0, changes.Where(c => _nodes.ContainsKey(c.Node)));
-            if (_unpublished.Count > 0)
+            (domainCapability, allianceCapability) = await domain.SegmentChangedAsync(generation, _id, version, tally);
+        }
+        catch
+        {
+            Requeue(changes, merge: false);
+            RetryLater();
+            throw;
+        }
+        if (changes.Count == 0)
+        {
+            return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
+        }
+        if (double.IsNaN(domainCapability) || double.IsNaN(allianceCapability))
+        {
+            // A load or cycle recovery is re-initialising the aggregates. If it has reached this segment, the changes go
+            // with the new generation's next forward; if not yet, with the forward its initialisation asks for.
+            Requeue(changes, merge: false);
+            if (_generation != generation && _unpublished.Count > 0)
             {
                 _ = _forward.RequestAsync();
             }
+            return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
         }
-        else if (changes.Count > 0 && !otherGeneration)
+
+        _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
+            .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
+        try
         {
-            _stream ??= this.GetStreamProvider(BulwarkStreams.Provider)
-                .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, _world));
-            try
+            await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
+                tally.Capability, domainCapability, allianceCapability)));
+            if (_publishFailures > 0)
             {
-                await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
-                    tally.Capability, domainCapability, allianceCapability)));
-                if (_publishFailures > 0)
-                {
-                    LogPublishedAgain(_logger, _world, _id, _publishFailures);
-                    _publishFailures = 0;
-                }
+                LogPublishedAgain(_logger, _world, _id, _publishFailures);
+                _publishFailures = 0;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The aggregates have the changes; only the watchers wait for them.
+            if (_publishFailures++ == 0)
             {
-                // The aggregates have the changes; only the watchers wait for them.
-                if (_publishFailures++ == 0)
-                {
-                    LogPublishFailed(_logger, e, _world, _id);
-                }
-                Requeue(changes);
-                _republish ??= this.RegisterGrainTimer(_ => _forward.RequestAsync(),
-                    new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
-                _republish.Change(RepublishDelay, Timeout.InfiniteTimeSpan);
+                LogPublishFailed(_logger, e, _world, _id);
             }
+            Requeue(changes, merge: true);
+            RetryLater();
         }
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
     }
 
-    /// <summary>
-    /// Puts changes the stream did not take back in front of those made since, one per node, from
-    /// the status its watchers last saw to its newest: while the stream stays away, a segment holds
-    /// at most one change per node. A node back where its watchers last saw it has none.
-    /// </summary>
-    private void Requeue(List<Unpublished> failed)
+    /// <summary>Arms a forward a second from now, for a tally or changes that did not go out.</summary>
+    private void RetryLater()
     {
-        var merged = new List<Unpublished>(failed.Count + _unpublished.Count);
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var change in failed.Concat(_unpublished))
+        _republish ??= this.RegisterGrainTimer(_ => _forward.RequestAsync(),
+            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+        _republish.Change(RepublishDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Puts changes that did not go out back in front of those made since, for the nodes the
+    /// segment still has. With <paramref name="merge"/> (the stream did not take them), a node
+    /// keeps one change, in the place of its newest, from the status its watchers last saw to its
+    /// newest, so that while the stream stays away a segment holds at most one change per node; a
+    /// node back where its watchers last saw it has none (its history has every change).
+    /// </summary>
+    private void Requeue(List<Unpublished> failed, bool merge)
+    {
+        var all = failed.Concat(_unpublished).Where(c => _nodes.ContainsKey(c.Node));
+        if (!merge)
         {
-            if (!_nodes.ContainsKey(change.Node))
-            {
-                continue;
-            }
-            if (index.TryGetValue(change.Node, out var i))
-            {
-                merged[i] = change with { From = merged[i].From };
-            }
-            else
-            {
-                index[change.Node] = merged.Count;
-                merged.Add(change);
-            }
+            _unpublished = [.. all];
+            return;
         }
-        _unpublished = merged.FindAll(c => c.From != c.To);
+        var merged = new Dictionary<string, (Unpublished Change, int Newest)>(StringComparer.Ordinal);
+        var position = 0;
+        foreach (var change in all)
+        {
+            merged[change.Node] = (merged.TryGetValue(change.Node, out var old) ? change with { From = old.Change.From } : change, position++);
+        }
+        _unpublished = [.. merged.Values.Where(m => m.Change.From != m.Change.To).OrderBy(m => m.Newest).Select(m => m.Change)];
     }
 
     public ValueTask<PostureSnapshot> GetPostureAsync()

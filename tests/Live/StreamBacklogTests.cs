@@ -18,6 +18,42 @@ public sealed class StreamBacklogTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
 
     private static volatile bool s_refusing;
+    private static volatile bool s_domainFailing;
+
+    private static async Task<InProcessTestCluster> ClusterAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddBulwarkGrainServices();
+            silo.AddIncomingGrainCallFilter(async call =>
+            {
+                if (s_refusing && call.Grain is MemoryStreamQueueGrain && call.MethodName == nameof(MemoryStreamQueueGrain.Enqueue))
+                {
+                    throw new InvalidOperationException("the stream queue is full (test)");
+                }
+                if (s_domainFailing && call.MethodName == nameof(IDomainGrain.SegmentChangedAsync))
+                {
+                    throw new InvalidOperationException("the domain is away (test)");
+                }
+                await call.Invoke();
+            });
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
+        var cluster = builder.Build();
+        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        return cluster;
+    }
+
+    private static async Task<IAsyncDisposable> CollectAsync(BulwarkClient client, List<PostureChange> received) =>
+        await client.SubscribeAsync(change =>
+        {
+            lock (received)
+            {
+                received.Add(change);
+            }
+            return Task.CompletedTask;
+        });
 
     [Fact]
     public async Task PostureStreamCache_KeepsAMinuteBehindTheNewestChange_NotHalfAnHour()
@@ -41,35 +77,13 @@ public sealed class StreamBacklogTests
     [Fact]
     public async Task StreamRefusingChanges_ReportsStillSucceed_AndWatchersGetOneChangePerNodeOnceItTakesThemAgain()
     {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddBulwarkGrainServices();
-            silo.AddIncomingGrainCallFilter(async call =>
-            {
-                if (s_refusing && call.Grain is MemoryStreamQueueGrain && call.MethodName == nameof(MemoryStreamQueueGrain.Enqueue))
-                {
-                    throw new InvalidOperationException("the stream queue is full (test)");
-                }
-                await call.Invoke();
-            });
-        });
-        builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync(TestContext.Current.CancellationToken);
+        await using var cluster = await ClusterAsync();
         try
         {
             var client = new BulwarkClient(cluster.Client, "t-backlog");
             await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
             var received = new List<PostureChange>();
-            await using var subscription = await client.SubscribeAsync(change =>
-            {
-                lock (received)
-                {
-                    received.Add(change);
-                }
-                return Task.CompletedTask;
-            });
+            await using var subscription = await CollectAsync(client, received);
 
             s_refusing = true;
             // A batch through the segments, a single report with a cascade to c2 and ws, and a second change of cable-1.
@@ -116,6 +130,43 @@ public sealed class StreamBacklogTests
         finally
         {
             s_refusing = false;
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task SegmentForwardFailing_TallyAndChangeGoUpASecondLater_WithoutAnotherReport()
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, "t-domain-away");
+            await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+            var received = new List<PostureChange>();
+            await using var subscription = await CollectAsync(client, received);
+
+            s_domainFailing = true;
+            // The node has the observation, but the segment could not send it up: the reporter is told.
+            await Assert.ThrowsAnyAsync<Exception>(() => client.ReportAsync(
+                [new Observation("B/telecom/cable-2", NodeStatus.Down, T0.AddMinutes(1), null, "test")], TestContext.Current.CancellationToken));
+            Assert.Equal(NodeStatus.Down, (await client.GetNodeAsync("B/telecom/cable-2")).Status);
+            Assert.Equal(0, (await client.GetAlliancePostureAsync()).Tally.Count(NodeStatus.Down));
+            s_domainFailing = false;
+
+            // No other report: the segment's retry carries the tally up and publishes the change.
+            await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Count(NodeStatus.Down) == 1,
+                "the alliance to count cable-2 down");
+            await Eventually.HoldsAsync(() => Task.FromResult(Count(received) >= 1), "cable-2's change on the stream");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+            lock (received)
+            {
+                var change = Assert.Single(received);
+                Assert.Equal(("B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Down, 19.0 / 22), (change.Node, change.From, change.To, change.AllianceCapability));
+            }
+        }
+        finally
+        {
+            s_domainFailing = false;
             await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
         }
     }
