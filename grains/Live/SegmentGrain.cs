@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Streams;
@@ -20,6 +21,12 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
 {
     /// <summary>How long after a failed publish the segment tries again, if no change sends a forward before.</summary>
     private static readonly TimeSpan RepublishDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Refused publishes are logged at most this often in a silo: a burst into a large world reaches hundreds of segments at once.</summary>
+    private static readonly TimeSpan RefusalWarningInterval = TimeSpan.FromSeconds(10);
+
+    private static long s_lastRefusalWarning = long.MinValue;
+    private static int s_refusalsNotLogged;
 
     private readonly ILogger<SegmentGrain> _logger;
     private readonly SortedDictionary<string, NodeBrief> _nodes = new(StringComparer.Ordinal);
@@ -217,12 +224,26 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             // The aggregates have the changes; only the watchers wait for them.
             if (_publishFailures++ == 0)
             {
-                LogPublishFailed(_logger, e, _world, _id);
+                WarnRefused(e);
             }
             Requeue(changes, merge: true);
             RetryLater();
         }
         return new ChainCapability(tally.Capability, domainCapability, allianceCapability);
+    }
+
+    /// <summary>Logs a refused publish, unless another segment of this silo did less than <see cref="RefusalWarningInterval"/> ago.</summary>
+    private void WarnRefused(Exception e)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref s_lastRefusalWarning);
+        if ((last != long.MinValue && Stopwatch.GetElapsedTime(last, now) < RefusalWarningInterval)
+            || Interlocked.CompareExchange(ref s_lastRefusalWarning, now, last) != last)
+        {
+            Interlocked.Increment(ref s_refusalsNotLogged);
+            return;
+        }
+        LogPublishFailed(_logger, e, _world, _id, Interlocked.Exchange(ref s_refusalsNotLogged, 0));
     }
 
     /// <summary>Arms a forward a second from now, for a tally or changes that did not go out.</summary>
@@ -270,9 +291,9 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     private static PostureTally Tally(NodeBrief node) => PostureTally.Of(node.Status, node.Operational, node.Criticality);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "{World}/{Segment}: the posture stream did not take the segment's changes; they are applied, and go out to watchers, one per node, when it does")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string world, string segment);
+        Message = "{World}/{Segment}: the posture stream did not take the segment's changes; they are applied, and go out to watchers, one per node, when it does ({Others} other segments were refused since the last of these warnings)")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string world, string segment, int others);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{World}/{Segment}: the posture stream takes the segment's changes again, after {Failures} failed publishes")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{World}/{Segment}: the posture stream takes the segment's changes again, after {Failures} failed publishes")]
     private static partial void LogPublishedAgain(ILogger logger, string world, string segment, int failures);
 }

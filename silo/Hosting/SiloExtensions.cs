@@ -12,6 +12,9 @@ namespace Bulwark.Silo.Hosting;
 /// <summary>The Orleans silo of a Bulwark host.</summary>
 public static class SiloExtensions
 {
+    /// <summary>The category Orleans's in-memory stream adapter logs under (it asks for a logger of <c>ILogger&lt;T&gt;</c>).</summary>
+    public const string OrleansMemoryStreamLogCategory = "Microsoft.Extensions.Logging.ILogger";
+
     /// <summary>How long a posture change stays in the stream's cache at least, for a watcher that fell behind.</summary>
     public static readonly TimeSpan StreamCacheMinTime = TimeSpan.FromSeconds(10);
 
@@ -37,6 +40,9 @@ public static class SiloExtensions
             silo.AddDashboard();
         });
         builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+        // Orleans's in-memory stream logs every batch its queue refuses, with a stack trace, under this odd category
+        // (one line per segment update in a burst into a large world). The segments log refusals themselves, throttled.
+        builder.Logging.AddFilter(OrleansMemoryStreamLogCategory, LogLevel.None);
         return builder;
     }
 
