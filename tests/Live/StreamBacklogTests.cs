@@ -55,6 +55,25 @@ public sealed class StreamBacklogTests
             return Task.CompletedTask;
         });
 
+    /// <summary>Runs <paramref name="body"/> against a fresh world of the cross-domain topology, with every posture change collected.</summary>
+    private static async Task WatchedWorldAsync(string world, Func<BulwarkClient, List<PostureChange>, Task> body)
+    {
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, world);
+            await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+            var received = new List<PostureChange>();
+            await using var subscription = await CollectAsync(client, received);
+            await body(client, received);
+        }
+        finally
+        {
+            (s_refusing, s_domainFailing) = (false, false);
+            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
     [Fact]
     public async Task PostureStreamCache_KeepsAMinuteBehindTheNewestChange_NotHalfAnHour()
     {
@@ -77,14 +96,8 @@ public sealed class StreamBacklogTests
     [Fact]
     public async Task StreamRefusingChanges_ReportsStillSucceed_AndWatchersGetOneChangePerNodeOnceItTakesThemAgain()
     {
-        await using var cluster = await ClusterAsync();
-        try
+        await WatchedWorldAsync("t-backlog", async (client, received) =>
         {
-            var client = new BulwarkClient(cluster.Client, "t-backlog");
-            await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
-            var received = new List<PostureChange>();
-            await using var subscription = await CollectAsync(client, received);
-
             s_refusing = true;
             // A batch through the segments, a single report with a cascade to c2 and ws, and a second change of cable-1.
             await client.ReportAsync([new Observation("B/telecom/cable-1", NodeStatus.Down, T0.AddMinutes(1), null, "test")], TestContext.Current.CancellationToken);
@@ -126,25 +139,14 @@ public sealed class StreamBacklogTests
             Assert.Equal((T0.AddMinutes(3), "T1190"), (cable.Time, cable.Technique));
             // The capabilities are those of the forward that published them: every change is in.
             Assert.All(changes, c => Assert.Equal(12.0 / 22, c.AllianceCapability));
-        }
-        finally
-        {
-            s_refusing = false;
-            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
-        }
+        });
     }
 
     [Fact]
     public async Task SegmentForwardFailing_TallyAndChangeGoUpASecondLater_WithoutAnotherReport()
     {
-        await using var cluster = await ClusterAsync();
-        try
+        await WatchedWorldAsync("t-domain-away", async (client, received) =>
         {
-            var client = new BulwarkClient(cluster.Client, "t-domain-away");
-            await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
-            var received = new List<PostureChange>();
-            await using var subscription = await CollectAsync(client, received);
-
             s_domainFailing = true;
             // The node has the observation, but the segment could not send it up: the reporter is told.
             await Assert.ThrowsAnyAsync<Exception>(() => client.ReportAsync(
@@ -163,12 +165,7 @@ public sealed class StreamBacklogTests
                 var change = Assert.Single(received);
                 Assert.Equal(("B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Down, 19.0 / 22), (change.Node, change.From, change.To, change.AllianceCapability));
             }
-        }
-        finally
-        {
-            s_domainFailing = false;
-            await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
-        }
+        });
     }
 
     private static int Count(List<PostureChange> received)
