@@ -219,9 +219,9 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
                 _publishFailures = 0;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // The aggregates have the changes; only the watchers wait for them.
+            // The aggregates have the changes; only the watchers wait for them (nothing cancels a publish on purpose).
             if (_publishFailures++ == 0)
             {
                 WarnRefused(e);
