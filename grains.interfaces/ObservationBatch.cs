@@ -99,6 +99,26 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
     }
 
     /// <summary>
+    /// The observations grouped by <paramref name="groupOfNode"/> (a group for each node index),
+    /// in their order, each group in a list of its exact size: a batch of thousands is split at
+    /// every level on its way to the nodes. A group without observations gets an empty list.
+    /// </summary>
+    public List<ObservationItem>[] ItemsByGroup(int groups, IReadOnlyList<int> groupOfNode)
+    {
+        var sizes = new int[groups];
+        foreach (var item in Items)
+        {
+            sizes[groupOfNode[item.Node]]++;
+        }
+        var lists = Array.ConvertAll(sizes, size => new List<ObservationItem>(size));
+        foreach (var item in Items)
+        {
+            lists[groupOfNode[item.Node]].Add(item);
+        }
+        return lists;
+    }
+
+    /// <summary>
     /// A batch of some of this batch's observations, for a part of its nodes: <paramref name="nodes"/>
     /// maps each node index of this batch to the part's (or -1), and the part gets only the labels
     /// its observations use.

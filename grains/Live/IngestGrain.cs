@@ -110,17 +110,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
             nodeLocal[i] = parts[part].Nodes.Count;
             parts[part].Nodes.Add(batch.Nodes[i]);
         }
-        // Each part's observations, in a list of its exact size: batches of thousands are split at every call.
-        var sizes = new int[parts.Count];
-        foreach (var item in batch.Items)
-        {
-            sizes[nodePart[item.Node]]++;
-        }
-        var items = Array.ConvertAll(sizes, size => new List<ObservationItem>(size));
-        foreach (var item in batch.Items)
-        {
-            items[nodePart[item.Node]].Add(item);
-        }
+        var items = batch.ItemsByGroup(parts.Count, nodePart);
         return [.. parts.Select((p, k) => (p.Segment, batch.Part(p.Nodes.ToImmutable(), nodeLocal, items[k])))];
     }
 }

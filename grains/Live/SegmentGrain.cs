@@ -118,22 +118,12 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     /// <summary>The batch cut into one batch per node, in ordinal order of node id, each with only its own labels.</summary>
     private static IEnumerable<(string Node, ObservationBatch Batch)> SplitByNode(ObservationBatch batch)
     {
-        // Lists of their exact size: a segment's part of a large batch has many observations per node.
-        var sizes = new int[batch.Nodes.Length];
-        foreach (var item in batch.Items)
-        {
-            sizes[item.Node]++;
-        }
-        var items = Array.ConvertAll(sizes, size => size == 0 ? null : new List<ObservationItem>(size));
-        foreach (var item in batch.Items)
-        {
-            items[item.Node]!.Add(item);
-        }
+        var items = batch.ItemsByGroup(batch.Nodes.Length, Enumerable.Range(0, batch.Nodes.Length).ToArray());
         // Each part has one node: every node index of the batch maps to the part's node 0.
         var toFirst = new int[batch.Nodes.Length];
-        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => items[i] is not null)
+        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => items[i].Count > 0)
             .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
-        return order.Select(i => (batch.Nodes[i], batch.Part([batch.Nodes[i]], toFirst, items[i]!)));
+        return order.Select(i => (batch.Nodes[i], batch.Part([batch.Nodes[i]], toFirst, items[i])));
     }
 
     /// <summary>The grain of one of this segment's nodes; references are kept, since a segment calls the same nodes again and again.</summary>

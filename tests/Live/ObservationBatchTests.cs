@@ -88,6 +88,23 @@ public sealed class ObservationBatchTests
     }
 
     [Fact]
+    public void ItemsByGroup_KeepsOrderWithinEachGroup_AndSizesEachListExactly()
+    {
+        var batch = ObservationBatch.From(
+        [
+            new Observation("A/mil/c2", NodeStatus.Compromised, T0, "T1190", "soc-a"),
+            new Observation("B/telecom/router", NodeStatus.Detected, T0.AddMinutes(1), "T1566", "soc-b"),
+            new Observation("A/mil/c2", NodeStatus.Detected, T0.AddMinutes(2), "T1190", null),
+        ]);
+
+        // Node 0 (c2) to group 2, node 1 (router) to group 0; group 1 has no node.
+        var groups = batch.ItemsByGroup(3, [2, 0]);
+
+        Assert.Equal([[batch.Items[1]], [], [batch.Items[0], batch.Items[2]]], groups.Select(g => g.ToArray()));
+        Assert.Equal([1, 0, 2], groups.Select(g => g.Capacity));
+    }
+
+    [Fact]
     public void Problems_DefaultArrays_Incomplete()
     {
         Assert.Equal(["the batch is incomplete"], new ObservationBatch(default, [], []).Problems());
