@@ -29,6 +29,9 @@ internal sealed record BenchOptions
           --batch-concurrency N    in-flight batches for the batched phases (default 4)
           --repeat N               repeats of the whole set of phases; medians are reported (default 3)
           --pace N                 ingest rate of paced-5000 as a multiple of raw (default 4, the target)
+          --pace-rate N            ingest rate of paced-5000 in observations/s instead (the same load in
+                                   every repeat and run, for comparing builds or settings)
+          --paced-only             run only raw and paced-5000 (the batched targets are not checked)
           --max-other PERCENT      run a phase again when other processes took more than PERCENT of
                                    the machine's CPU during its window (default 15; 100: never)
           --retries N              at most N such re-runs per phase (default 3)
@@ -66,6 +69,11 @@ internal sealed record BenchOptions
     public int Repeat { get; init; } = 3;
 
     public int Pace { get; init; } = 4;
+
+    /// <summary>A fixed rate for paced-5000 (observations/s); null: <see cref="Pace"/> times raw.</summary>
+    public int? PaceRate { get; init; }
+
+    public bool PacedOnly { get; init; }
 
     public bool Json { get; init; }
 
@@ -151,6 +159,13 @@ internal sealed record BenchOptions
                     break;
                 case "--pace":
                     options = options with { Pace = Number(1, 50) };
+                    break;
+                case "--pace-rate":
+                    options = options with { PaceRate = Number(1_000, 10_000_000) };
+                    break;
+                case "--paced-only":
+                    NoValue();
+                    options = options with { PacedOnly = true };
                     break;
                 case "--json":
                     NoValue();

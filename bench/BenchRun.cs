@@ -123,21 +123,24 @@ internal sealed class BenchRun(BenchOptions options, string repo)
                 return answer == value ? new CallOutcome(1) : throw new BenchException($"ping {value} answered {answer}");
             }, readPosture: false);
 
-            await Phase(ReadIdle, "reads", 0, call: null, readPosture: true);
-
-            await Phase(Single, "observations", options.Concurrency,
-                async _ => new CallOutcome(1, await client.ReportAsync(source.Next())), readPosture: false);
-
-            foreach (var size in BatchSizes)
+            if (!options.PacedOnly)
             {
-                await Phase(BatchPhase(size), "observations", options.BatchConcurrency,
-                    async _ => new CallOutcome(size, await client.ReportAsync(source.NextBatch(size), cancellationToken)),
-                    readPosture: true);
+                await Phase(ReadIdle, "reads", 0, call: null, readPosture: true);
+
+                await Phase(Single, "observations", options.Concurrency,
+                    async _ => new CallOutcome(1, await client.ReportAsync(source.Next())), readPosture: false);
+
+                foreach (var size in BatchSizes)
+                {
+                    await Phase(BatchPhase(size), "observations", options.BatchConcurrency,
+                        async _ => new CallOutcome(size, await client.ReportAsync(source.NextBatch(size), cancellationToken)),
+                        readPosture: true);
+                }
             }
 
             // The read target is about a silo under the ingest load the throughput target asks for,
             // not one driven past saturation (where any queue, and so any latency, grows without bound).
-            var pacer = new Pacer(PacedSize / (options.Pace * lastRaw));
+            var pacer = new Pacer(PacedSize / (options.PaceRate ?? options.Pace * lastRaw));
             await Phase(PacedPhase, "observations", options.BatchConcurrency, async _ =>
             {
                 await pacer.WaitTurnAsync(cancellationToken);
@@ -157,9 +160,12 @@ internal sealed class BenchRun(BenchOptions options, string repo)
             Machine(loadAverage),
             new RunSettings(options.Seconds, options.Warmup, options.InitialWarmup, options.Concurrency, options.BatchConcurrency, options.Repeat,
                 options.MaxOther, options.Retries,
+                options.PaceRate is { } rate
+                    ? string.Create(CultureInfo.InvariantCulture, $"{rate:N0} observations/s")
+                    : string.Create(CultureInfo.InvariantCulture, $"{options.Pace}× raw"),
                 Path.GetFileName(topologyPath), world.Domains, world.Segments, world.Nodes),
             phases,
-            Targets(phases),
+            Targets(phases, options.PaceRate),
             new SiloLog(silo.Errors, silo.Warnings, silo.Problems));
     }
 
@@ -222,13 +228,16 @@ internal sealed class BenchRun(BenchOptions options, string repo)
         })];
     }
 
-    private static List<TargetCheck> Targets(List<PhaseSummary> phases)
+    private static List<TargetCheck> Targets(List<PhaseSummary> phases, int? paceRate)
     {
         var raw = phases.Single(p => p.Phase == Raw).MedianRate;
         var checks = new List<TargetCheck>();
         foreach (var size in BatchSizes)
         {
-            var p = phases.Single(x => x.Phase == BatchPhase(size));
+            if (phases.SingleOrDefault(x => x.Phase == BatchPhase(size)) is not { } p)
+            {
+                continue;
+            }
             checks.Add(new TargetCheck(
                 string.Create(CultureInfo.InvariantCulture, $"batched ingest ({size:N0} per call) ≥ {BatchTarget}× raw calls/s"),
                 p.RatioToRaw >= BatchTarget,
@@ -237,6 +246,11 @@ internal sealed class BenchRun(BenchOptions options, string repo)
         }
         var paced = phases.Single(x => x.Phase == PacedPhase);
         var r = paced.MedianReads;
+        if (paceRate is not null)
+        {
+            // A fixed rate is for comparing builds and settings, not the target's load.
+            return checks;
+        }
         checks.Add(new TargetCheck(
             string.Create(CultureInfo.InvariantCulture, $"posture read p99 ≤ {ReadP99TargetMs} ms during ingest at {BatchTarget}× raw ({PacedSize:N0} per call)"),
             r is not null && r.P99 <= ReadP99TargetMs && paced.RatioToRaw >= 0.95 * BatchTarget,

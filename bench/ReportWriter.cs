@@ -31,7 +31,7 @@ internal static class ReportWriter
         md.AppendLine(Inv, $"- Machine: {m.ProcessorCount} cores, {m.Os}, {m.Runtime} ({m.Architecture}, {(m.ServerGc ? "server" : "workstation")} GC in the client), {m.Date.UtcDateTime:yyyy-MM-dd HH:mm} UTC{(m.LoadAverageAtStart is { } l ? $"; load average {l:0.00} at start" : "")}");
         md.AppendLine(Inv, $"- Topology: {s.Topology} ({s.Domains} domains, {s.Segments} segments, {s.Nodes} nodes); silo and client on the same machine, separate processes");
         md.AppendLine("- CPU columns: share of the whole machine (100 = every core) used by the silo, this client and other processes during the measured windows");
-        md.AppendLine(Inv, $"- Each phase: {s.Warmup} s warm-up, then {s.Seconds} s measured (after an unmeasured round of every phase, {s.InitialWarmup} s each); {s.Concurrency} calls in flight for raw and single, {s.BatchConcurrency} batches in flight for batched; {s.Repeat} repeat(s), medians shown");
+        md.AppendLine(Inv, $"- Each phase: {s.Warmup} s warm-up, then {s.Seconds} s measured (after an unmeasured round of every phase, {s.InitialWarmup} s each); {s.Concurrency} calls in flight for raw and single, {s.BatchConcurrency} batches in flight for batched; {BenchRun.PacedPhase} at {s.PacedLoad}; {s.Repeat} repeat(s), medians shown");
         var reruns = report.Phases.SelectMany(p => p.Samples).Sum(x => x.Attempts - 1);
         md.AppendLine(Inv, $"- A phase whose window saw more than {s.MaxOther}% of the machine used by other processes was run again (at most {s.Retries} times): {reruns} re-run(s) in this run");
         var disturbed = report.Phases.SelectMany(p => p.Samples).Where(x => x.Cpu is { Other: > DisturbedPercent }).ToList();

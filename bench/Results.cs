@@ -64,6 +64,7 @@ internal sealed record RunSettings(
     int Repeat,
     int MaxOther,
     int Retries,
+    string PacedLoad,
     string Topology,
     int Domains,
     int Segments,
