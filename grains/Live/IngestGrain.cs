@@ -55,6 +55,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
         Exception? failure = null;
         // A fixed number of callers take the next segment in turn; the grain runs one turn at a time, so they share next and total safely.
         // Every segment is called even when one fails (the batch was checked whole before), and the first failure is reported.
+        // Between segments a caller lets the requests waiting in the silo's global queue (posture reads) go first: see QueueYield.
         async Task CallerAsync()
         {
             while (next < parts.Count)
@@ -69,6 +70,10 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
                 catch (Exception e)
                 {
                     failure ??= e;
+                }
+                if (next < parts.Count)
+                {
+                    await QueueYield.ToGlobalQueue();
                 }
             }
         }

@@ -14,8 +14,9 @@ public sealed class LiveOptions
 
     /// <summary>
     /// How many segments one batch of observations updates at once. A batch fans out to its
-    /// segments and their nodes; bounding that keeps the silo's work queue short, so that posture
-    /// reads arriving during ingest are not queued behind whole batches. Default 2; 0 means no bound.
+    /// segments and their nodes; bounding that, and letting the requests that wait in the silo's
+    /// queue go first before each next segment, keeps posture reads that arrive during ingest from
+    /// waiting behind whole batches. Default 2; 0 means no bound.
     /// </summary>
     public int IngestFanOut { get; set; } = 2;
 
