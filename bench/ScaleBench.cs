@@ -54,7 +54,8 @@ internal static class ScaleBench
                     i => i % 7 == 0 ? NodeStatus.Down : NodeStatus.Degraded, 1, 0.0, cancellationToken));
                 await TimeAsync("restore every node", async () => await ReportAllAsync(client, ids, _ => NodeStatus.Healthy, 2, 1.0, cancellationToken));
                 await TimeAsync("posture reads, idle", async () => await ReadsAsync(client));
-                await TimeAsync("reload, posture kept", async () => Describe(await client.LoadTopologyAsync(topology, cancellationToken)));
+                await TimeAsync("reload, posture kept", async () => await WithReadsAsync(client,
+                    async () => Describe(await client.LoadTopologyAsync(topology, cancellationToken))));
                 await TimeAsync("reload, --reset", async () => Describe(await client.LoadTopologyAsync(topology, reset: true, cancellationToken)));
                 peak = ExerciseBench.PeakMegabytes(silo.Pid);
             }
@@ -101,6 +102,37 @@ internal static class ScaleBench
         }
         return string.Create(CultureInfo.InvariantCulture,
             $"{ids.Length / ingest:N0} observations/s ({ingest:0.00} s); {changed:N0} changed on report (others by cascade); alliance capability {settled:0.0} {clock.Elapsed.TotalSeconds - ingest:0.00} s after the last batch");
+    }
+
+    /// <summary>Runs <paramref name="step"/> while a loop reads the alliance's posture back to back, and adds the reads' latencies to its detail.</summary>
+    private static async Task<string> WithReadsAsync(BulwarkClient client, Func<Task<string>> step)
+    {
+        var latencies = new List<double>();
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var clock = Stopwatch.StartNew();
+                await client.GetAlliancePostureAsync();
+                latencies.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }, CancellationToken.None);
+        string detail;
+        try
+        {
+            detail = await step();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await reader;
+        }
+        latencies.Sort();
+        return latencies.Count == 0
+            ? detail
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{detail}; {latencies.Count:N0} alliance reads meanwhile: p50 {latencies[latencies.Count / 2]:0.00} ms, p99 {latencies[latencies.Count * 99 / 100]:0.00} ms, max {latencies[^1]:0.00} ms");
     }
 
     private static async Task<string> ReadsAsync(BulwarkClient client)
