@@ -46,10 +46,17 @@ public interface IWorldGrain : IGrainWithStringKey
     /// short while later (<c>Bulwark:Live:CycleRecoveryDelay</c>; requests meanwhile are one) the
     /// world works the cascades out again from every node's reported status, as a load with the
     /// same topology does, and the nodes that change tell their dependants and push the change with
-    /// source <c>cycle-recovery</c>. Requests from another generation are ignored.
+    /// source <c>cycle-recovery</c>. Requests from another generation are ignored. When the time
+    /// comes, the world first asks the nodes that asked whether they are still held down: when
+    /// none is (notices freed them meanwhile, as when a whole world is restored at once), it spares
+    /// itself the recovery, which in a large world is seconds of work on every node.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
-    Task CheckCyclesAsync(long generation);
+    Task CheckCyclesAsync(long generation, string node);
+
+    /// <summary>How many cycle recoveries the world ran, and how many it spared because the nodes that asked were up again.</summary>
+    [Alias("cycle-checks"), AlwaysInterleave]
+    ValueTask<CycleChecks> GetCycleChecksAsync();
 
     /// <summary>The node ids of the loaded topology, sorted ordinally.</summary>
     [Alias("node-ids"), AlwaysInterleave]
@@ -117,6 +124,13 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>The node's state and recent history.</summary>
     [Alias("view"), ReadOnly]
     ValueTask<NodeView> GetViewAsync();
+
+    /// <summary>
+    /// True when the node reports itself operational but its dependencies hold it down: what a
+    /// node on a cycle asks the world to check (<see cref="IWorldGrain.CheckCyclesAsync"/>).
+    /// </summary>
+    [Alias("held-down"), AlwaysInterleave]
+    ValueTask<bool> IsHeldDownAsync();
 }
 
 /// <summary>A network segment's aggregate. Key: <c>world/DOM/seg</c>.</summary>

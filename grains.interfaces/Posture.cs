@@ -162,6 +162,12 @@ public sealed record ChainCapability(double Segment, double Domain, double Allia
 [GenerateSerializer, Immutable, Alias("bulwark.world-info")]
 public sealed record WorldInfo(string World, string Name, long Generation, int Domains, int Segments, int Nodes, int Dependencies);
 
+/// <summary>A world's cycle checks since its grain activated.</summary>
+/// <param name="Recovered">Recoveries run: the cascades of the whole world worked out again.</param>
+/// <param name="Spared">Checks that ran no recovery, since every node that asked was up again.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.cycle-checks")]
+public sealed record CycleChecks(long Recovered, long Spared);
+
 /// <summary>Names of the Orleans streams Bulwark publishes.</summary>
 public static class BulwarkStreams
 {

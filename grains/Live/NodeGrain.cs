@@ -363,6 +363,9 @@ public sealed partial class NodeGrain(
             [.. S.FailedDependencies], S.LastObserved, [.. S.History.Skip(Math.Max(0, S.History.Count - HistoryLength))]));
     }
 
+    public ValueTask<bool> IsHeldDownAsync() =>
+        ValueTask.FromResult(S.Definition is not null && !Operational() && NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true));
+
     private bool Satisfied() =>
         S.FailedDependencies.Count == 0
         || NodeRules.DependenciesSatisfied(S.Definition!.Dependencies, S.FailedDependencies);
@@ -422,7 +425,7 @@ public sealed partial class NodeGrain(
             return;
         }
         _cycleCheckAsked = true;
-        _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation);
+        _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation, _id);
     }
 
     private NodeBrief Brief() => new(_id, Effective(), Operational(), S.Definition!.Criticality, S.Sequence);

@@ -54,6 +54,10 @@ public sealed partial class WorldGrain(
     private TimeSpan _lastRecovery;
     private int _loadsRunning;
 
+    /// <summary>The nodes that asked for a cycle check since the last one began.</summary>
+    private readonly HashSet<string> _askers = new(StringComparer.Ordinal);
+    private long _recoveries, _spared;
+
     private string World => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -72,10 +76,23 @@ public sealed partial class WorldGrain(
         return info;
     }
 
-    public Task CheckCyclesAsync(long generation)
+    public Task CheckCyclesAsync(long generation, string node)
     {
         // A request from a generation still being loaded counts: that load's nodes asked (the first load has no topology yet).
-        if (generation >= state.State.Generation && (state.State.Topology is not null || _loadsRunning > 0) && !_cycleCheckArmed)
+        if (generation >= state.State.Generation && (state.State.Topology is not null || _loadsRunning > 0))
+        {
+            _askers.Add(node);
+            Arm();
+        }
+        return Task.CompletedTask;
+    }
+
+    public ValueTask<CycleChecks> GetCycleChecksAsync() => ValueTask.FromResult(new CycleChecks(_recoveries, _spared));
+
+    /// <summary>Sets the timer of the next cycle check, unless it is set already.</summary>
+    private void Arm()
+    {
+        if (!_cycleCheckArmed)
         {
             _cycleCheckArmed = true;
             _cycleTimer ??= this.RegisterGrainTimer(RecoverCyclesAsync,
@@ -85,30 +102,67 @@ public sealed partial class WorldGrain(
             var delay = options.Value.CycleRecoveryDelay;
             _cycleTimer.Change(delay > 4 * _lastRecovery ? delay : 4 * _lastRecovery, Timeout.InfiniteTimeSpan);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>The cascades worked out again for the same topology, from what the nodes report (a timer turn: never during a load).</summary>
     private async Task RecoverCyclesAsync(CancellationToken cancellationToken)
     {
         _cycleCheckArmed = false;
-        if (state.State.Topology is { } topology)
+        // Nodes that ask from here on are checked next time.
+        var askers = _askers.Order(StringComparer.Ordinal).ToList();
+        _askers.Clear();
+        if (state.State.Topology is not { } topology)
         {
-            var started = clock.GetTimestamp();
-            try
-            {
-                var (_, changed) = await SettleWorldAsync(topology, reset: false, RecoverySource);
-                _lastRecovery = clock.GetElapsedTime(started);
-                LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Nodes initialised but not settled neither push nor tell until a load settles them: try again.
-                _lastRecovery = clock.GetElapsedTime(started);
-                LogRecoveryFailed(logger, e, World);
-                await CheckCyclesAsync(state.State.Generation);
-            }
+            return;
         }
+        if (!await AnyHeldDownAsync(askers))
+        {
+            _spared++;
+            LogRecoverySpared(logger, World, askers.Count);
+            return;
+        }
+        var started = clock.GetTimestamp();
+        try
+        {
+            var (_, changed) = await SettleWorldAsync(topology, reset: false, RecoverySource);
+            _recoveries++;
+            _lastRecovery = clock.GetElapsedTime(started);
+            LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nodes initialised but not settled neither push nor tell until a load settles them: try again.
+            _lastRecovery = clock.GetElapsedTime(started);
+            LogRecoveryFailed(logger, e, World);
+            _askers.UnionWith(askers);
+            Arm();
+        }
+    }
+
+    /// <summary>
+    /// Whether any node that asked is still held down by its dependencies. A node freed since it
+    /// asked was freed by notices, and asks again if it is held down again after it recovers; when
+    /// the question cannot be answered, the recovery runs.
+    /// </summary>
+    private async Task<bool> AnyHeldDownAsync(List<string> askers)
+    {
+        var held = 0;
+        try
+        {
+            await Parallel.ForEachAsync(askers, Bounded(CancellationToken.None), async (id, _) =>
+            {
+                if (Volatile.Read(ref held) == 0 && await Node(World, id).IsHeldDownAsync())
+                {
+                    Interlocked.Increment(ref held);
+                }
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogHeldDownUnknown(logger, e, World);
+            return true;
+        }
+        return held > 0;
     }
 
     /// <summary>
@@ -255,6 +309,13 @@ public sealed partial class WorldGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: working the cascades out again for the dependency cycles failed; trying again")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string world);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "World {World}: no cycle recovery needed: none of the {Askers} nodes that asked is held down any more")]
+    private static partial void LogRecoverySpared(ILogger logger, string world, int askers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: could not ask the nodes on a cycle whether they are still held down; working the cascades out again")]
+    private static partial void LogHeldDownUnknown(ILogger logger, Exception exception, string world);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes changed, {Milliseconds} ms")]

@@ -197,7 +197,34 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         // A topology load counts as a generation; the recovery does not.
         Assert.Equal(1L, (await client.GetWorldAsync()).Generation);
+        // a asked when feed came back, and was still held down (by b) when the world checked.
+        await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-stuck-cycle") == new CycleChecks(1, 0), "one recovery, none spared");
     }
+
+    [Fact]
+    public async Task Observe_CycleMemberFreedByNoticesBeforeTheCheck_SparesTheRecovery()
+    {
+        var (client, topology) = await WorldAsync("t-freed-cycle", TestTopologies.CycleWithWayOut);
+
+        await ReportBatchAsync(client, [Obs("A/s/a", NodeStatus.Down, 1), Obs("A/s/feed", NodeStatus.Down, 1)]);
+        await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "b held down by a and feed");
+
+        // a comes back but is held down by b, which is held down by a: a asks for a cycle check. Within the check's
+        // delay (1 s) feed comes back, b is up through its alternative, and b's notice frees a.
+        await client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2));
+        Assert.True(await fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-freed-cycle", "A/s/a")).IsHeldDownAsync());
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "feed to free b and a");
+
+        // When the check comes, the node that asked is up: no recovery, which would have changed nothing.
+        await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-freed-cycle") != new CycleChecks(0, 0), "the cycle check");
+        Assert.Equal(new CycleChecks(0, 1), await CycleChecksAsync("t-freed-cycle"));
+        Assert.DoesNotContain((await client.GetNodeAsync("A/s/a")).History, h => h.Source == "cycle-recovery");
+        await SettledAsync(client, topology, "after feed came back");
+    }
+
+    private async Task<CycleChecks> CycleChecksAsync(string world) =>
+        await fixture.Client.GetGrain<IWorldGrain>(world).GetCycleChecksAsync();
 
     [Fact]
     public async Task Observe_OlderThanNewest_IsStaleAndKeptInHistoryOnly()

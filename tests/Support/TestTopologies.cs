@@ -80,6 +80,23 @@ public static class TestTopologies
                   - {id: ws, kind: workstation, owner: civilian, criticality: 1, depends: [{all-of: [b]}]}
         """;
 
+    /// <summary>
+    /// A cycle with a way out: a needs b, and b needs a or feed. With a and feed down, b is held
+    /// down; a reported back is then held down by b until feed comes back and frees them both.
+    /// </summary>
+    public const string CycleWithWayOut = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed, kind: power-plant, owner: civilian, criticality: 2}
+                  - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [b]}]}
+                  - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{any-of: [a, feed]}]}
+        """;
+
     public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
 
     public static string LibraryPath(string file = "alliance.topology.yaml") =>
