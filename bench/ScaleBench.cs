@@ -29,6 +29,7 @@ internal static class ScaleBench
         var data = Path.Combine(Path.GetTempPath(), "bulwark-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var steps = new List<Step>();
         long peak;
+        CycleChecks checks;
         using (var silo = SiloProcess.Start(Path.Combine(repo, "silo", "bin", "Release", "net10.0", "bulwark-silo.dll"), null, echo: false, "--data", data))
         {
             try
@@ -58,6 +59,7 @@ internal static class ScaleBench
                     async () => Describe(await client.LoadTopologyAsync(topology, cancellationToken))));
                 await TimeAsync("reload, --reset", async () => Describe(await client.LoadTopologyAsync(topology, reset: true, cancellationToken)));
                 peak = ExerciseBench.PeakMegabytes(silo.Pid);
+                checks = await connection.Cluster.GetGrain<IWorldGrain>(EntityId.LiveWorld).GetCycleChecksAsync();
             }
             finally
             {
@@ -67,7 +69,7 @@ internal static class ScaleBench
                 }
             }
         }
-        Console.WriteLine(Markdown(Path.GetFileName(file), ids.Length, steps, peak));
+        Console.WriteLine(Markdown(Path.GetFileName(file), ids.Length, steps, peak, checks));
         return 0;
     }
 
@@ -149,12 +151,13 @@ internal static class ScaleBench
             $"{Reads} alliance reads: p50 {latencies[Reads / 2]:0.00} ms, p99 {latencies[Reads * 99 / 100]:0.00} ms");
     }
 
-    private static string Markdown(string scenario, int nodes, List<Step> steps, long peak)
+    private static string Markdown(string scenario, int nodes, List<Step> steps, long peak, CycleChecks checks)
     {
         var lines = new List<string>
         {
             $"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
             $"Live world: the topology of {scenario}, {nodes:N0} nodes, one silo; silo peak {peak:N0} MB",
+            $"Cycle checks over the whole run: {checks.Recovered} recoveries of the whole world, {checks.Spared} spared (every node that asked was up again)",
             "",
             "| step | seconds | |",
             "|---|---:|---|",

@@ -42,14 +42,15 @@ public interface IWorldGrain : IGrainWithStringKey
     /// <summary>
     /// Asked by a node on a dependency cycle that is still held down by its dependencies after one of
     /// them, or its own report, recovered. A cycle can hold itself down after every failure that
-    /// fed it has cleared, each member degraded only by the next; notices alone never lift that. A
-    /// short while later (<c>Bulwark:Live:CycleRecoveryDelay</c>; requests meanwhile are one) the
-    /// world works the cascades out again from every node's reported status, as a load with the
-    /// same topology does, and the nodes that change tell their dependants and push the change with
-    /// source <c>cycle-recovery</c>. Requests from another generation are ignored. When the time
-    /// comes, the world first asks the nodes that asked whether they are still held down: when
-    /// none is (notices freed them meanwhile, as when a whole world is restored at once), it spares
-    /// itself the recovery, which in a large world is seconds of work on every node.
+    /// fed it has cleared, each member degraded only by the next; notices alone never lift that.
+    /// Once no node has asked for <c>Bulwark:Live:CycleRecoveryDelay</c> (but at most five times
+    /// that after the first request; requests meanwhile are one), the world asks the nodes that
+    /// asked whether they are still held down. When none is (notices freed them meanwhile, as when
+    /// a whole world is restored at once), that is all: a recovery is seconds of work on every
+    /// node of a large world. Otherwise it works the cascades out again from every node's reported
+    /// status, as a load with the same topology does, and the nodes that change tell their
+    /// dependants and push the change with source <c>cycle-recovery</c>. Requests from another
+    /// generation are ignored.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);

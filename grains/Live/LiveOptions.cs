@@ -21,11 +21,13 @@ public sealed class LiveOptions
     public int IngestFanOut { get; set; } = 2;
 
     /// <summary>
-    /// How long after a node on a dependency cycle asks (see <c>IWorldGrain.CheckCyclesAsync</c>)
-    /// the world works the cascades out again, so that the notices still under way land first and
-    /// the requests of one recovery become one. Default 1 s; never less than four times as long as
-    /// the last recovery took, so that in a large world under steady churn recoveries take at most
-    /// a fifth of the world's time.
+    /// How long after the last of the nodes on dependency cycles asks (see
+    /// <c>IWorldGrain.CheckCyclesAsync</c>) the world checks whether they are still held down, and
+    /// if so works the cascades out again: the notices still under way land first, and the requests
+    /// of one recovery become one. Default 1 s. While nodes keep asking, the check comes at most
+    /// five times this after the first request, and never sooner than four times as long as the
+    /// last recovery took, so that in a large world under steady churn recoveries take at most a
+    /// fifth of the world's time.
     /// </summary>
     public TimeSpan CycleRecoveryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

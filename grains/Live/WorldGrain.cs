@@ -58,6 +58,12 @@ public sealed partial class WorldGrain(
     private readonly HashSet<string> _askers = new(StringComparer.Ordinal);
     private long _recoveries, _spared;
 
+    /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
+    private long _firstAsk, _lastAsk;
+
+    /// <summary>While nodes keep asking, the check waits for them to stop, but at most this many times the delay.</summary>
+    private const int MaxQuietWaits = 5;
+
     private string World => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -82,6 +88,7 @@ public sealed partial class WorldGrain(
         if (generation >= state.State.Generation && (state.State.Topology is not null || _loadsRunning > 0))
         {
             _askers.Add(node);
+            _lastAsk = clock.GetTimestamp();
             Arm();
         }
         return Task.CompletedTask;
@@ -95,6 +102,7 @@ public sealed partial class WorldGrain(
         if (!_cycleCheckArmed)
         {
             _cycleCheckArmed = true;
+            _firstAsk = clock.GetTimestamp();
             _cycleTimer ??= this.RegisterGrainTimer(RecoverCyclesAsync,
                 new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
             // At least four times as long as the last recovery took: under steady churn in a large world, recoveries
@@ -107,6 +115,15 @@ public sealed partial class WorldGrain(
     /// <summary>The cascades worked out again for the same topology, from what the nodes report (a timer turn: never during a load).</summary>
     private async Task RecoverCyclesAsync(CancellationToken cancellationToken)
     {
+        // Nodes still asking means notices still under way (a whole world being restored asks all along): wait until
+        // they stop for a delay, so that the check finds what the notices leave held down, but not for ever under churn.
+        var delay = options.Value.CycleRecoveryDelay;
+        var quiet = clock.GetElapsedTime(_lastAsk);
+        if (quiet < delay && clock.GetElapsedTime(_firstAsk) < MaxQuietWaits * delay)
+        {
+            _cycleTimer!.Change(delay - quiet, Timeout.InfiniteTimeSpan);
+            return;
+        }
         _cycleCheckArmed = false;
         // Nodes that ask from here on are checked next time.
         var askers = _askers.Order(StringComparer.Ordinal).ToList();
