@@ -267,10 +267,12 @@ public sealed partial class NodeGrain(
         var before = Effective();
         var wasOperational = Operational();
         var reportedBefore = S.Reported;
+        // Observations change the reported status only; the dependencies stay as they are through the loop.
+        var satisfied = Satisfied();
         int applied = 0, stale = 0;
         foreach (var observation in InTimeOrder(batch.Items))
         {
-            var from = Effective();
+            var from = NodeRules.Effective(S.Reported, satisfied);
             var technique = LabelPool.Intern(batch.Label(observation.Technique));
             var source = LabelPool.Intern(batch.Label(observation.Source));
             if (S.LastObserved is { } last && observation.Time < last)
@@ -282,7 +284,7 @@ public sealed partial class NodeGrain(
             applied++;
             S.Reported = observation.Status;
             S.LastObserved = observation.Time;
-            Record(new HistoryEntry(observation.Time, from, Effective(), observation.Status, technique, source, Stale: false));
+            Record(new HistoryEntry(observation.Time, from, NodeRules.Effective(S.Reported, satisfied), observation.Status, technique, source, Stale: false));
         }
 
         var changed = Settle(before, wasOperational);
