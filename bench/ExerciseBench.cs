@@ -20,7 +20,7 @@ internal static class ExerciseBench
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(5);
 
-    public sealed record Row(string Scenario, int Nodes, long Events, long Lines, double ReferenceSeconds, double ClusterSeconds,
+    public sealed record Row(string Scenario, int Nodes, long Events, long EntityCalls, long Lines, double ReferenceSeconds, double ClusterSeconds,
         double GrainCallsPerSecond, long SiloPeakMegabytes, long ReferencePeakMegabytes, bool HashesMatch, string Hash, string Yardstick);
 
     public static async Task<int> RunAsync(string repo, IReadOnlyList<string> scenarios, CancellationToken cancellationToken)
@@ -45,7 +45,8 @@ internal static class ExerciseBench
         new ReferenceEngine(warmup).Run();
         GC.Collect();
         var referenceClock = Stopwatch.StartNew();
-        var reference = new ReferenceEngine(scenario).Run();
+        var engine = new ReferenceEngine(scenario);
+        var reference = engine.Run();
         referenceClock.Stop();
         var referencePeak = PeakMegabytes(Environment.ProcessId);
 
@@ -67,7 +68,7 @@ internal static class ExerciseBench
             var report = await run.GetReportAsync();
             var siloPeak = PeakMegabytes(silo.Pid);
             await Console.Error.WriteLineAsync($"  cluster: {clusterSeconds:0.00} s; silo peak {siloPeak:N0} MB");
-            return new Row(Path.GetFileName(file), nodes, reference.Events, reference.JournalLines, referenceClock.Elapsed.TotalSeconds,
+            return new Row(Path.GetFileName(file), nodes, reference.Events, engine.EntityCalls, reference.JournalLines, referenceClock.Elapsed.TotalSeconds,
                 clusterSeconds, grainCalls, siloPeak, referencePeak, report.JournalHash == reference.JournalHash, reference.JournalHash, yardstick);
         }
         finally
@@ -157,6 +158,16 @@ internal static class ExerciseBench
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Scenario} | {r.Nodes:N0} | {r.Events:N0} | {r.Lines:N0} | {r.ReferenceSeconds:0.00} | {r.Events / r.ReferenceSeconds:N0} | {r.ClusterSeconds:0.00} | {r.Events / r.ClusterSeconds:N0} | {r.ClusterSeconds / r.ReferenceSeconds:0.00}× | {r.GrainCallsPerSecond:N0} | {r.Events / r.ClusterSeconds / r.GrainCallsPerSecond:0.00} | {r.SiloPeakMegabytes:N0} | {(r.HashesMatch ? "equal" : "DIFFER")} |"));
+        }
+        // Each entity call costs at least one raw grain-to-grain call, so events per call bounds "cluster events/s ÷ calls/s"
+        // even if the model, the controller and the journal cost nothing.
+        lines.Add("");
+        lines.Add("| scenario | entity calls | events per call (the most events/s ÷ calls/s can be) | cluster entity calls/s | entity calls/s ÷ grain→grain calls/s |");
+        lines.Add("|---|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Scenario} | {r.EntityCalls:N0} | {(double)r.Events / r.EntityCalls:0.00} | {r.EntityCalls / r.ClusterSeconds:N0} | {r.EntityCalls / r.ClusterSeconds / r.GrainCallsPerSecond:0.00} |"));
         }
         lines.Add("");
         lines.AddRange(rows.Select(r => $"Yardstick for {r.Scenario}: {r.Yardstick}."));

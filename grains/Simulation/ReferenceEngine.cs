@@ -23,6 +23,12 @@ public sealed class ReferenceEngine
 
     public RunMetrics Metrics { get; }
 
+    /// <summary>
+    /// Calls to entities so far: one for each target with events in a tick. A cluster run makes
+    /// exactly these calls, since its controller keeps the same calendar.
+    /// </summary>
+    public long EntityCalls { get; private set; }
+
     /// <summary>Nodes that received at least one event (and so were created).</summary>
     public int NodesTouched => _models.Keys.Count(k => RunCalendar.Level(k) == 2);
 
@@ -33,6 +39,7 @@ public sealed class ReferenceEngine
         {
             var (journal, byTarget) = _calendar.Begin(tick);
             var results = new List<TickResult>(byTarget.Count);
+            EntityCalls += byTarget.Count;
             foreach (var (target, events) in byTarget)
             {
                 results.Add(Model(target).Apply(tick, events));

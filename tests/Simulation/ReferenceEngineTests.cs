@@ -20,7 +20,8 @@ public sealed class ReferenceEngineTests
             ]);
         var lines = new List<string>();
 
-        var report = new ReferenceEngine(scenario).Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
+        var engine = new ReferenceEngine(scenario);
+        var report = engine.Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
 
         Assert.Equal([
             "2 A/power/sub-1 inject outage power-outage duration=3h",
@@ -53,6 +54,8 @@ public sealed class ReferenceEngineTests
             ("recover", true, "recovered to 95% in 5 h"),
         ], report.Objectives.Select(o => (o.Id, o.Passed, o.Actual)));
         Assert.Equal(9, report.JournalLines);
+        // One call a tick with work: sub-1 at 2 (the inject) and 5 (its end), c2 at 3 and 6, ws at 4 and 7 (the notices).
+        Assert.Equal(6, engine.EntityCalls);
     }
 
     [Fact]
