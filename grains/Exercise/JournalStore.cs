@@ -1,12 +1,21 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using Bulwark.Grains.Simulation;
+using Orleans.Serialization;
 
 namespace Bulwark.Grains.Exercise;
 
-/// <summary>Where run journals are kept.</summary>
+/// <summary>
+/// What a run that has ended keeps, beside its journal, so that it still answers for its state,
+/// report, journal and hand injects once its grain has been collected or its silo restarted.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("bulwark.run-outcome")]
+public sealed record RunOutcome(RunInfo Info, RunReport Report, ImmutableArray<HandInject> HandInjects);
+
+/// <summary>Where run journals, and the outcomes of ended runs, are kept.</summary>
 public interface IJournalStore
 {
     /// <summary>Appends lines to the run's journal.</summary>
@@ -14,22 +23,40 @@ public interface IJournalStore
 
     /// <summary>Lines <paramref name="from"/> (0-based) onwards, at most <paramref name="count"/>.</summary>
     Task<IReadOnlyList<JournalEntry>> ReadAsync(string runId, long from, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the run has a journal or an outcome here: its id is taken.</summary>
+    Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps the outcome of a run that has ended.</summary>
+    Task SaveOutcomeAsync(string runId, RunOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>The outcome of an ended run, or null when it has none here.</summary>
+    Task<RunOutcome?> ReadOutcomeAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of the runs with an outcome here, oldest outcome first.</summary>
+    Task<IReadOnlyList<string>> ListOutcomesAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Options of <see cref="FileJournalStore"/>.</summary>
 public sealed class JournalOptions
 {
-    /// <summary>Directory for journals, one file per run: <c>DIR/runs/RUN.journal</c>. Default <c>./data</c>.</summary>
+    /// <summary>
+    /// Directory for journals, one file per run (<c>DIR/runs/RUN.journal</c>), and the outcomes
+    /// of ended runs (<c>DIR/runs/RUN.outcome</c>). Default <c>./data</c>.
+    /// </summary>
     public string DataDirectory { get; set; } = "data";
 }
 
 /// <summary>
 /// Journals as text files, one canonical line per entry. An index of the byte offset of every
 /// 4,096th line lets a page be read without scanning the file from the start, so a run's journal
-/// need not be held in memory.
+/// need not be held in memory; a journal written before the silo started is indexed on first use.
+/// An ended run's outcome is a file beside its journal, in Orleans's binary form.
 /// </summary>
-public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<JournalOptions> options) : IJournalStore
+public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<JournalOptions> options, Serializer<RunOutcome> serializer) : IJournalStore
 {
+    private const string OutcomeExtension = ".outcome";
+
     private const int Stride = 4096;
     private readonly ConcurrentDictionary<string, Index> _indexes = new(StringComparer.Ordinal);
 
@@ -41,7 +68,11 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     }
 
     /// <summary>The path of a run's journal file.</summary>
-    public string PathOf(string runId) => Path.Combine(options.Value.DataDirectory, "runs", runId + ".journal");
+    public string PathOf(string runId) => Path.Combine(Runs, runId + ".journal");
+
+    private string Runs => Path.Combine(options.Value.DataDirectory, "runs");
+
+    private string OutcomePathOf(string runId) => Path.Combine(Runs, runId + OutcomeExtension);
 
     public async Task AppendAsync(string runId, IReadOnlyList<JournalEntry> lines, CancellationToken cancellationToken = default)
     {
@@ -49,8 +80,8 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         {
             return;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(PathOf(runId))!);
-        var index = _indexes.GetOrAdd(runId, _ => new Index());
+        Directory.CreateDirectory(Runs);
+        var index = IndexOf(runId);
         var bytes = new ArrayBufferWriter<byte>(lines.Count * 64);
         var start = index.Bytes;
         foreach (var line in lines)
@@ -68,7 +99,8 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
 
     public async Task<IReadOnlyList<JournalEntry>> ReadAsync(string runId, long from, int count, CancellationToken cancellationToken = default)
     {
-        if (!_indexes.TryGetValue(runId, out var index) || from >= index.Lines || count <= 0)
+        var index = IndexOf(runId);
+        if (from >= index.Lines || count <= 0)
         {
             return [];
         }
@@ -86,6 +118,62 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
             result.Add(Parse(text));
         }
         return result;
+    }
+
+    /// <summary>The run's index: empty for a new journal, read from the file for one written before this store was made.</summary>
+    private Index IndexOf(string runId) => _indexes.GetOrAdd(runId, id =>
+    {
+        var index = new Index();
+        if (!File.Exists(PathOf(id)))
+        {
+            return index;
+        }
+        using var stream = File.OpenRead(PathOf(id));
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] == (byte)'\n' && ++index.Lines % Stride == 0)
+                {
+                    index.Offsets.Add(index.Bytes + i + 1);
+                }
+            }
+            index.Bytes += read;
+        }
+        return index;
+    });
+
+    public Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(runId)) || File.Exists(OutcomePathOf(runId)));
+
+    public async Task SaveOutcomeAsync(string runId, RunOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Runs);
+        // Written beside and moved into place, so that a reader never meets half an outcome.
+        var path = OutcomePathOf(runId);
+        var partial = path + ".partial";
+        await File.WriteAllBytesAsync(partial, serializer.SerializeToArray(outcome), cancellationToken);
+        File.Move(partial, path, overwrite: true);
+    }
+
+    public async Task<RunOutcome?> ReadOutcomeAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var path = OutcomePathOf(runId);
+        return File.Exists(path) ? serializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken)) : null;
+    }
+
+    public Task<IReadOnlyList<string>> ListOutcomesAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Runs))
+        {
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+        IReadOnlyList<string> ids = [.. new DirectoryInfo(Runs).EnumerateFiles("*" + OutcomeExtension)
+            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => Path.GetFileNameWithoutExtension(f.Name))];
+        return Task.FromResult(ids);
     }
 
     /// <summary>Reads a canonical line <c>tick entity kind detail</c> back.</summary>

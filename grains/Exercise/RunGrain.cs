@@ -14,14 +14,24 @@ namespace Bulwark.Grains.Exercise;
 /// restarts it where it stood, so nothing fires late or all at once.
 /// </summary>
 /// <remarks>
-/// Kept active (a run's state is in memory): a completed run still answers for its report and
-/// journal. When a run ends it releases its entities and keeps only its report and final progress.
+/// A running or paused run is kept active (its state is in memory), for as long as a paused run
+/// may wait. When a run ends
+/// it releases its entities and stores its outcome (final progress, report, hand injects) beside
+/// its journal; from then on the grain may be collected like any idle grain, and an activation of
+/// it, after a collection or a restart of the silo, answers from the stored outcome. A run still
+/// going when its silo shuts down ends as stopped at the tick it had reached.
 /// </remarks>
-[GrainType("bulwark.run"), KeepAlive]
-public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, ILogger<RunGrain> logger) : Grain, IRunGrain
+[GrainType("bulwark.run")]
+public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, ISiloStatusOracle silo, ILogger<RunGrain> logger) : Grain, IRunGrain
 {
+    /// <summary>Why a run stopped without a controller's stop.</summary>
+    private const string SiloShutDown = "its silo shut down";
+
     /// <summary>How long one timer turn may work before letting other calls in.</summary>
     private static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a run that has not ended stays active: until it ends, in practice.</summary>
+    private static readonly TimeSpan UntilItEnds = TimeSpan.FromDays(3650);
 
     /// <summary>The most entity calls in flight at once.</summary>
     private const int CallWindow = 2048;
@@ -46,9 +56,39 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     private string RunId => this.GetPrimaryKeyString();
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        RunOutcome? outcome;
+        try
+        {
+            outcome = await store.ReadOutcomeAsync(RunId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run's id stays taken (its journal or outcome file is there); it answers as unknown.
+            LogOutcomeUnreadable(logger, e, RunId);
+            return;
+        }
+        if (outcome is not null)
+        {
+            (_finalInfo, _final, _state, _message) = (outcome.Info, outcome.Report, outcome.Info.State, outcome.Info.Message);
+            _handInjects.AddRange(outcome.HandInjects);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && _state is RunState.Running or RunState.Paused && _plan is not null)
+        {
+            // Its entities are going too: they are not called again.
+            _message = SiloShutDown;
+            await FinishAsync(RunState.Stopped, releaseEntities: false);
+        }
+    }
+
     public async Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options)
     {
-        if (_plan is not null)
+        if (_plan is not null || _finalInfo is not null || await store.ExistsAsync(RunId))
         {
             throw new InvalidRequestException($"run '{RunId}' has already been started");
         }
@@ -59,6 +99,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         _pace = options.Pace;
         _state = RunState.Running;
         _wallAtResume = clock.GetTimestamp();
+        DelayDeactivation(UntilItEnds);
         await GrainFactory.GetGrain<IRunRegistryGrain>("runs").AddAsync(RunId);
         _timer = this.RegisterGrainTimer(StepAsync, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromMilliseconds(5)) { KeepAlive = true });
         LogStarted(logger, RunId, scenario.Metadata.Name, scenario.Variant ?? "-", _plan.NodeIds.Length, _plan.Ticks);
@@ -181,7 +222,8 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     private async Task StepAsync(CancellationToken cancellationToken)
     {
-        if (_state != RunState.Running)
+        // Once the silo is shutting down its entities cannot be activated: the run ends as stopped when it is deactivated.
+        if (_state != RunState.Running || ShuttingDown)
         {
             return;
         }
@@ -206,11 +248,20 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (ShuttingDown)
+            {
+                // The tick that met the shutdown is not in the journal: the run stands at the last one completed.
+                _message = SiloShutDown;
+                await FinishAsync(RunState.Stopped, releaseEntities: false);
+                return;
+            }
             _message = e.Message;
             LogFailed(logger, e, RunId);
             await FinishAsync(RunState.Failed);
         }
     }
+
+    private bool ShuttingDown => silo.CurrentStatus is not (SiloStatus.Active or SiloStatus.Joining or SiloStatus.Created);
 
     private async Task ProcessTickAsync(long tick)
     {
@@ -253,7 +304,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), setup);
     }
 
-    private async Task FinishAsync(RunState state)
+    private async Task FinishAsync(RunState state, bool releaseEntities = true)
     {
         // Where virtual time stood: a paced run has passed idle ticks as real time went by, with no entity called for them.
         var end = state == RunState.Completed ? _plan!.Ticks : CurrentTick();
@@ -264,10 +315,24 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
         LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
-        await ReleaseEntitiesAsync();
+        if (releaseEntities)
+        {
+            await ReleaseEntitiesAsync();
+        }
         // What a finished run answers with; the plan, calendar and metrics (for 100k nodes, hundreds of MB) can go.
         _finalInfo = Info();
         (_plan, _calendar, _metrics) = (null, null, null);
+        try
+        {
+            await store.SaveOutcomeAsync(RunId, new RunOutcome(_finalInfo, _final, [.. _handInjects]));
+            // Stored: back to the normal idle collection (a negative delay), and answered from the store after it.
+            DelayDeactivation(TimeSpan.FromTicks(-1));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Then only this activation has the outcome: it stays, as long as a run would, rather than be collected.
+            LogOutcomeNotSaved(logger, e, RunId);
+        }
     }
 
     /// <summary>Lets the run's entities be collected now that it has ended.</summary>
@@ -325,6 +390,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IL
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: could not release all its entities; they stay active until their lifetime ends")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: its outcome could not be stored; this activation keeps it, and the journal is complete")]
+    private static partial void LogOutcomeNotSaved(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: its stored outcome could not be read; the run answers as unknown")]
+    private static partial void LogOutcomeUnreadable(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId);

@@ -1,5 +1,9 @@
+using System.Collections.Immutable;
 using Bulwark.Grains.Exercise;
+using Bulwark.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 
 namespace Bulwark.Tests.Simulation;
 
@@ -7,15 +11,22 @@ public sealed class JournalStoreTests : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("bulwark-journal-");
 
+    private static readonly Serializer<RunOutcome> OutcomeSerializer =
+        new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<RunOutcome>>();
+
     public void Dispose() => _directory.Delete(recursive: true);
+
+    /// <summary>A store on the test's directory; each is new, as after a restart of the silo.</summary>
+    private FileJournalStore Store() => new(Options.Create(new JournalOptions { DataDirectory = _directory.FullName }), OutcomeSerializer);
+
+    private static List<JournalEntry> Lines(int count) => [.. Enumerable.Range(0, count)
+        .Select(i => new JournalEntry(i / 7, $"EST/seg-{i % 13}/n-{i}", i % 3 == 0 ? "status" : "spread", i % 5 == 0 ? "" : $"détail {i} ümlaut"))];
 
     [Fact]
     public async Task ReadAsync_PagesAcrossIndexCheckpoints_ReturnExactLines()
     {
-        var store = new FileJournalStore(Options.Create(new JournalOptions { DataDirectory = _directory.FullName }));
-        var lines = Enumerable.Range(0, 10_000)
-            .Select(i => new JournalEntry(i / 7, $"EST/seg-{i % 13}/n-{i}", i % 3 == 0 ? "status" : "spread", i % 5 == 0 ? "" : $"détail {i} ümlaut"))
-            .ToList();
+        var store = Store();
+        var lines = Lines(10_000);
         // Appended in uneven chunks, as ticks produce them.
         for (var start = 0; start < lines.Count; start += 997)
         {
@@ -30,5 +41,49 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Empty(await store.ReadAsync("run-a", 10_000, 10, TestContext.Current.CancellationToken));
         Assert.Empty(await store.ReadAsync("run-unknown", 0, 10, TestContext.Current.CancellationToken));
         Assert.Equal(string.Join("", lines.Select(l => l + "\n")), await File.ReadAllTextAsync(store.PathOf("run-a"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ReadAsync_JournalWrittenBeforeTheStoreWasMade_IsIndexedOnFirstUseAndAppendedTo()
+    {
+        var lines = Lines(10_000);
+        await Store().AppendAsync("run-b", lines[..9_000], TestContext.Current.CancellationToken);
+
+        var later = Store();
+        Assert.True(await later.ExistsAsync("run-b", TestContext.Current.CancellationToken));
+        Assert.False(await later.ExistsAsync("run-c", TestContext.Current.CancellationToken));
+        await later.AppendAsync("run-b", lines[9_000..], TestContext.Current.CancellationToken);
+        foreach (var (from, count) in new[] { (0, 2), (4_095, 3), (8_191, 2), (8_999, 2), (9_995, 10) })
+        {
+            var page = await later.ReadAsync("run-b", from, count, TestContext.Current.CancellationToken);
+            Assert.Equal(lines.Skip(from).Take(count), page);
+        }
+        Assert.Equal(lines, await Store().ReadAsync("run-b", 0, 20_000, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Outcomes_SavedByOneStore_ReadAndListedByTheNextOldestFirst()
+    {
+        var store = Store();
+        var report = Runs.OnReference(TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(4), TimeSpan.FromMinutes(1),
+            [TestScenarios.Inject("outage", TimeSpan.FromHours(1), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "1h"))])).Report;
+        var hand = new HandInject(30, InjectKind.Isolate, "A/mil/c2", ImmutableSortedDictionary<string, string>.Empty);
+        var info = new RunInfo("run-x", "outage", null, RunState.Completed, 240, 240, TimeSpan.FromMinutes(1), report.Events, report.JournalLines, 0, null);
+        await store.SaveOutcomeAsync("run-x", new RunOutcome(info, report, [hand]), TestContext.Current.CancellationToken);
+        await store.SaveOutcomeAsync("run-a", new RunOutcome(info with { RunId = "run-a", State = RunState.Stopped, Message = "why" }, report, []),
+            TestContext.Current.CancellationToken);
+        File.SetLastWriteTimeUtc(Path.Combine(_directory.FullName, "runs", "run-a.outcome"), DateTime.UtcNow.AddMinutes(1));
+
+        var later = Store();
+        var read = await later.ReadOutcomeAsync("run-x", TestContext.Current.CancellationToken);
+        Assert.NotNull(read);
+        Assert.Equal(info, read.Info);
+        Assert.Equal([(30L, InjectKind.Isolate, "A/mil/c2", 0)], read.HandInjects.Select(h => (h.Tick, h.Kind, h.Target, h.Parameters.Count)));
+        Assert.Equal((report.JournalHash, report.Events, report.Alliance.ResilienceLossHours), (read.Report.JournalHash, read.Report.Events, read.Report.Alliance.ResilienceLossHours));
+        Assert.Equal(report.Domains.Select(d => (d.Scope, d.MinCapability)), read.Report.Domains.Select(d => (d.Scope, d.MinCapability)));
+        Assert.Null(await later.ReadOutcomeAsync("run-y", TestContext.Current.CancellationToken));
+        Assert.True(await later.ExistsAsync("run-a", TestContext.Current.CancellationToken));
+        Assert.Equal(["run-x", "run-a"], await later.ListOutcomesAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory.FullName, "runs"), "*.partial"));
     }
 }

@@ -16,15 +16,21 @@ public abstract class SizedClusterFixture(short silos) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        Cluster = Build(silos, DataDirectory);
+        await Cluster.DeployAsync();
+    }
+
+    /// <summary>A cluster of <paramref name="silos"/> with Bulwark's services, its journals in <paramref name="dataDirectory"/>; not deployed yet.</summary>
+    public static InProcessTestCluster Build(short silos, string dataDirectory)
+    {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddBulwarkGrainServices();
-            silo.Services.Configure<JournalOptions>(o => o.DataDirectory = DataDirectory);
+            silo.Services.Configure<JournalOptions>(o => o.DataDirectory = dataDirectory);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        return builder.Build();
     }
 
     public async ValueTask DisposeAsync()

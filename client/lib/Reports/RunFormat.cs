@@ -48,8 +48,9 @@ public static class RunFormat
     public static string InfoLine(RunInfo info)
     {
         var variant = info.Variant is null ? "" : $" (variant {info.Variant})";
-        var failed = info.State == RunState.Failed && info.Message is not null ? $": {info.Message}" : "";
-        return $"{info.RunId}  '{info.Scenario}'{variant}  {WireNames.Of(info.State)}{failed}  {Position(info)} ({Percent(Progress(info))})"
+        // Why it failed, or why it stopped without a controller's stop.
+        var why = info.Message is not null ? $": {info.Message}" : "";
+        return $"{info.RunId}  '{info.Scenario}'{variant}  {WireNames.Of(info.State)}{why}  {Position(info)} ({Percent(Progress(info))})"
             + $"  {Count(info.Events, "event")}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
     }
 
