@@ -20,11 +20,14 @@ public sealed record LoadResult<T>(T? Value, ImmutableArray<Diagnostic> Diagnost
 }
 
 /// <summary>A file did not load; <see cref="Diagnostics"/> says every reason.</summary>
-public sealed class ScenarioFileException(ImmutableArray<Diagnostic> diagnostics)
+public sealed class ScenarioFileException(ImmutableArray<Diagnostic> diagnostics, string consequence = "nothing was loaded")
     : Exception(string.Join(Environment.NewLine, diagnostics))
 {
     /// <summary>Every problem found, in file order.</summary>
     public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>What the problems kept from happening, said after them: <c>nothing was loaded</c>, <c>nothing was reported</c>.</summary>
+    public string Consequence { get; } = consequence;
 }
 
 /// <summary>Reading a file whose failure is reported like any other problem in it.</summary>

@@ -84,7 +84,7 @@ public static class Cli
             {
                 await error.WriteLineAsync(diagnostic.ToString());
             }
-            await error.WriteLineAsync($"bulwark: {RunFormat.Count(e.Diagnostics.Length, "error")}; nothing was loaded");
+            await error.WriteLineAsync($"bulwark: {RunFormat.Count(e.Diagnostics.Length, "error")}; {e.Consequence}");
             return BadInput;
         }
         catch (Exception e) when (e is InvalidRequestException or UnknownNodesException or UnknownScopeException or NoTopologyException)
@@ -172,6 +172,11 @@ public static class Cli
             {
                 rest.Add(arg);
                 rest.Add(args[++i]);
+                continue;
+            }
+            if (GlobalFlags.Contains(arg))
+            {
+                rest.Add(arg);
                 continue;
             }
             if (arg.StartsWith("--", StringComparison.Ordinal))

@@ -62,9 +62,16 @@ public sealed class BulwarkConnection : IAsyncDisposable
             host.Dispose();
             throw new ConnectionException(
                 $"cannot reach the Bulwark cluster '{clusterId}' at {string.Join(", ", gateways)} (is a silo running there, with that cluster id? "
-                + $"--gateway and --cluster-id choose another): {Innermost(e).Message}", e);
+                + $"--gateway and --cluster-id choose another): {GaveUp(Innermost(e).Message)}", e);
         }
         return new BulwarkConnection(host);
+    }
+
+    /// <summary>Orleans's connection error without its "will retry after …": by the time it is shown, the client has given up.</summary>
+    private static string GaveUp(string message)
+    {
+        var retry = message.IndexOf(", will retry after", StringComparison.Ordinal);
+        return retry < 0 ? message : message[..retry];
     }
 
     /// <summary>Parses <c>host:port</c>; host may be a name, an IPv4 address or <c>[IPv6]</c>.</summary>

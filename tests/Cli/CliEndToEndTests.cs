@@ -172,7 +172,7 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         var (code, _, error) = await Cli.RunAsync("observe", "--file", file);
 
         Assert.Equal(2, code);
-        Assert.Equal($"{file}:2:9: unknown node 'FIN/telecom/no-such-router' in world 'live'\nbulwark: 1 error; nothing was loaded\n", error);
+        Assert.Equal($"{file}:2:9: unknown node 'FIN/telecom/no-such-router' in world 'live'\nbulwark: 1 error; nothing was reported\n", error);
         var fin = await Cli.JsonAsync("posture", "--domain", "FIN");
         Assert.Equal(0, (int)fin["byStatus"]!["compromised"]!);
     }
@@ -210,7 +210,7 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         Assert.Equal($"{file}:1:26: unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored", lines[0]);
         Assert.Equal($"{file}:2:45: '1190' is not an ATT&CK technique id (T1234 or T1234.001)", lines[1]);
         Assert.StartsWith($"{file}:3:17: JSON syntax: ", lines[2], StringComparison.Ordinal);
-        Assert.Equal("bulwark: 3 errors; nothing was loaded", lines[3]);
+        Assert.Equal("bulwark: 3 errors; nothing was reported", lines[3]);
     }
 
     [Theory]

@@ -41,5 +41,23 @@ public sealed class CliUsageTests
         Assert.StartsWith("bulwark: cannot reach the Bulwark cluster 'other' at 127.0.0.1:9 (is a silo running there, with that cluster id? "
             + "--gateway and --cluster-id choose another): ", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+        // Orleans's own text says it will retry; the CLI has given up by then.
+        Assert.DoesNotContain("retry", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--json", "validate")]
+    [InlineData("validate", "--json")]
+    public async Task JsonFlag_BeforeOrAfterTheCommand_GivesJson(string first, string second)
+    {
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        var file = Path.Combine(Support.TestTopologies.RepositoryRoot(), "scenarios", "library", "baltic-cable-ransomware.yaml");
+
+        var code = await Bulwark.Cli.Cli.RunAsync([first, second, file], output, error, TestContext.Current.CancellationToken);
+
+        Assert.Equal((0, ""), (code, error.ToString()));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+        Assert.True(json["files"]![0]!["valid"]!.GetValue<bool>(), output.ToString());
     }
 }

@@ -7,6 +7,9 @@ namespace Bulwark.Cli.Commands;
 /// <summary><c>bulwark observe NODE --status S …</c> and <c>bulwark observe --file F.jsonl</c>.</summary>
 internal static class ObserveCommand
 {
+    /// <summary>What a batch with problems comes to: all or nothing, so none of its observations.</summary>
+    private const string NothingReported = "nothing was reported";
+
     public static async Task<int> RunAsync(CliContext c)
     {
         var file = c.Line.Option("--file");
@@ -57,12 +60,12 @@ internal static class ObserveCommand
         }
         if (!SourceFile.TryRead(file, out var text, out var problem))
         {
-            throw new ScenarioFileException([problem!]);
+            throw new ScenarioFileException([problem!], NothingReported);
         }
         var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow);
         if (parsed.Diagnostics.Count > 0)
         {
-            throw new ScenarioFileException([.. parsed.Diagnostics]);
+            throw new ScenarioFileException([.. parsed.Diagnostics], NothingReported);
         }
 
         await using var connection = await c.ConnectAsync();
@@ -72,7 +75,7 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([.. unknown
                 .Select(n => new Diagnostic(file, parsed.FirstSeen[n].Line, parsed.FirstSeen[n].Column, $"unknown node '{n}' in world '{c.World}'"))
-                .OrderBy(d => d.Line)]);
+                .OrderBy(d => d.Line)], NothingReported);
         }
         var result = await client.ReportAsync(parsed.Observations, c.CancellationToken);
         await WriteAsync(c, result);

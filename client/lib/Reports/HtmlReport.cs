@@ -44,7 +44,7 @@ public static class HtmlReport
         html.Add("<h1>").Text(r.Scenario).Add("</h1>\n");
         Meta(html, run);
         html.Add("<h2>Summary</h2>\n");
-        SummaryTable(html, r);
+        SummaryTable(html, run);
         html.Add("<h2>Objectives</h2>\n");
         Objectives(html, r);
         html.Add("<h2>Capability over time</h2>\n");
@@ -96,7 +96,7 @@ public static class HtmlReport
         foreach (var run in new[] { a, b })
         {
             html.Add("<h2>Summary: ").Text(run.Label).Add("</h2>\n");
-            SummaryTable(html, run.Report);
+            SummaryTable(html, run);
         }
 
         html.Add("<h2>Objectives</h2>\n<table><tr><th>").Text(a.Label).Add("</th><th>").Text(b.Label).Add("</th><th>Objective</th><th>Check</th><th>")
@@ -140,8 +140,9 @@ public static class HtmlReport
         html.Add("<p class=\"meta\">journal <code>").Text(r.JournalHash).Add("</code></p>\n");
     }
 
-    private static void SummaryTable(Html html, RunReport r)
+    private static void SummaryTable(Html html, RunResult run)
     {
+        var r = run.Report;
         html.Add("<table><tr>");
         foreach (var h in new[] { "Scope", "Loss (h)", "Min Q", "Final Q", "T95 (h)", "MTTD (h)", "MTTC (h)", "MTTR (h)", "Peak", "Total", "Cascade", "Indicators (h)" })
         {
@@ -152,7 +153,7 @@ public static class HtmlReport
         {
             html.Add("<tr><td>").Text(m.Scope).Add("</td>")
                 .Cell(ReportText.Hours(m.ResilienceLossHours)).Cell(TextTable.Number(m.MinCapability)).Cell(TextTable.Number(m.FinalCapability))
-                .Cell(ReportText.T95(m)).Cell(ReportText.Hours(m.MttdHours)).Cell(ReportText.Hours(m.MttcHours)).Cell(ReportText.Hours(m.MttrHours))
+                .Cell(ReportText.T95(m, run.Info)).Cell(ReportText.Hours(m.MttdHours)).Cell(ReportText.Hours(m.MttcHours)).Cell(ReportText.Hours(m.MttrHours))
                 .Cell(ReportText.Whole(m.PeakCompromised)).Cell(ReportText.Whole(m.TotalCompromised)).Cell(ReportText.Whole(m.LongestCascade))
                 .Cell(ReportText.Hours(m.IndicatorPropagationHours))
                 .Add("</tr>\n");

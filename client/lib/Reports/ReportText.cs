@@ -11,8 +11,15 @@ public static class ReportText
 
     private static string SignedHours(double? hours) => hours is { } h ? h.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) : "-";
 
-    /// <summary>Time to recover to 95 %: hours, <c>-</c> when Q never dropped below, <c>never</c> when it did not come back.</summary>
-    public static string T95(ScopeMetrics m) => m.TimeToRecover95Hours is { } h ? Hours(h) : m.Recovered95 ? "-" : "never";
+    /// <summary>
+    /// Time to recover to 95 %: hours, <c>-</c> when Q never dropped below, <c>never</c> when it
+    /// did not come back, <c>not yet</c> when it has not come back in a run still going.
+    /// </summary>
+    public static string T95(ScopeMetrics m, RunInfo run) =>
+        m.TimeToRecover95Hours is { } h ? Hours(h) : m.Recovered95 ? "-" : Going(run) ? "not yet" : "never";
+
+    /// <summary>The run is still going: running or paused.</summary>
+    public static bool Going(RunInfo run) => run.State is RunState.Running or RunState.Paused;
 
     public static string Whole(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -32,7 +39,7 @@ public static class ReportText
         await w.WriteLineAsync();
         await TextTable.WriteAsync(w, ["SCOPE", "LOSS (h)", "MIN Q", "FINAL Q", "T95 (h)", "MTTD (h)", "MTTC (h)", "MTTR (h)", "PEAK", "TOTAL", "CASCADE"],
             Scopes(r).Select(m => (IReadOnlyList<string>)[m.Scope, Hours(m.ResilienceLossHours), TextTable.Number(m.MinCapability),
-                TextTable.Number(m.FinalCapability), T95(m), Hours(m.MttdHours), Hours(m.MttcHours), Hours(m.MttrHours),
+                TextTable.Number(m.FinalCapability), T95(m, run.Info), Hours(m.MttdHours), Hours(m.MttcHours), Hours(m.MttrHours),
                 Whole(m.PeakCompromised), Whole(m.TotalCompromised), Whole(m.LongestCascade)]));
         await w.WriteLineAsync();
         if (r.Objectives.IsEmpty)
@@ -67,7 +74,7 @@ public static class ReportText
             rows.Add([delta.Scope,
                 ma is null ? "-" : Hours(ma.ResilienceLossHours), mb is null ? "-" : Hours(mb.ResilienceLossHours), SignedHours(delta.ResilienceLoss),
                 ma is null ? "-" : TextTable.Number(ma.MinCapability), mb is null ? "-" : TextTable.Number(mb.MinCapability),
-                ma is null ? "-" : T95(ma), mb is null ? "-" : T95(mb),
+                ma is null ? "-" : T95(ma, a.Info), mb is null ? "-" : T95(mb, b.Info),
                 Hours(ma?.MttdHours), Hours(mb?.MttdHours),
                 ma is null ? "-" : Whole(ma.TotalCompromised), mb is null ? "-" : Whole(mb.TotalCompromised)]);
         }
