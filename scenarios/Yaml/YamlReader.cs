@@ -41,7 +41,12 @@ internal sealed class YamlReader(string file)
         }
         catch (InvalidOperationException)
         {
-            // The parser gives up without a location when the text ends inside a flow collection.
+            // The parser gives up without a location when the text ends inside a flow collection: point at its opening.
+            if (Unclosed(text) is { } unclosed)
+            {
+                Error(unclosed.Mark, $"YAML syntax: this '{unclosed.Bracket}' is never closed (the file ends inside it)");
+                return null;
+            }
             var lines = text.Split('\n');
             var last = lines.Length - (lines.Length > 1 && lines[^1].Length == 0 ? 2 : 1);
             _diagnostics.Add(new Diagnostic(File, last + 1, lines[last].TrimEnd('\r').Length + 1,
@@ -58,6 +63,70 @@ internal sealed class YamlReader(string file)
             Error(stream.Documents[1].RootNode, "only one YAML document per file");
         }
         return stream.Documents[0].RootNode;
+    }
+
+    /// <summary>
+    /// The innermost '[' or '{' still open where the text ends, or null. YAML's own scanner reads
+    /// ahead and fails before it hands out the bracket, so the text is read here: quotes and
+    /// comments are skipped, and a bracket opens a collection where a value may begin (after
+    /// indentation, '- ', ': ', ',' or another opening bracket), as YAML's flow collections do.
+    /// </summary>
+    private static (Mark Mark, char Bracket)? Unclosed(string text)
+    {
+        var open = new Stack<(Mark, char)>();
+        var lines = text.Split('\n');
+        for (var l = 0; l < lines.Length; l++)
+        {
+            var line = lines[l].TrimEnd('\r');
+            var valueMayBegin = true;
+            for (var c = 0; c < line.Length; c++)
+            {
+                var ch = line[c];
+                if (ch is ' ' or '\t')
+                {
+                    continue;
+                }
+                if (ch == '#' && (c == 0 || line[c - 1] is ' ' or '\t'))
+                {
+                    break;
+                }
+                if (ch is '\'' or '"' && valueMayBegin)
+                {
+                    // A quoted scalar: to its closing quote on this line ('' and \" escape one).
+                    for (c++; c < line.Length; c++)
+                    {
+                        if (line[c] == '\\' && ch == '"')
+                        {
+                            c++;
+                        }
+                        else if (line[c] == ch && !(ch == '\'' && c + 1 < line.Length && line[c + 1] == '\''))
+                        {
+                            break;
+                        }
+                        else if (line[c] == ch)
+                        {
+                            c++;
+                        }
+                    }
+                    valueMayBegin = false;
+                    continue;
+                }
+                if (ch is '[' or '{' && valueMayBegin)
+                {
+                    open.Push((new Mark(0, l + 1, c + 1), ch));
+                    continue;
+                }
+                if (ch is ']' or '}' && open.Count > 0)
+                {
+                    open.Pop();
+                    valueMayBegin = false;
+                    continue;
+                }
+                valueMayBegin = ch == ',' && open.Count > 0
+                    || (ch is '-' or ':' && (c + 1 == line.Length || line[c + 1] is ' ' or '\t'));
+            }
+        }
+        return open.Count > 0 ? open.Peek() : null;
     }
 
     private static string Describe(YamlException e)

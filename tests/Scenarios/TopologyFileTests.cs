@@ -225,7 +225,8 @@ public sealed class TopologyFileTests
     }
 
     [Theory]
-    [InlineData("name: [unclosed\ndomains: []\n", "t.yaml:2:12: YAML syntax: the file ends inside a '[' or '{' that is never closed")]
+    [InlineData("name: [unclosed\ndomains: []\n", "t.yaml:1:7: YAML syntax: this '[' is never closed (the file ends inside it)")]
+    [InlineData("name: n\ndomains:\n  - {id: A, name: a\n  - {id: B, name: b}\n", "t.yaml:3:5: YAML syntax: this '{' is never closed (the file ends inside it)")]
     [InlineData("name: {a: 1", "t.yaml:2:1: YAML syntax: While parsing a flow mapping, did not find expected ',' or '}'")]
     public void Parse_UnclosedFlowCollection_IsLocated(string yaml, string expected)
     {
