@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Bulwark.Client;
 using Bulwark.Client.Reports;
 using Bulwark.Scenarios;
@@ -65,37 +66,56 @@ public static class Cli
     private static readonly string[] GlobalOptions = ["--gateway", "--world", "--cluster-id"];
     private static readonly string[] GlobalFlags = ["--json", "--help"];
 
-    /// <summary>Runs one command line, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    /// <summary>
+    /// Runs one command line, writing to <paramref name="output"/> and <paramref name="error"/>.
+    /// A command that fails says why on <paramref name="error"/>; with <c>--json</c> it also puts
+    /// <c>{"error":…,"exitCode":…}</c> (with <c>"errors"</c> for problems in a file) on <paramref name="output"/>.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
+        var json = args.Contains("--json", StringComparer.Ordinal);
+        async Task<int> FailAsync(int code, string message, IEnumerable<Diagnostic>? diagnostics = null, string? hint = null)
+        {
+            foreach (var diagnostic in diagnostics ?? [])
+            {
+                await error.WriteLineAsync(diagnostic.ToString());
+            }
+            await error.WriteLineAsync($"bulwark: {message}");
+            if (hint is not null)
+            {
+                await error.WriteLineAsync(hint);
+            }
+            if (json)
+            {
+                var body = new JsonObject { ["error"] = message, ["exitCode"] = code };
+                if (diagnostics is not null)
+                {
+                    body["errors"] = ExerciseCommands.ErrorsJson(diagnostics);
+                }
+                await output.WriteLineAsync(Output.Json(body));
+            }
+            return code;
+        }
+
         try
         {
             return await DispatchAsync(args, output, error, cancellationToken);
         }
         catch (UsageException e)
         {
-            await error.WriteLineAsync($"bulwark: {e.Message}");
-            await error.WriteLineAsync("run 'bulwark --help' for usage");
-            return BadInput;
+            return await FailAsync(BadInput, e.Message, hint: "run 'bulwark --help' for usage");
         }
         catch (ScenarioFileException e)
         {
-            foreach (var diagnostic in e.Diagnostics)
-            {
-                await error.WriteLineAsync(diagnostic.ToString());
-            }
-            await error.WriteLineAsync($"bulwark: {RunFormat.Count(e.Diagnostics.Length, "error")}; {e.Consequence}");
-            return BadInput;
+            return await FailAsync(BadInput, $"{RunFormat.Count(e.Diagnostics.Length, "error")}; {e.Consequence}", e.Diagnostics);
         }
         catch (Exception e) when (e is InvalidRequestException or UnknownNodesException or UnknownScopeException or NoTopologyException)
         {
-            await error.WriteLineAsync($"bulwark: {e.Message}");
-            return BadInput;
+            return await FailAsync(BadInput, e.Message);
         }
         catch (ConnectionException e)
         {
-            await error.WriteLineAsync($"bulwark: {e.Message}");
-            return Failure;
+            return await FailAsync(Failure, e.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -103,8 +123,7 @@ public static class Cli
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or IOException)
         {
-            await error.WriteLineAsync($"bulwark: {e.Message}");
-            return Failure;
+            return await FailAsync(Failure, e.Message);
         }
     }
 

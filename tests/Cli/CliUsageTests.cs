@@ -23,8 +23,18 @@ public sealed class CliUsageTests
 
         var code = await Bulwark.Cli.Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken);
 
-        Assert.Equal((2, ""), (code, output.ToString()));
+        Assert.Equal(2, code);
         Assert.Equal($"bulwark: {message}\nrun 'bulwark --help' for usage\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+        if (args.Contains("--json"))
+        {
+            // Scripts get the same, as JSON on standard output.
+            var json = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+            Assert.Equal((message, 2), (json["error"]!.GetValue<string>(), json["exitCode"]!.GetValue<int>()));
+        }
+        else
+        {
+            Assert.Equal("", output.ToString());
+        }
     }
 
     [Fact]
@@ -59,5 +69,30 @@ public sealed class CliUsageTests
         Assert.Equal((0, ""), (code, error.ToString()));
         var json = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
         Assert.True(json["files"]![0]!["valid"]!.GetValue<bool>(), output.ToString());
+    }
+
+    [Fact]
+    public async Task ObserveFile_MalformedLineWithJson_GivesTheLocatedErrorAsJsonToo()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-json-errors-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllTextAsync(file, "{\"node\":\"A/b/c\",\"status\":\"down\"}\n{\"node\":\"A/b/c\",\"status\":\"exploded\"}\n", TestContext.Current.CancellationToken);
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+        try
+        {
+            var code = await Bulwark.Cli.Cli.RunAsync(["observe", "--file", file, "--json"], output, error, TestContext.Current.CancellationToken);
+
+            Assert.Equal(2, code);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+            Assert.Equal(("1 error; nothing was reported", 2), (json["error"]!.GetValue<string>(), json["exitCode"]!.GetValue<int>()));
+            var only = Assert.Single(json["errors"]!.AsArray())!;
+            Assert.Equal((file, 2, 26), (only["file"]!.GetValue<string>(), only["line"]!.GetValue<int>(), only["column"]!.GetValue<int>()));
+            Assert.StartsWith("unknown status 'exploded'", only["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.StartsWith($"{file}:2:26: unknown status 'exploded'", error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }
