@@ -14,12 +14,11 @@ namespace Bulwark.Grains.Exercise;
 /// restarts it where it stood, so nothing fires late or all at once.
 /// </summary>
 /// <remarks>
-/// A running or paused run is kept active (its state is in memory), for as long as a paused run
-/// may wait. When a run ends
-/// it releases its entities and stores its outcome (final progress, report, hand injects) beside
-/// its journal; from then on the grain may be collected like any idle grain, and an activation of
-/// it, after a collection or a restart of the silo, answers from the stored outcome. A run still
-/// going when its silo shuts down ends as stopped at the tick it had reached.
+/// A running or paused run is kept active (its state is in memory), however long it is paused.
+/// When a run ends it releases its entities and stores its outcome (final progress, report, hand
+/// injects) beside its journal; from then on the grain may be collected like any idle grain, and
+/// an activation of it, after a collection or a restart of the silo, answers from the stored
+/// outcome. A run still going when its silo shuts down ends as stopped at the tick it had reached.
 /// </remarks>
 [GrainType("bulwark.run")]
 public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, ISiloStatusOracle silo, ILogger<RunGrain> logger) : Grain, IRunGrain
