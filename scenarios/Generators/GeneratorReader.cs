@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Bulwark.Scenarios.Yaml;
 using YamlDotNet.RepresentationModel;
 
@@ -9,6 +10,12 @@ internal static class GeneratorReader
 {
     /// <summary>Upper bound on generated nodes per generator, so a typo cannot exhaust memory.</summary>
     public const int MaxNodes = 1_000_000;
+
+    /// <summary>Upper bound on the links between segments one generator makes (each costs memory on both ends).</summary>
+    public const long MaxLinks = 2_000_000;
+
+    /// <summary>Upper bound on the dependencies one generator gives its nodes, all nodes together.</summary>
+    public const long MaxDependencies = 5_000_000;
 
     private static readonly (string Key, GraphModel Model)[] ModelParameters =
     [
@@ -74,6 +81,33 @@ internal static class GeneratorReader
         var k = f.Get("k") is { } kNode ? r.Int(kNode, "k", 1, MaxNodes) : 2;
         var beta = f.Get("beta") is { } bNode ? r.Number(bNode, "beta", 0, 1) : 0.1;
 
+        if (model is { } graph && nodes is { } count && segmentSize is { } perSegment)
+        {
+            var tooBig = false;
+            var segments = (count + (long)perSegment - 1) / perSegment;
+            var (parameter, value, estimate) = graph switch
+            {
+                GraphModel.ErdosRenyi => ("mean-degree", meanDegree, meanDegree is { } degree ? (long)(segments * Math.Min(degree, segments - 1) / 2) : 0),
+                GraphModel.BarabasiAlbert => ("m", (double?)links, links is { } lm ? segments * Math.Min(lm, segments - 1) : 0),
+                _ => ("k", (double?)k, k is { } kk ? segments * Math.Min(kk, segments / 2) : 0),
+            };
+            if (estimate > MaxLinks)
+            {
+                r.Error(f.Get(parameter) ?? f.Get("model")!, string.Create(CultureInfo.InvariantCulture,
+                    $"{parameter} {value} gives about {estimate:N0} links between {segments:N0} segments; a generator makes at most {MaxLinks:N0} (a smaller {parameter} or a larger segment-size)"));
+                tooBig = true;
+            }
+            if (dependencies is { } perNode && (long)count * perNode > MaxDependencies)
+            {
+                r.Error(f.Get("dependencies")!, string.Create(CultureInfo.InvariantCulture,
+                    $"dependencies {perNode} for {count:N0} nodes is {(long)count * perNode:N0} dependencies; a generator makes at most {MaxDependencies:N0}"));
+                tooBig = true;
+            }
+            if (tooBig)
+            {
+                return null;
+            }
+        }
         if (model is null || nodes is null || segmentSize is null || domains is null || prefix is null || sector is null
             || seed is null || template is null || dependencies is null || !sharingOk || meanDegree is null || links is null
             || k is null || beta is null)
