@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 
 namespace Bulwark.Scenarios;
 
@@ -33,6 +34,21 @@ public sealed class ScenarioFileException(ImmutableArray<Diagnostic> diagnostics
 /// <summary>Reading a file whose failure is reported like any other problem in it.</summary>
 public static class SourceFile
 {
+    /// <summary>UTF-8 that refuses a byte sequence it cannot decode rather than putting U+FFFD in its place.</summary>
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The first byte that is not UTF-8, located by line and column (in characters) of the text before it.</summary>
+    private static Diagnostic NotUtf8(string path, byte[] bytes)
+    {
+        var chars = new char[bytes.Length];
+        System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var valid, out var written, replaceInvalidSequences: false);
+        var before = chars.AsSpan(0, written);
+        var line = 1 + before.Count('\n');
+        var column = before.Length - (before.LastIndexOf('\n') + 1) + 1;
+        return new Diagnostic(path, line, column,
+            $"the file is not UTF-8: byte 0x{bytes[Math.Min(valid, bytes.Length - 1)]:X2} cannot be read; save the file as UTF-8");
+    }
+
     /// <summary>The file's text, or a <c>file:1:1: cannot read the file: …</c> diagnostic.</summary>
     public static bool TryRead(string path, out string text, out Diagnostic? problem)
     {
@@ -45,7 +61,22 @@ public static class SourceFile
         }
         try
         {
-            text = File.ReadAllText(path);
+            var bytes = File.ReadAllBytes(path);
+            try
+            {
+                text = Strict.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                text = "";
+                problem = NotUtf8(path, bytes);
+                return false;
+            }
+            // A byte-order mark is not part of the text.
+            if (text.Length > 0 && text[0] == '\uFEFF')
+            {
+                text = text[1..];
+            }
             problem = null;
             return true;
         }

@@ -36,6 +36,12 @@ internal sealed class YamlReader(string file)
         }
         catch (YamlException e)
         {
+            // The parser notices a tab in the indentation only where it upsets the structure, often a line later.
+            if (Describe(e).Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text) is { } tab)
+            {
+                Error(tab, "YAML syntax: a tab in the indentation; YAML indents with spaces only");
+                return null;
+            }
             Error(e.Start, "YAML syntax: " + Describe(e));
             return null;
         }
@@ -127,6 +133,23 @@ internal sealed class YamlReader(string file)
             }
         }
         return open.Count > 0 ? open.Peek() : null;
+    }
+
+    /// <summary>The first tab among a line's leading blanks, or null.</summary>
+    private static Mark? TabIndented(string text)
+    {
+        var lines = text.Split('\n');
+        for (var l = 0; l < lines.Length; l++)
+        {
+            for (var c = 0; c < lines[l].Length && lines[l][c] is ' ' or '\t'; c++)
+            {
+                if (lines[l][c] == '\t')
+                {
+                    return new Mark(0, l + 1, c + 1);
+                }
+            }
+        }
+        return null;
     }
 
     private static string Describe(YamlException e)
