@@ -203,6 +203,11 @@ internal sealed class YamlReader(string file)
                 Error(keyNode, $"{what}: keys must be plain names");
                 continue;
             }
+            if (key == "<<" && scalarKey.Style == ScalarStyle.Plain)
+            {
+                Error(keyNode, $"YAML merge keys (<<) are not supported in {what}; write its fields out");
+                continue;
+            }
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
                 var hint = Suggest(key, allowed);
