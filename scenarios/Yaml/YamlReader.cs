@@ -42,7 +42,10 @@ internal sealed class YamlReader(string file)
                 Error(tab, "YAML syntax: a tab in the indentation; YAML indents with spaces only");
                 return null;
             }
-            Error(e.Start, "YAML syntax: " + Describe(e));
+            var described = Describe(e);
+            Error(e.Start, described.StartsWith(DuplicateKey, StringComparison.Ordinal)
+                ? $"YAML syntax: key '{described[DuplicateKey.Length..]}' appears twice in one mapping"
+                : "YAML syntax: " + described);
             return null;
         }
         catch (InvalidOperationException)
@@ -134,6 +137,9 @@ internal sealed class YamlReader(string file)
         }
         return open.Count > 0 ? open.Peek() : null;
     }
+
+    /// <summary>How YAML's parser begins the message of a key given twice in one mapping.</summary>
+    private const string DuplicateKey = "Duplicate key ";
 
     /// <summary>The first tab among a line's leading blanks, or null.</summary>
     private static Mark? TabIndented(string text)
