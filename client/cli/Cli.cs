@@ -262,10 +262,11 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
         return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
     }
 
-    public Task<BulwarkConnection> ConnectAsync()
+    /// <summary>Connects to the cluster the command line names; <paramref name="timeout"/> bounds the wait (default 10 s).</summary>
+    public Task<BulwarkConnection> ConnectAsync(TimeSpan? timeout = null)
     {
         var clusterId = Line.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("BULWARK_CLUSTER_ID") ?? "bulwark";
         var serviceId = Environment.GetEnvironmentVariable("BULWARK_SERVICE_ID") ?? "bulwark";
-        return BulwarkConnection.ConnectAsync(Gateways(), clusterId, serviceId, cancellationToken: CancellationToken);
+        return BulwarkConnection.ConnectAsync(Gateways(), clusterId, serviceId, timeout, CancellationToken);
     }
 }

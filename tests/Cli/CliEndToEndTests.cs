@@ -178,6 +178,28 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ObserveFile_MalformedLineAndUnknownNode_BothReportedInLineOrder()
+    {
+        await LoadLibraryAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-obs-both-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"node":"FIN/telecom/no-such-router","status":"down"}
+            {"node":"FIN/telecom/backbone-router-1","status":"exploded"}
+            {"node":"FIN/telecom/backbone-router-1","status":"compromised","technique":"T1133"}
+            """, TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await Cli.RunAsync("observe", "--file", file);
+
+        Assert.Equal(2, code);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{file}:1:9: unknown node 'FIN/telecom/no-such-router' in world 'live'", lines[0]);
+        Assert.StartsWith($"{file}:2:50: unknown status 'exploded'", lines[1], StringComparison.Ordinal);
+        Assert.Equal(["bulwark: 2 errors; nothing was reported"], lines[2..]);
+        var fin = await Cli.JsonAsync("posture", "--domain", "FIN");
+        Assert.Equal(0, (int)fin["byStatus"]!["compromised"]!);
+    }
+
+    [Fact]
     public async Task ObserveFile_Batch_AppliesEveryLine()
     {
         await LoadLibraryAsync();

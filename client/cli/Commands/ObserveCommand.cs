@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Bulwark.Client;
 using Bulwark.Scenarios;
 
 namespace Bulwark.Cli.Commands;
@@ -65,22 +66,40 @@ internal static class ObserveCommand
         var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow);
         if (parsed.Diagnostics.Count > 0)
         {
-            throw new ScenarioFileException([.. parsed.Diagnostics], NothingReported);
+            // Every problem at once: the unknown nodes of the lines that did parse too, if the cluster answers soon.
+            var problems = new List<Diagnostic>(parsed.Diagnostics);
+            if (parsed.FirstSeen.Count > 0)
+            {
+                try
+                {
+                    await using var quick = await c.ConnectAsync(TimeSpan.FromSeconds(2));
+                    problems.AddRange(await UnknownAsync(c, quick.For(c.World), file, parsed));
+                }
+                catch (ConnectionException)
+                {
+                    // The file's own problems are reported without them.
+                }
+            }
+            throw new ScenarioFileException([.. problems.OrderBy(d => d.Line).ThenBy(d => d.Column)], NothingReported);
         }
 
         await using var connection = await c.ConnectAsync();
         var client = connection.For(c.World);
-        var unknown = await client.FindUnknownAsync(parsed.FirstSeen.Keys);
-        if (!unknown.IsEmpty)
+        var unknown = await UnknownAsync(c, client, file, parsed);
+        if (unknown.Count > 0)
         {
-            throw new ScenarioFileException([.. unknown
-                .Select(n => new Diagnostic(file, parsed.FirstSeen[n].Line, parsed.FirstSeen[n].Column, $"unknown node '{n}' in world '{c.World}'"))
-                .OrderBy(d => d.Line)], NothingReported);
+            throw new ScenarioFileException([.. unknown], NothingReported);
         }
         var result = await client.ReportAsync(parsed.Observations, c.CancellationToken);
         await WriteAsync(c, result);
         return Cli.Ok;
     }
+
+    /// <summary>The nodes of the file the world does not have, each where the file first names it, in line order.</summary>
+    private static async Task<List<Diagnostic>> UnknownAsync(CliContext c, BulwarkClient client, string file, ObservationFile.Result parsed) =>
+        [.. (await client.FindUnknownAsync(parsed.FirstSeen.Keys))
+            .Select(n => new Diagnostic(file, parsed.FirstSeen[n].Line, parsed.FirstSeen[n].Column, $"unknown node '{n}' in world '{c.World}'"))
+            .OrderBy(d => d.Line)];
 
     private static async Task WriteAsync(CliContext c, IngestResult result)
     {
