@@ -68,11 +68,15 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     }
 
     /// <summary>The path of a run's journal file.</summary>
-    public string PathOf(string runId) => Path.Combine(Runs, runId + ".journal");
+    public string PathOf(string runId) => Path.Combine(Runs, Checked(runId) + ".journal");
+
+    /// <summary>A run id as a file name: one id part, so that it cannot reach outside the directory.</summary>
+    private static string Checked(string runId) =>
+        EntityId.IsValidPart(runId) ? runId : throw new ArgumentException($"'{runId}' is not a run id", nameof(runId));
 
     private string Runs => Path.Combine(options.Value.DataDirectory, "runs");
 
-    private string OutcomePathOf(string runId) => Path.Combine(Runs, runId + OutcomeExtension);
+    private string OutcomePathOf(string runId) => Path.Combine(Runs, Checked(runId) + OutcomeExtension);
 
     public async Task AppendAsync(string runId, IReadOnlyList<JournalEntry> lines, CancellationToken cancellationToken = default)
     {

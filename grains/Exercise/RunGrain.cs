@@ -55,8 +55,20 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     private string RunId => this.GetPrimaryKeyString();
 
+    /// <summary>The longest run id: it names files and prefixes every grain key of the run's world.</summary>
+    public const int MaxRunIdLength = 64;
+
+    /// <summary>A run id is one id part (letters, digits, dashes), not too long, and not the live world's name.</summary>
+    public static bool IsRunId(string id) =>
+        EntityId.IsValidPart(id) && id.Length <= MaxRunIdLength && id != EntityId.LiveWorld;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!IsRunId(RunId))
+        {
+            // Never started (StartAsync refuses it): it answers as unknown, and its id names no file.
+            return;
+        }
         RunOutcome? outcome;
         try
         {
@@ -87,6 +99,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     public async Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options)
     {
+        if (!IsRunId(RunId))
+        {
+            DeactivateOnIdle();
+            throw new InvalidRequestException(
+                $"'{RunId}' is not a run id: letters, digits and dashes, at most {MaxRunIdLength}, and not '{EntityId.LiveWorld}'");
+        }
         if (_plan is not null || _finalInfo is not null || await store.ExistsAsync(RunId))
         {
             throw new InvalidRequestException($"run '{RunId}' has already been started");

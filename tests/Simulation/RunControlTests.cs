@@ -60,6 +60,27 @@ public sealed class RunControlTests(OneSiloFixture fixture)
         Assert.Equal(Runs.OnReference(scenario).Journal, await Runs.JournalAsync(run));
     }
 
+    [Theory]
+    [InlineData("../../escape")]
+    [InlineData("a/b")]
+    [InlineData("live")]
+    [InlineData("run with spaces")]
+    [InlineData("run-0123456789012345678901234567890123456789012345678901234567890")]
+    public async Task Start_IdThatIsNotARunId_IsRefusedAndWritesNothing(string id)
+    {
+        var run = fixture.Client.GetGrain<IRunGrain>(id);
+
+        var refused = await Assert.ThrowsAsync<InvalidRequestException>(() => run.StartAsync(Paced(), new RunOptions(0, [])));
+
+        Assert.Equal($"'{id}' is not a run id: letters, digits and dashes, at most 64, and not 'live'", refused.Message);
+        await Assert.ThrowsAsync<UnknownScopeException>(() => run.GetInfoAsync());
+        Assert.DoesNotContain(id, await fixture.Client.GetGrain<IRunRegistryGrain>("runs").ListAsync());
+        // Nothing beside the data directory, nor in it, carries the id.
+        var parent = Path.GetDirectoryName(fixture.DataDirectory)!;
+        Assert.Empty(Directory.GetFiles(parent, "escape*"));
+        Assert.False(Directory.Exists(Path.Combine(fixture.DataDirectory, "runs", "a")));
+    }
+
     [Fact]
     public async Task Report_CompletedRunAfterIdleCollection_StillAnswers()
     {
