@@ -150,13 +150,13 @@ public interface ISegmentGrain : IGrainWithStringKey
     ValueTask<IngestResult> ObserveAsync(ObservationBatch batch);
 
     /// <summary>
-    /// A node's effective status or operational state changed (from <paramref name="from"/>, at
-    /// <paramref name="time"/>, reported with <paramref name="technique"/> by <paramref name="source"/>);
-    /// returns capabilities up the chain once they include the change, and once a change of status
-    /// is on the posture stream.
+    /// A node's effective status or operational state changed (at <paramref name="time"/>, reported
+    /// with <paramref name="technique"/> by <paramref name="source"/>); returns capabilities up the
+    /// chain once they include the change, and once a change of status is on the posture stream.
+    /// The change published goes from the status the segment last had for the node.
     /// </summary>
     [Alias("node-changed")]
-    ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source);
+    ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, DateTimeOffset time, string? technique, string? source);
 
     /// <summary>The segment's posture with its nodes.</summary>
     [Alias("posture"), AlwaysInterleave]

@@ -203,7 +203,7 @@ public sealed partial class NodeGrain(
         // Newer than anything the dependants heard from this node, and carrying its current state.
         S.OperationalVersion++;
         NotifyDependants(assumed.Status, time);
-        await PushAsync(assumed.Status, time, null, source);
+        await PushAsync(time, null, source);
     }
 
     public async Task RetireAsync(long generation)
@@ -224,7 +224,7 @@ public sealed partial class NodeGrain(
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
-            await PushAsync(outcome.From, outcome.Time, outcome.Technique, outcome.Source);
+            await PushAsync(outcome.Time, outcome.Technique, outcome.Source);
         }
         return outcome.Result;
     }
@@ -354,7 +354,7 @@ public sealed partial class NodeGrain(
         if (changed)
         {
             NotifyDependants(before, time);
-            await PushAsync(before, time, null, source);
+            await PushAsync(time, null, source);
         }
     }
 
@@ -451,7 +451,7 @@ public sealed partial class NodeGrain(
     }
 
     /// <summary>Pushes the node's change to its segment, which sends it up the chain and publishes it on the posture stream.</summary>
-    private async Task PushAsync(NodeStatus before, DateTimeOffset time, string? technique, string? source)
+    private async Task PushAsync(DateTimeOffset time, string? technique, string? source)
     {
         if (_loading)
         {
@@ -459,7 +459,7 @@ public sealed partial class NodeGrain(
             return;
         }
         var segment = _segment ??= GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(_world, EntityId.SegmentOf(_id)));
-        await segment.NodeChangedAsync(S.Generation, Brief(), before, time, technique, source);
+        await segment.NodeChangedAsync(S.Generation, Brief(), time, technique, source);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{World}/{Node}: the node's state in storage was written elsewhere; this activation's changes are not saved")]

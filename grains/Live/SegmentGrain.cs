@@ -80,9 +80,9 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         return Task.CompletedTask;
     }
 
-    public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source)
+    public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, DateTimeOffset time, string? technique, string? source)
     {
-        if (generation != _generation || !Apply(node, from, time, technique, source))
+        if (generation != _generation || !Apply(node, time, technique, source))
         {
             return new ChainCapability(_tally.Capability, double.NaN, double.NaN);
         }
@@ -103,7 +103,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         var applied = false;
         foreach (var o in outcomes)
         {
-            if (o.Change is { } change && Apply(change, o.From, o.Time, o.Technique, o.Source))
+            if (o.Change is { } change && Apply(change, o.Time, o.Technique, o.Source))
             {
                 applied = true;
             }
@@ -140,7 +140,13 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     /// Applies a node's brief unless a newer one is already in, and keeps a change of status for the
     /// next forward to publish; true when it was applied.
     /// </summary>
-    private bool Apply(NodeBrief node, NodeStatus from, DateTimeOffset time, string? technique, string? source)
+    /// <remarks>
+    /// The change published goes from the status the segment had for the node, not the one the node
+    /// changed from: briefs can arrive out of order (a dependency notice that reaches the node while
+    /// the segment waits for the node's answer to a batch pushes a newer brief first, and the older
+    /// one is then dropped), and watchers must still go from what they last saw to the newest.
+    /// </remarks>
+    private bool Apply(NodeBrief node, DateTimeOffset time, string? technique, string? source)
     {
         if (!_nodes.TryGetValue(node.Id, out var old) || old.Sequence >= node.Sequence)
         {
@@ -148,9 +154,9 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         }
         _nodes[node.Id] = node;
         _tally = _tally.Minus(Tally(old)).Plus(Tally(node));
-        if (node.Status != from)
+        if (node.Status != old.Status)
         {
-            _unpublished.Add(new Unpublished(node.Id, from, node.Status, time, technique, source));
+            _unpublished.Add(new Unpublished(node.Id, old.Status, node.Status, time, technique, source));
         }
         return true;
     }

@@ -20,6 +20,14 @@ public sealed class StreamBacklogTests
     private static volatile bool s_refusing;
     private static volatile bool s_domainFailing;
 
+    /// <summary>
+    /// When set, a dependency notice to this node goes only once the node has applied its batch, and
+    /// the segment gets the node's answer to the batch only once the node has taken the notice.
+    /// </summary>
+    private static volatile string? s_holdUntilNoticed;
+    private static TaskCompletionSource s_observed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource s_noticed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private static async Task<InProcessTestCluster> ClusterAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -37,6 +45,28 @@ public sealed class StreamBacklogTests
                     throw new InvalidOperationException("the domain is away (test)");
                 }
                 await call.Invoke();
+                var held = call.TargetId.Key.ToString() == s_holdUntilNoticed;
+                if (held && call.MethodName == nameof(INodeGrain.ObserveForSegmentAsync))
+                {
+                    s_observed.TrySetResult();
+                }
+                if (held && call.MethodName == nameof(INodeGrain.DependencyChangedAsync))
+                {
+                    s_noticed.TrySetResult();
+                }
+            });
+            silo.AddOutgoingGrainCallFilter(async call =>
+            {
+                var held = call.TargetId.Key.ToString() == s_holdUntilNoticed;
+                if (held && call.MethodName == nameof(INodeGrain.DependencyChangedAsync))
+                {
+                    await s_observed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                }
+                await call.Invoke();
+                if (held && call.MethodName == nameof(INodeGrain.ObserveForSegmentAsync))
+                {
+                    await s_noticed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                }
             });
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(BulwarkStreams.Provider));
@@ -69,7 +99,7 @@ public sealed class StreamBacklogTests
         }
         finally
         {
-            (s_refusing, s_domainFailing) = (false, false);
+            (s_refusing, s_domainFailing, s_holdUntilNoticed) = (false, false, null);
             await cluster.StopAllSilosAsync(TestContext.Current.CancellationToken);
         }
     }
@@ -164,6 +194,38 @@ public sealed class StreamBacklogTests
             {
                 var change = Assert.Single(received);
                 Assert.Equal(("B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Down, 19.0 / 22), (change.Node, change.From, change.To, change.AllianceCapability));
+            }
+        });
+    }
+
+    [Fact]
+    public async Task NodeAndItsDependencyInOneBatch_NoticeOvertakesTheSegment_WatchersStillGetTheNodesChange()
+    {
+        await WatchedWorldAsync("t-overtaken", async (client, received) =>
+        {
+            // c2 is reported detected and, in the same batch, sub-1 (which c2 depends on) down. Held here: sub-1's
+            // notice reaches c2 and c2 pushes its newer brief before the segment has c2's answer to the batch.
+            (s_observed, s_noticed) = (new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
+            s_holdUntilNoticed = "t-overtaken/A/mil/c2";
+            await client.ReportAsync(
+                [
+                    new Observation("A/mil/c2", NodeStatus.Detected, T0.AddMinutes(1), "T1190", "test"),
+                    new Observation("A/power/sub-1", NodeStatus.Down, T0.AddMinutes(1), null, "test"),
+                ], TestContext.Current.CancellationToken);
+            Assert.True(s_noticed.Task.IsCompleted, "the notice reached c2 while the segment waited");
+
+            await Eventually.HoldsAsync(() => Task.FromResult(Count(received) >= 3), "the three nodes' changes on the stream");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+            lock (received)
+            {
+                // c2 stays detected (its own report) but is no longer operational; ws, which needs c2, degrades.
+                Assert.Equal(
+                    [
+                        ("A/mil/c2", NodeStatus.Healthy, NodeStatus.Detected),
+                        ("A/mil/ws", NodeStatus.Healthy, NodeStatus.Degraded),
+                        ("A/power/sub-1", NodeStatus.Healthy, NodeStatus.Down),
+                    ],
+                    received.OrderBy(c => c.Node, StringComparer.Ordinal).Select(c => (c.Node, c.From, c.To)));
             }
         });
     }
