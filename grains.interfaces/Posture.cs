@@ -112,7 +112,7 @@ public readonly record struct HistoryEntry(
 /// <param name="Operational">Not down, isolated or degraded, with its dependencies satisfied.</param>
 /// <param name="FailedDependencies">Dependencies that are not operational now, by id.</param>
 /// <param name="LastObserved">Time of the newest applied observation.</param>
-/// <param name="History">Recent changes, oldest first.</param>
+/// <param name="History">Recent entries in the order the node received them: a stale observation comes after newer ones.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.node-view")]
 public sealed record NodeView(
     NodeDefinition Definition,

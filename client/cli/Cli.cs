@@ -115,7 +115,7 @@ public static class Cli
         }
         catch (ConnectionException e)
         {
-            return await FailAsync(Failure, e.Message);
+            return await FailAsync(Failure, e.Message, hint: "--gateway and --cluster-id choose another cluster");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -61,8 +61,8 @@ public sealed class BulwarkConnection : IAsyncDisposable
         {
             host.Dispose();
             throw new ConnectionException(
-                $"cannot reach the Bulwark cluster '{clusterId}' at {string.Join(", ", gateways)} (is a silo running there, with that cluster id? "
-                + $"--gateway and --cluster-id choose another): {GaveUp(Innermost(e).Message)}", e);
+                $"cannot reach the Bulwark cluster '{clusterId}' at {string.Join(", ", gateways)} (is a silo running there, with that cluster id?): "
+                + GaveUp(Innermost(e).Message), e);
         }
         return new BulwarkConnection(host);
     }

@@ -48,8 +48,10 @@ public sealed class CliUsageTests
             TestContext.Current.CancellationToken);
 
         Assert.Equal((1, ""), (code, output.ToString()));
-        Assert.StartsWith("bulwark: cannot reach the Bulwark cluster 'other' at 127.0.0.1:9 (is a silo running there, with that cluster id? "
-            + "--gateway and --cluster-id choose another): ", error.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("bulwark: cannot reach the Bulwark cluster 'other' at 127.0.0.1:9 (is a silo running there, with that cluster id?): ",
+            error.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("\n--gateway and --cluster-id choose another cluster\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal),
+            StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
         // Orleans's own text says it will retry; the CLI has given up by then.
         Assert.DoesNotContain("retry", error.ToString(), StringComparison.Ordinal);
