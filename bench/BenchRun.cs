@@ -149,7 +149,7 @@ internal sealed class BenchRun(BenchOptions options, string repo)
         }
 
         // The world must still answer whole after the run.
-        var alliance = await client.GetAlliancePostureAsync();
+        var alliance = await client.GetAlliancePostureAsync(cancellationToken);
         if (alliance.Tally.Nodes != source.NodeCount)
         {
             throw new BenchException($"after the run the alliance posture counts {alliance.Tally.Nodes} nodes, expected {source.NodeCount}");
@@ -202,7 +202,7 @@ internal sealed class BenchRun(BenchOptions options, string repo)
             silo.ThrowIfExited();
             try
             {
-                return await client.GetWorldAsync();
+                return await client.GetWorldAsync(cancellationToken);
             }
             catch (NoTopologyException) when (DateTimeOffset.UtcNow < deadline)
             {

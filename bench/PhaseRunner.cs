@@ -128,7 +128,7 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
             var start = Stopwatch.GetTimestamp();
             try
             {
-                var snapshot = alliance ? await client.GetAlliancePostureAsync() : await client.GetDomainPostureAsync(ReadDomain);
+                var snapshot = alliance ? await client.GetAlliancePostureAsync(stop) : await client.GetDomainPostureAsync(ReadDomain, stop);
                 var elapsed = Stopwatch.GetElapsedTime(start);
                 if (snapshot.Tally.Nodes == 0)
                 {

@@ -94,7 +94,7 @@ internal static class ScaleBench
         var ingest = clock.Elapsed.TotalSeconds;
         var deadline = DateTimeOffset.UtcNow.AddMinutes(5);
         double capability;
-        while ((capability = (await client.GetAlliancePostureAsync()).Tally.Capability) != settled)
+        while ((capability = (await client.GetAlliancePostureAsync(cancellationToken)).Tally.Capability) != settled)
         {
             if (DateTimeOffset.UtcNow > deadline)
             {

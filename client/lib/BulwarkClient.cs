@@ -35,20 +35,31 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         LoadTopologyAsync(topology, reset: false, cancellationToken);
 
     /// <summary>The loaded topology's summary; <see cref="NoTopologyException"/> when none is loaded.</summary>
-    public Task<WorldInfo> GetWorldAsync() => Cluster.GetGrain<IWorldGrain>(World).GetInfoAsync().AsTask();
+    /// <remarks>
+    /// Here and in the other reads, <c>cancellationToken</c> stops the wait for the answer (with
+    /// <see cref="OperationCanceledException"/>); a call already sent is not taken back.
+    /// </remarks>
+    public Task<WorldInfo> GetWorldAsync(CancellationToken cancellationToken = default) =>
+        Cluster.GetGrain<IWorldGrain>(World).GetInfoAsync().AsTask().WaitAsync(cancellationToken);
 
-    /// <summary>Reports one observation straight to its node.</summary>
+    /// <summary>
+    /// Reports one observation straight to its node. <paramref name="cancellationToken"/> stops the
+    /// wait for the answer; once sent, the observation may still be applied.
+    /// </summary>
     /// <exception cref="InvalidRequestException">A value is malformed.</exception>
     /// <exception cref="UnknownNodesException">The node is not in the topology.</exception>
-    public Task<IngestResult> ReportAsync(Observation observation)
+    public Task<IngestResult> ReportAsync(Observation observation, CancellationToken cancellationToken = default)
     {
         ObservationRules.ThrowIfInvalid([observation]);
-        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, observation.Node)).ObserveAsync([observation]).AsTask();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, observation.Node)).ObserveAsync([observation]).AsTask().WaitAsync(cancellationToken);
     }
 
     /// <summary>
     /// Reports a batch. Every value and node id is checked before anything is sent, so an error
     /// applies nothing; large batches then go in chunks of <see cref="ChunkSize"/>.
+    /// <paramref name="cancellationToken"/> stops the wait, and sends no further chunk; chunks
+    /// already sent may still be applied.
     /// </summary>
     /// <exception cref="InvalidRequestException">A value is malformed.</exception>
     /// <exception cref="UnknownNodesException">Some nodes are not in the topology.</exception>
@@ -56,11 +67,12 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     {
         ObservationRules.ThrowIfInvalid(observations);
         var ingest = Cluster.GetGrain<IIngestGrain>(World);
+        cancellationToken.ThrowIfCancellationRequested();
         if (observations.Count <= ChunkSize)
         {
-            return await ingest.ReportBatchAsync(ObservationBatch.From(observations));
+            return await ingest.ReportBatchAsync(ObservationBatch.From(observations)).AsTask().WaitAsync(cancellationToken);
         }
-        var unknown = await FindUnknownAsync(observations.Select(o => o.Node));
+        var unknown = await FindUnknownAsync(observations.Select(o => o.Node), cancellationToken);
         if (!unknown.IsEmpty)
         {
             throw new UnknownNodesException(World, unknown);
@@ -69,60 +81,64 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         foreach (var chunk in observations.Chunk(ChunkSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            total = total.Plus(await ingest.ReportBatchAsync(ObservationBatch.From(chunk)));
+            total = total.Plus(await ingest.ReportBatchAsync(ObservationBatch.From(chunk)).AsTask().WaitAsync(cancellationToken));
         }
         return total;
     }
 
     /// <summary>Those of <paramref name="nodes"/> the topology lacks, sorted.</summary>
-    public async Task<ImmutableArray<string>> FindUnknownAsync(IEnumerable<string> nodes)
+    public async Task<ImmutableArray<string>> FindUnknownAsync(IEnumerable<string> nodes, CancellationToken cancellationToken = default)
     {
         var world = Cluster.GetGrain<IWorldGrain>(World);
-        if (await world.GetGenerationAsync() == 0)
+        if (await world.GetGenerationAsync().AsTask().WaitAsync(cancellationToken) == 0)
         {
             throw new NoTopologyException(World);
         }
-        return await world.FindUnknownAsync([.. nodes.Distinct(StringComparer.Ordinal)]);
+        return await world.FindUnknownAsync([.. nodes.Distinct(StringComparer.Ordinal)]).AsTask().WaitAsync(cancellationToken);
     }
 
     /// <summary>The alliance's posture with each domain's.</summary>
-    public Task<PostureSnapshot> GetAlliancePostureAsync() =>
-        Cluster.GetGrain<IAllianceGrain>(World).GetPostureAsync().AsTask();
+    public Task<PostureSnapshot> GetAlliancePostureAsync(CancellationToken cancellationToken = default) =>
+        Cluster.GetGrain<IAllianceGrain>(World).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
 
     /// <summary>A domain's posture with each segment's; <see cref="UnknownScopeException"/> for an unknown domain.</summary>
-    public Task<PostureSnapshot> GetDomainPostureAsync(string domain)
+    public Task<PostureSnapshot> GetDomainPostureAsync(string domain, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(domain, 1, "domain id (EST)");
-        return Cluster.GetGrain<IDomainGrain>(EntityId.Key(World, domain)).GetPostureAsync().AsTask();
+        return Cluster.GetGrain<IDomainGrain>(EntityId.Key(World, domain)).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
     }
 
     /// <summary>A segment's posture with each node's status; <see cref="UnknownScopeException"/> for an unknown segment.</summary>
-    public Task<PostureSnapshot> GetSegmentPostureAsync(string segment)
+    public Task<PostureSnapshot> GetSegmentPostureAsync(string segment, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(segment, 2, "segment id (EST/mil-c2)");
-        return Cluster.GetGrain<ISegmentGrain>(EntityId.Key(World, segment)).GetPostureAsync().AsTask();
+        return Cluster.GetGrain<ISegmentGrain>(EntityId.Key(World, segment)).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
     }
 
     /// <summary>A node's state and recent history; <see cref="UnknownNodesException"/> for an unknown node.</summary>
-    public Task<NodeView> GetNodeAsync(string node)
+    public Task<NodeView> GetNodeAsync(string node, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(node, 3, "node id (EST/mil-c2/c2-core)");
-        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, node)).GetViewAsync().AsTask();
+        return Cluster.GetGrain<INodeGrain>(EntityId.Key(World, node)).GetViewAsync().AsTask().WaitAsync(cancellationToken);
     }
 
     /// <summary>
     /// Calls <paramref name="onChange"/> for every posture change of the world from now on;
     /// dispose the result to stop. The subscription is in place when the task completes.
     /// </summary>
-    public async Task<IAsyncDisposable> SubscribeAsync(Func<PostureChange, Task> onChange)
+    public async Task<IAsyncDisposable> SubscribeAsync(Func<PostureChange, Task> onChange, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var stream = Cluster.GetStreamProvider(BulwarkStreams.Provider)
             .GetStream<PostureChange>(StreamId.Create(BulwarkStreams.PostureNamespace, World));
         var handle = await stream.SubscribeAsync((change, _) => onChange(change));
         return new Subscription(handle);
     }
 
-    /// <summary>Follows the world's posture changes until <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Follows the world's posture changes until <paramref name="cancellationToken"/> fires; the
+    /// enumeration then ends with <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async IAsyncEnumerable<PostureChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<PostureChange>(new UnboundedChannelOptions { SingleReader = true });
@@ -130,7 +146,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         {
             channel.Writer.TryWrite(change);
             return Task.CompletedTask;
-        });
+        }, cancellationToken);
         await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
         {
             yield return change;

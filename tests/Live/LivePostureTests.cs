@@ -68,14 +68,14 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, _) = await WorldAsync("t-load");
 
-        var posture = await client.GetAlliancePostureAsync();
+        var posture = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(7, posture.Tally.Nodes);
         Assert.Equal(7, posture.Tally.Count(NodeStatus.Healthy));
         Assert.Equal((22L, 22L), (posture.Tally.TotalWeight, posture.Tally.OperationalWeight));
         Assert.Equal(1.0, posture.Tally.Capability);
         Assert.Equal(["A", "B"], posture.Children.Select(c => c.Id));
-        var info = await client.GetWorldAsync();
+        var info = await client.GetWorldAsync(TestContext.Current.CancellationToken);
         Assert.Equal(new WorldInfo("t-load", "cross-domain", 1, 2, 3, 7, 5), info);
     }
 
@@ -84,13 +84,13 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, topology) = await WorldAsync("t-compromise");
 
-        var result = await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"));
+        var result = await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"), TestContext.Current.CancellationToken);
 
         Assert.Equal(new IngestResult(1, 1, 0, 1), result);
-        var b = await client.GetDomainPostureAsync("B");
+        var b = await client.GetDomainPostureAsync("B", TestContext.Current.CancellationToken);
         Assert.Equal(1, b.Tally.Count(NodeStatus.Compromised));
         Assert.Equal(1.0, b.Tally.Capability);
-        var view = await client.GetNodeAsync("B/telecom/router");
+        var view = await client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Compromised, NodeStatus.Compromised, true), (view.Reported, view.Status, view.Operational));
         var entry = Assert.Single(view.History);
         Assert.Equal(new HistoryEntry(T0.AddMinutes(1), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "test", false), entry);
@@ -102,41 +102,41 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, topology) = await WorldAsync("t-cascade");
 
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded,
             "A/mil/ws degraded two hops down from A/power/sub-1");
         await SettledAsync(client, topology, "after sub-1 went down");
-        var alliance = await client.GetAlliancePostureAsync();
+        var alliance = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
         Assert.Equal([4, 0, 0, 0, 2, 1, 0], alliance.Tally.ByStatus);
         Assert.Equal(12.0 / 22.0, alliance.Tally.Capability);
-        Assert.Equal(4.0 / 14.0, (await client.GetDomainPostureAsync("A")).Tally.Capability);
+        Assert.Equal(4.0 / 14.0, (await client.GetDomainPostureAsync("A", TestContext.Current.CancellationToken)).Tally.Capability);
 
         // B's router depends on A's other substation: a cascade from A into B.
-        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2));
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("B/telecom/router")).Status == NodeStatus.Degraded,
             "B/telecom/router degraded by A/power/sub-2");
         await SettledAsync(client, topology, "after sub-2 went down");
-        Assert.Equal(6.0 / 8.0, (await client.GetDomainPostureAsync("B")).Tally.Capability);
+        Assert.Equal(6.0 / 8.0, (await client.GetDomainPostureAsync("B", TestContext.Current.CancellationToken)).Tally.Capability);
 
         // Both cables down keep c2 degraded even once its substation is back.
         await ReportBatchAsync(client, [Obs("B/telecom/cable-1", NodeStatus.Down, 3), Obs("B/telecom/cable-2", NodeStatus.Down, 3),
             Obs("A/power/sub-1", NodeStatus.Healthy, 4)]);
         await SettledAsync(client, topology, "after the cables went down and sub-1 came back");
-        var c2 = await client.GetNodeAsync("A/mil/c2");
+        var c2 = await client.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken);
         Assert.Equal(NodeStatus.Degraded, c2.Status);
         Assert.Equal(["B/telecom/cable-1", "B/telecom/cable-2"], c2.FailedDependencies);
 
         // One cable back satisfies the any-of group: c2 and ws recover.
-        await client.ReportAsync(Obs("B/telecom/cable-2", NodeStatus.Healthy, 5));
+        await client.ReportAsync(Obs("B/telecom/cable-2", NodeStatus.Healthy, 5), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Healthy,
             "A/mil/ws healthy again once c2 has power and a cable");
         await ReportBatchAsync(client, [Obs("A/power/sub-2", NodeStatus.Healthy, 6), Obs("B/telecom/cable-1", NodeStatus.Healthy, 6)]);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
             "alliance capability back to 1 once everything is restored");
         await SettledAsync(client, topology, "after full recovery");
-        Assert.Equal([7, 0, 0, 0, 0, 0, 0], (await client.GetAlliancePostureAsync()).Tally.ByStatus);
+        Assert.Equal([7, 0, 0, 0, 0, 0, 0], (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally.ByStatus);
         // ws only ever changed through c2, and ended healthy through it.
-        var ws = await client.GetNodeAsync("A/mil/ws");
+        var ws = await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken);
         Assert.All(ws.History, h => Assert.Equal("dependency:A/mil/c2", h.Source));
         Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy), (ws.History[^1].From, ws.History[^1].To));
     }
@@ -149,10 +149,10 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         await ReportBatchAsync(client, [Obs("A/mil/c2", NodeStatus.Compromised, 1, "T1078"), Obs("A/power/sub-1", NodeStatus.Isolated, 2)]);
 
         await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/mil/c2")).Operational, "c2 not operational");
-        var c2 = await client.GetNodeAsync("A/mil/c2");
+        var c2 = await client.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken);
         Assert.Equal(NodeStatus.Compromised, c2.Status);
         await SettledAsync(client, topology, "after isolation");
-        Assert.Equal(1, (await client.GetDomainPostureAsync("A")).Tally.Count(NodeStatus.Compromised));
+        Assert.Equal(1, (await client.GetDomainPostureAsync("A", TestContext.Current.CancellationToken)).Tally.Count(NodeStatus.Compromised));
     }
 
     [Fact]
@@ -162,10 +162,10 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         // Both ends of the cycle reported at once from two reporters.
         await Task.WhenAll(
-            client.ReportAsync(Obs("A/s/power", NodeStatus.Down, 1)),
-            client.ReportAsync(Obs("A/s/telecom", NodeStatus.Down, 1)));
+            client.ReportAsync(Obs("A/s/power", NodeStatus.Down, 1), TestContext.Current.CancellationToken),
+            client.ReportAsync(Obs("A/s/telecom", NodeStatus.Down, 1), TestContext.Current.CancellationToken));
         await SettledAsync(client, topology, "after the cycle broke");
-        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/s/scada")).Status);
+        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/s/scada", TestContext.Current.CancellationToken)).Status);
 
         await ReportBatchAsync(client, [Obs("A/s/power", NodeStatus.Healthy, 2), Obs("A/s/telecom", NodeStatus.Healthy, 2)]);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
@@ -178,25 +178,25 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, topology) = await WorldAsync("t-stuck-cycle", TestTopologies.ClosedCycle);
 
-        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1));
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 0.0, "the cycle and ws down with feed");
-        Assert.Equal(["A/s/b", "A/s/feed"], (await client.GetNodeAsync("A/s/a")).FailedDependencies);
+        Assert.Equal(["A/s/b", "A/s/feed"], (await client.GetNodeAsync("A/s/a", TestContext.Current.CancellationToken)).FailedDependencies);
 
         // feed comes back: a is then held down by b alone, and b by a alone.
-        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
             "the cycle to come back once nothing it reports holds it down");
         await SettledAsync(client, topology, "after the cycle came back");
         foreach (var id in new[] { "A/s/a", "A/s/b", "A/s/ws" })
         {
-            var node = await client.GetNodeAsync(id);
+            var node = await client.GetNodeAsync(id, TestContext.Current.CancellationToken);
             Assert.Equal((NodeStatus.Healthy, true, 0), (node.Status, node.Operational, node.FailedDependencies.Length));
         }
-        var b = await client.GetNodeAsync("A/s/b");
+        var b = await client.GetNodeAsync("A/s/b", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "cycle-recovery"), (b.History[^1].From, b.History[^1].To, b.History[^1].Source));
 
         // A topology load counts as a generation; the recovery does not.
-        Assert.Equal(1L, (await client.GetWorldAsync()).Generation);
+        Assert.Equal(1L, (await client.GetWorldAsync(TestContext.Current.CancellationToken)).Generation);
         // a asked when feed came back, and was still held down (by b) when the world checked.
         await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-stuck-cycle") == new CycleChecks(1, 0), "one recovery, none spared");
     }
@@ -211,15 +211,15 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         // a comes back but is held down by b, which is held down by a: a asks for a cycle check. Within the check's
         // delay (1 s) feed comes back, b is up through its alternative, and b's notice frees a.
-        await client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2));
+        await client.ReportAsync(Obs("A/s/a", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
         Assert.True(await fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-freed-cycle", "A/s/a")).IsHeldDownAsync());
-        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2));
+        await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "feed to free b and a");
 
         // When the check comes, the node that asked is up: no recovery, which would have changed nothing.
         await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-freed-cycle") != new CycleChecks(0, 0), "the cycle check");
         Assert.Equal(new CycleChecks(0, 1), await CycleChecksAsync("t-freed-cycle"));
-        Assert.DoesNotContain((await client.GetNodeAsync("A/s/a")).History, h => h.Source == "cycle-recovery");
+        Assert.DoesNotContain((await client.GetNodeAsync("A/s/a", TestContext.Current.CancellationToken)).History, h => h.Source == "cycle-recovery");
         await SettledAsync(client, topology, "after feed came back");
     }
 
@@ -231,11 +231,11 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, _) = await WorldAsync("t-stale");
 
-        await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Down, 10));
-        var result = await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Healthy, 5));
+        await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Down, 10), TestContext.Current.CancellationToken);
+        var result = await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Healthy, 5), TestContext.Current.CancellationToken);
 
         Assert.Equal(new IngestResult(1, 0, 1, 0), result);
-        var view = await client.GetNodeAsync("B/telecom/cable-1");
+        var view = await client.GetNodeAsync("B/telecom/cable-1", TestContext.Current.CancellationToken);
         Assert.Equal(NodeStatus.Down, view.Status);
         Assert.Equal(T0.AddMinutes(10), view.LastObserved);
         Assert.Equal([false, true], view.History.Select(h => h.Stale));
@@ -250,7 +250,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
             Obs("B/telecom/cable-1", NodeStatus.Isolated, 2)]);
 
         Assert.Equal(new IngestResult(3, 3, 0, 0), result);
-        var view = await client.GetNodeAsync("B/telecom/cable-1");
+        var view = await client.GetNodeAsync("B/telecom/cable-1", TestContext.Current.CancellationToken);
         Assert.Equal(NodeStatus.Healthy, view.Status);
         Assert.Equal([NodeStatus.Down, NodeStatus.Isolated, NodeStatus.Healthy], view.History.Select(h => h.To));
     }
@@ -260,7 +260,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     {
         var (client, _) = await WorldAsync("t-unknown");
 
-        var single = await Assert.ThrowsAsync<UnknownNodesException>(() => client.ReportAsync(Obs("A/power/sub-9", NodeStatus.Down, 1)));
+        var single = await Assert.ThrowsAsync<UnknownNodesException>(() => client.ReportAsync(Obs("A/power/sub-9", NodeStatus.Down, 1), TestContext.Current.CancellationToken));
         Assert.Equal("unknown node in world 't-unknown': A/power/sub-9", single.Message);
 
         var batch = await Assert.ThrowsAsync<UnknownNodesException>(() => ReportBatchAsync(client,
@@ -268,8 +268,8 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         Assert.Equal(["A/power/nope", "Z/x/y"], batch.Nodes);
         Assert.Equal("unknown nodes in world 't-unknown': A/power/nope, Z/x/y", batch.Message);
 
-        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
-        Assert.Empty((await client.GetNodeAsync("A/power/sub-1")).History);
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally.Capability);
+        Assert.Empty((await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).History);
     }
 
     [Fact]
@@ -278,14 +278,14 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var (client, _) = await WorldAsync("t-reads");
 
         Assert.Equal("unknown domain 'C' in world 't-reads'",
-            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetDomainPostureAsync("C"))).Message);
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetDomainPostureAsync("C", TestContext.Current.CancellationToken))).Message);
         Assert.Equal("unknown segment 'A/nothing' in world 't-reads'",
-            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("A/nothing"))).Message);
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("A/nothing", TestContext.Current.CancellationToken))).Message);
         Assert.Equal("unknown node in world 't-reads': A/mil/none",
-            (await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("A/mil/none"))).Message);
-        await Assert.ThrowsAsync<InvalidRequestException>(() => client.GetNodeAsync("A/mil"));
-        await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0, "TX")));
-        await Assert.ThrowsAsync<NoTopologyException>(() => new BulwarkClient(fixture.Client, "t-empty").GetAlliancePostureAsync());
+            (await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("A/mil/none", TestContext.Current.CancellationToken))).Message);
+        await Assert.ThrowsAsync<InvalidRequestException>(() => client.GetNodeAsync("A/mil", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0, "TX"), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => new BulwarkClient(fixture.Client, "t-empty").GetAlliancePostureAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -325,7 +325,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         // The library topology has dependency cycles: those the reports leave down only through themselves come back up.
         await MatchesOracleAsync(client, topology, "after 10,000 observations from 8 reporters");
         await SettledAsync(client, topology, "after the cycles were checked");
-        var alliance = await client.GetAlliancePostureAsync();
+        var alliance = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
         Assert.Equal(373, alliance.Tally.Nodes);
         Assert.True(alliance.Tally.Count(NodeStatus.Healthy) < 373, "random observations must have changed some nodes");
     }
@@ -342,10 +342,10 @@ public sealed class LivePostureTests(ClusterFixture fixture)
                 received.Add(change);
             }
             return Task.CompletedTask;
-        }))
+        }, TestContext.Current.CancellationToken))
         {
-            await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Compromised, 1));
-            await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2));
+            await client.ReportAsync(Obs("B/telecom/cable-1", NodeStatus.Compromised, 1), TestContext.Current.CancellationToken);
+            await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2), TestContext.Current.CancellationToken);
             await Eventually.HoldsAsync(() => Task.FromResult(received.Count >= 4), "four changes on the stream: cable-1, sub-1, and the cascade to c2 and ws");
             // A batch goes through the segments, which publish its changes.
             await ReportBatchAsync(client, [Obs("B/telecom/cable-2", NodeStatus.Down, 3)]);
@@ -378,7 +378,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
                 received.Add(change);
             }
             return Task.CompletedTask;
-        }))
+        }, TestContext.Current.CancellationToken))
         {
             // Both cables are in B/telecom; a compromised cable still carries c2's any-of, so nothing cascades.
             await ReportBatchAsync(client, [Obs("B/telecom/cable-1", NodeStatus.Down, 1), Obs("B/telecom/cable-2", NodeStatus.Compromised, 1, "T1190")]);
@@ -398,12 +398,12 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task Observe_NodeDeactivated_StateSurvivesInStorage()
     {
         var (client, _) = await WorldAsync("t-persist");
-        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Isolated, 1, "T1133"));
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Isolated, 1, "T1133"), TestContext.Current.CancellationToken);
         var node = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-persist", "A/power/sub-2"));
 
         // Writes are deferred by up to Bulwark:Live:PersistInterval; deactivation writes what is pending.
         await fixture.Cluster.DeactivateAsync(node);
-        var view = await client.GetNodeAsync("A/power/sub-2");
+        var view = await client.GetNodeAsync("A/power/sub-2", TestContext.Current.CancellationToken);
 
         Assert.Equal((NodeStatus.Isolated, T0.AddMinutes(1)), (view.Status, view.LastObserved));
         Assert.Equal("T1133", Assert.Single(view.History).Technique);
@@ -413,7 +413,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task Observe_NodeStaysActive_StateWrittenWithinPersistInterval()
     {
         var (client, _) = await WorldAsync("t-persist-behind");
-        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 1, "T1485"));
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 1, "T1485"), TestContext.Current.CancellationToken);
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(BulwarkStorage.Name);
         var grainId = GrainId.Create("bulwark.node", EntityId.Key("t-persist-behind", "A/power/sub-2"));
 
@@ -445,33 +445,33 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task LoadTopology_Again_KeepsPostureOfKeptNodesAndRetiresRemovedOnes()
     {
         var (client, _) = await WorldAsync("t-reload");
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1, "T1485"));
-        await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 2, "T1190"));
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1, "T1485"), TestContext.Current.CancellationToken);
+        await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 2, "T1190"), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded, "the cascade to ws");
 
         var smaller = WithoutRouter();
         var info = await client.LoadTopologyAsync(smaller, TestContext.Current.CancellationToken);
 
         Assert.Equal((2L, 6), (info.Generation, info.Nodes));
-        var sub1 = await client.GetNodeAsync("A/power/sub-1");
+        var sub1 = await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Down, NodeStatus.Down, (DateTimeOffset?)T0.AddMinutes(1)), (sub1.Reported, sub1.Status, sub1.LastObserved));
         Assert.Equal("T1485", Assert.Single(sub1.History).Technique);
         // The cascade is worked out again for the new topology: c2 needs sub-1, ws needs c2.
-        var c2 = await client.GetNodeAsync("A/mil/c2");
+        var c2 = await client.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, false), (c2.Reported, c2.Status, c2.Operational));
         Assert.Equal(["A/power/sub-1"], c2.FailedDependencies);
-        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/mil/ws")).Status);
+        Assert.Equal(NodeStatus.Degraded, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
         // Operational: sub-2 (4) and the cables (3 + 3) of 20.
-        var alliance = await client.GetAlliancePostureAsync();
+        var alliance = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
         Assert.Equal((6, 20L, 10L), (alliance.Tally.Nodes, alliance.Tally.TotalWeight, alliance.Tally.OperationalWeight));
         Assert.Equal((1, 2), (alliance.Tally.Count(NodeStatus.Down), alliance.Tally.Count(NodeStatus.Degraded)));
         Assert.Null(await Recount.DifferenceAsync(client, smaller));
 
-        await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("B/telecom/router"));
-        Assert.Equal(ImmutableArray.Create("B/telecom/router"), await client.FindUnknownAsync(["B/telecom/router", "A/mil/c2"]));
+        await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken));
+        Assert.Equal(ImmutableArray.Create("B/telecom/router"), await client.FindUnknownAsync(["B/telecom/router", "A/mil/c2"], TestContext.Current.CancellationToken));
 
         // Later changes go through as usual: sub-1 back restores the cascade.
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Healthy, 3));
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Healthy, 3), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "everything back after sub-1 recovered");
         await SettledAsync(client, smaller, "after sub-1 recovered");
     }
@@ -480,7 +480,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task LoadTopology_DependencyDropped_DependantIsOperationalAgain()
     {
         var (client, _) = await WorldAsync("t-reload-deps");
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/c2")).Status == NodeStatus.Degraded, "the cascade to c2");
 
         // c2 keeps only its any-of on the cables.
@@ -493,12 +493,12 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         };
         await client.LoadTopologyAsync(relaxed, TestContext.Current.CancellationToken);
 
-        var view = await client.GetNodeAsync("A/mil/c2");
+        var view = await client.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Healthy, true), (view.Status, view.Operational));
         Assert.Empty(view.FailedDependencies);
-        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws")).Status);
-        Assert.Equal(NodeStatus.Down, (await client.GetNodeAsync("A/power/sub-1")).Status);
-        Assert.Equal(18.0 / 22, (await client.GetAlliancePostureAsync()).Tally.Capability);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(NodeStatus.Down, (await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(18.0 / 22, (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally.Capability);
         Assert.Null(await Recount.DifferenceAsync(client, relaxed));
     }
 
@@ -567,7 +567,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var wrong = views.Values.Where(v => expected[v.Definition.Id] != (v.Status, v.Operational))
             .Select(v => $"{v.Definition.Id}: {v.Status}/{v.Operational}, expected {expected[v.Definition.Id]}").ToList();
         Assert.True(wrong.Count == 0, string.Join("; ", wrong));
-        Assert.Equal(DependencyOracle.Tally(topology, expected), (await client.GetAlliancePostureAsync()).Tally);
+        Assert.Equal(DependencyOracle.Tally(topology, expected), (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally);
         Assert.Null(await Recount.DifferenceAsync(client, topology));
     }
 
@@ -575,15 +575,31 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     public async Task LoadTopology_Reset_EveryNodeStartsHealthy()
     {
         var (client, topology) = await WorldAsync("t-reload-reset");
-        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1));
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/ws")).Status == NodeStatus.Degraded, "the cascade to ws");
 
         await client.LoadTopologyAsync(topology, reset: true, TestContext.Current.CancellationToken);
 
-        var sub1 = await client.GetNodeAsync("A/power/sub-1");
+        var sub1 = await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Healthy, (DateTimeOffset?)null), (sub1.Status, sub1.LastObserved));
         Assert.Empty(sub1.History);
-        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws")).Status);
-        Assert.Equal(1.0, (await client.GetAlliancePostureAsync()).Tally.Capability);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally.Capability);
+    }
+
+    [Fact]
+    public async Task Reads_CancelledToken_StopWithOperationCanceled_AndAReportCancelledBeforeSendingAppliesNothing()
+    {
+        var (client, _) = await WorldAsync("t-cancel");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAlliancePostureAsync(cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetNodeAsync("A/mil/c2", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReportAsync(Obs("A/mil/c2", NodeStatus.Down, 1, null), cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReportAsync([Obs("A/mil/ws", NodeStatus.Down, 1, null)], cancelled.Token));
+
+        var tally = (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally;
+        Assert.Equal((7, 0), (tally.Count(NodeStatus.Healthy), tally.Count(NodeStatus.Down)));
     }
 }

@@ -131,7 +131,7 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         var error = await Assert.ThrowsAsync<InvalidRequestException>(() => ingest.ReportBatchAsync(batch).AsTask());
 
         Assert.Equal("observation 2: technique index 1 is outside the batch's 1 labels", error.Message);
-        var posture = await client.GetAlliancePostureAsync();
+        var posture = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
         Assert.Equal((7, 1.0), (posture.Tally.Count(NodeStatus.Healthy), posture.Tally.Capability));
     }
 
@@ -151,7 +151,7 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         var error = await Assert.ThrowsAsync<UnknownNodesException>(() => ingest.ReportBatchAsync(batch).AsTask());
 
         Assert.Equal(ImmutableArray.Create("A/mil/nothing", "B/telecom/nowhere"), error.Nodes);
-        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1")).Status);
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).Status);
     }
 
     [Fact]
@@ -171,13 +171,13 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         var result = await ingest.ReportBatchAsync(batch);
 
         Assert.Equal(new IngestResult(3, 3, 0, 2), result);
-        var router = await client.GetNodeAsync("B/telecom/router");
+        var router = await client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken);
         Assert.Equal(NodeStatus.Detected, router.Status);
         Assert.Equal(
         [
             new HistoryEntry(T0.AddMinutes(2), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "soc-b", false),
             new HistoryEntry(T0.AddMinutes(5), NodeStatus.Compromised, NodeStatus.Detected, NodeStatus.Detected, "T1190", "soc-b", false),
         ], router.History);
-        Assert.Equal(NodeStatus.Compromised, (await client.GetNodeAsync("A/mil/ws")).Status);
+        Assert.Equal(NodeStatus.Compromised, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
     }
 }
