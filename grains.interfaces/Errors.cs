@@ -34,7 +34,7 @@ public sealed class UnknownNodesException : Exception
 /// <summary>A request that cannot be served because the world has no topology loaded.</summary>
 [GenerateSerializer, Alias("bulwark.no-topology")]
 public sealed class NoTopologyException(string world)
-    : Exception($"world '{world}' has no topology loaded; load one with 'bulwark topology load FILE'")
+    : Exception($"world '{world}' has no topology loaded; load one first ('bulwark topology load FILE', or BulwarkClient.LoadTopologyAsync)")
 {
     /// <summary>The world asked.</summary>
     [Id(0)]
