@@ -10,6 +10,12 @@ public static class EntityId
     /// <summary>The world that holds live posture reported by other services.</summary>
     public const string LiveWorld = "live";
 
+    /// <summary>The longest run id: it names the run's files and prefixes every grain key of its world.</summary>
+    public const int MaxRunIdLength = 64;
+
+    /// <summary>A run id (also its world's name): one id part of at most <see cref="MaxRunIdLength"/>, not the live world's name.</summary>
+    public static bool IsRunId(string? id) => IsValidPart(id) && id!.Length <= MaxRunIdLength && id != LiveWorld;
+
     /// <summary>True when <paramref name="part"/> is a non-empty run of letters, digits and dashes.</summary>
     public static bool IsValidPart(string? part) => part is not null && IsValidPart(part.AsSpan());
 

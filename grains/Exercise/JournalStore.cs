@@ -70,9 +70,9 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     /// <summary>The path of a run's journal file.</summary>
     public string PathOf(string runId) => Path.Combine(Runs, Checked(runId) + ".journal");
 
-    /// <summary>A run id as a file name: one id part, so that it cannot reach outside the directory.</summary>
+    /// <summary>A run id as a file name: a run id cannot reach outside the directory.</summary>
     private static string Checked(string runId) =>
-        EntityId.IsValidPart(runId) ? runId : throw new ArgumentException($"'{runId}' is not a run id", nameof(runId));
+        EntityId.IsRunId(runId) ? runId : throw new ArgumentException($"'{runId}' is not a run id", nameof(runId));
 
     private string Runs => Path.Combine(options.Value.DataDirectory, "runs");
 
@@ -128,11 +128,12 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     private Index IndexOf(string runId) => _indexes.GetOrAdd(runId, id =>
     {
         var index = new Index();
-        if (!File.Exists(PathOf(id)))
+        var path = PathOf(id);
+        if (!File.Exists(path))
         {
             return index;
         }
-        using var stream = File.OpenRead(PathOf(id));
+        using var stream = File.OpenRead(path);
         var buffer = new byte[1 << 16];
         int read;
         while ((read = stream.Read(buffer)) > 0)

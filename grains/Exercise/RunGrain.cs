@@ -55,16 +55,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     private string RunId => this.GetPrimaryKeyString();
 
-    /// <summary>The longest run id: it names files and prefixes every grain key of the run's world.</summary>
-    public const int MaxRunIdLength = 64;
-
-    /// <summary>A run id is one id part (letters, digits, dashes), not too long, and not the live world's name.</summary>
-    public static bool IsRunId(string id) =>
-        EntityId.IsValidPart(id) && id.Length <= MaxRunIdLength && id != EntityId.LiveWorld;
-
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!IsRunId(RunId))
+        if (!EntityId.IsRunId(RunId))
         {
             // Never started (StartAsync refuses it): it answers as unknown, and its id names no file.
             return;
@@ -99,11 +92,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     public async Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options)
     {
-        if (!IsRunId(RunId))
+        if (!EntityId.IsRunId(RunId))
         {
             DeactivateOnIdle();
             throw new InvalidRequestException(
-                $"'{RunId}' is not a run id: letters, digits and dashes, at most {MaxRunIdLength}, and not '{EntityId.LiveWorld}'");
+                $"'{RunId}' is not a run id: letters, digits and dashes, at most {EntityId.MaxRunIdLength}, and not '{EntityId.LiveWorld}'");
         }
         if (_plan is not null || _finalInfo is not null || await store.ExistsAsync(RunId))
         {

@@ -36,13 +36,13 @@ internal sealed class YamlReader(string file)
         }
         catch (YamlException e)
         {
+            var described = Describe(e);
             // The parser notices a tab in the indentation only where it upsets the structure, often a line later.
-            if (Describe(e).Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text) is { } tab)
+            if (described.Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text) is { } tab)
             {
                 Error(tab, "YAML syntax: a tab in the indentation; YAML indents with spaces only");
                 return null;
             }
-            var described = Describe(e);
             Error(e.Start, described.StartsWith(DuplicateKey, StringComparison.Ordinal)
                 ? $"YAML syntax: key '{described[DuplicateKey.Length..]}' appears twice in one mapping"
                 : "YAML syntax: " + described);

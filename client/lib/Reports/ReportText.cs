@@ -19,7 +19,7 @@ public static class ReportText
         m.TimeToRecover95Hours is { } h ? Hours(h) : m.Recovered95 ? "-" : Going(run) ? "not yet" : "never";
 
     /// <summary>The run is still going: running or paused.</summary>
-    public static bool Going(RunInfo run) => run.State is RunState.Running or RunState.Paused;
+    private static bool Going(RunInfo run) => run.State is RunState.Running or RunState.Paused;
 
     public static string Whole(int value) => value.ToString(CultureInfo.InvariantCulture);
 
