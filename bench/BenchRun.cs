@@ -112,8 +112,9 @@ internal sealed class BenchRun(BenchOptions options, string repo)
                 }
                 var reads = sample.Reads is { } r ? $"; reads p50 {r.P50:0.00} ms, p99 {r.P99:0.00} ms, max {r.Max:0.00} ms ({r.Count:N0})" : "";
                 var cpu = sample.Cpu is { } c ? $"; cpu silo {c.Silo:0}%, client {c.Client:0}%, other {c.Other:0}%" : "";
+                var gc = sample.ClientGc is { } g ? $"; bench GC {g.Gen0 + g.Gen1 + g.Gen2} collections, {g.PauseMs:0} ms paused" : "";
                 var errors = sample.Errors > 0 ? $"; {sample.Errors:N0} errors, first: {sample.FirstError}" : "";
-                Progress($"{round} {name}: {sample.Rate:N0} {sample.Unit}/s{reads}{cpu}{errors}");
+                Progress($"{round} {name}: {sample.Rate:N0} {sample.Unit}/s{reads}{cpu}{gc}{errors}");
             }
 
             await Phase(Raw, "calls", options.Concurrency, async worker =>

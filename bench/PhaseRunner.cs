@@ -40,13 +40,16 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
             : Task.CompletedTask;
 
         CpuSnapshot? cpuStart, cpuEnd;
+        GcWindow gcStart, gc;
         try
         {
             await Task.Delay(warmup, cancellationToken);
             cpuStart = cpu();
+            gcStart = GcWindow.Now();
             state.OpenWindow();
             await Task.Delay(duration, cancellationToken);
             state.CloseWindow();
+            gc = GcWindow.Now().Since(gcStart);
             cpuEnd = cpu();
         }
         finally
@@ -81,7 +84,8 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
             FirstError: state.FirstError,
             Reads: reads,
             Cpu: CpuSampler.Between(cpuStart, cpuEnd),
-            Ingest: state.Accepted > 0 ? new IngestTotals(state.Accepted, state.Applied, state.Stale, state.Changed) : null);
+            Ingest: state.Accepted > 0 ? new IngestTotals(state.Accepted, state.Applied, state.Stale, state.Changed) : null,
+            ClientGc: gc);
     }
 
     /// <summary>The units of <paramref name="r"/> times the share of its duration inside the window.</summary>
@@ -110,7 +114,11 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
                     state.Add(outcome);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
             {
                 state.Fail(e);
                 // A failing silo answers fast; do not spin.
@@ -139,7 +147,12 @@ internal sealed class PhaseRunner(BulwarkClient client, TimeSpan warmup, TimeSpa
                     latencies.Add(elapsed.TotalMilliseconds);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The phase is over; a read still waiting is abandoned, not failed.
+                break;
+            }
+            catch (Exception e)
             {
                 state.Fail(e);
             }

@@ -58,7 +58,7 @@ internal static class ReportWriter
         if (s.Repeat > 1)
         {
             md.AppendLine();
-            md.AppendLine("Per repeat (rate /s; read p99 where measured; CPU % taken by other processes):");
+            md.AppendLine("Per repeat (rate /s; read p99 where measured; CPU % taken by other processes; the bench's own collections and their pauses, which delay the reads it times):");
             md.AppendLine();
             md.Append("| Phase |");
             for (var i = 1; i <= s.Repeat; i++)
@@ -81,6 +81,10 @@ internal static class ReportWriter
                     if (sample.Cpu is { } cpu)
                     {
                         md.Append(Inv, $", other {cpu.Other:0}%");
+                    }
+                    if (sample.ClientGc is { } gc)
+                    {
+                        md.Append(Inv, $", bench GC {gc.Gen0 + gc.Gen1 + gc.Gen2} ({gc.Gen1}+{gc.Gen2} gen 1+2) {gc.PauseMs:0} ms");
                     }
                     md.Append(" |");
                 }

@@ -19,6 +19,7 @@ internal sealed record IngestTotals(long Accepted, long Applied, long Stale, lon
 /// <param name="Cpu">How the machine's CPU was spent in the window.</param>
 /// <param name="Ingest">Ingest counters, for ingest phases.</param>
 /// <param name="Attempts">Runs of the phase it took to get a window not disturbed by other processes.</param>
+/// <param name="ClientGc">The bench process's own garbage collections in the window: its pauses delay the reads it times.</param>
 internal sealed record PhaseSample(
     string Phase,
     string Unit,
@@ -31,7 +32,18 @@ internal sealed record PhaseSample(
     LatencySummary? Reads,
     CpuShare? Cpu,
     IngestTotals? Ingest,
-    int Attempts = 1);
+    int Attempts = 1,
+    GcWindow? ClientGc = null);
+
+/// <summary>Garbage collections of one process over a window: how many, and how long they paused it.</summary>
+internal sealed record GcWindow(int Gen0, int Gen1, int Gen2, double PauseMs)
+{
+    /// <summary>The process's counters now, to subtract from a later reading.</summary>
+    public static GcWindow Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds);
+
+    /// <summary>What happened between <paramref name="start"/> and this reading.</summary>
+    public GcWindow Since(GcWindow start) => new(Gen0 - start.Gen0, Gen1 - start.Gen1, Gen2 - start.Gen2, PauseMs - start.PauseMs);
+}
 
 /// <summary>A phase over all repeats: medians, and the per-repeat samples.</summary>
 internal sealed record PhaseSummary(
