@@ -43,6 +43,8 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     private RunPlan? _plan;
     private RunCalendar? _calendar;
     private RunMetrics? _metrics;
+    // The last completed tick's journal lines, until the metrics have taken them.
+    private (long Tick, List<JournalEntry> Lines)? _unobserved;
     private RunState _state;
     private double _pace;
     private string? _message;
@@ -185,7 +187,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     public Task<RunReport> GetReportAsync()
     {
         RequireStarted();
-        return Task.FromResult(_final ?? _metrics!.Report(_calendar!.Processed + 1, _calendar.Events));
+        if (_final is not null)
+        {
+            return Task.FromResult(_final);
+        }
+        ObserveCompleted();
+        return Task.FromResult(_metrics!.Report(_calendar!.Processed + 1, _calendar.Events));
     }
 
     public async Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count)
@@ -288,12 +295,30 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
                 var (target, events) = byTarget[start + i];
                 calls[i] = CallAsync(tick, target, [.. events]);
             }
+            if (start == 0)
+            {
+                // The previous tick's metrics (hashing and reading its journal lines) are off the
+                // calendar's path: they are taken while this tick's first calls are out.
+                ObserveCompleted();
+            }
             (await Task.WhenAll(calls)).CopyTo(results, start);
         }
+        // A tick with no calls (only broadcasts, say) has not taken the previous tick's lines yet.
+        ObserveCompleted();
         var lines = _calendar.Complete(tick, journal, results);
-        _metrics!.Observe(tick, lines);
+        _unobserved = (tick, lines);
         _lines += lines.Count;
         _unsaved.AddRange(lines);
+    }
+
+    /// <summary>Feeds the metrics the last completed tick's journal lines, if they have not had them.</summary>
+    private void ObserveCompleted()
+    {
+        if (_unobserved is var (tick, lines))
+        {
+            _unobserved = null;
+            _metrics!.Observe(tick, lines);
+        }
     }
 
     private Task<TickResult> CallAsync(long tick, string target, SimEvent[] events)
@@ -322,6 +347,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         _state = state;
         _timer?.Dispose();
         _timer = null;
+        ObserveCompleted();
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
         LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
