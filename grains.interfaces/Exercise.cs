@@ -28,9 +28,9 @@ public enum SimEventKind
     AlertLevel = 6,
     /// <summary>Node: dependency Source is operational (Value 1) or not (0); Detail = cascade depth.</summary>
     DependencyChanged = 7,
-    /// <summary>Node: recovery after containment completes.</summary>
+    /// <summary>Node: recovery after containment completes; Value = the compromise it is for (the node's count of compromises).</summary>
     Recover = 8,
-    /// <summary>Node: the playbook isolates a detected compromise.</summary>
+    /// <summary>Node: the playbook isolates a detected compromise; Value = the compromise it is for.</summary>
     Contain = 9,
     /// <summary>Node: its compromise is detected now, if this is still the check it last drew.</summary>
     DetectCheck = 10,
@@ -38,13 +38,13 @@ public enum SimEventKind
     Compromise = 11,
     /// <summary>Node: Source tries Technique on this node; Detail = Source's tool set.</summary>
     Exploit = 12,
-    /// <summary>Node (the source): time to try Technique on node Detail, if still compromised.</summary>
+    /// <summary>Node (the source): time to try Technique on node Detail (Value: its place in the segment's neighbourhood), if still active.</summary>
     Attempt = 13,
     /// <summary>Segment: node Source became compromised with tool set Detail; schedule its attempts.</summary>
     Spread = 14,
     /// <summary>Domain: one of its nodes (Source) detected Technique.</summary>
     Detection = 15,
-    /// <summary>Domain: indicator for Technique from domain Source (Detail = how: shared or intel).</summary>
+    /// <summary>Domain: indicator for Technique from domain Source (Detail = how: shared or intel; Value = the <see cref="Tlp"/> it came under).</summary>
     Indicator = 16,
     /// <summary>Domain: set the alert level to Value (inject).</summary>
     SetAlert = 17,

@@ -6,12 +6,17 @@ namespace Bulwark.Grains.Simulation;
 /// A domain in an exercise: turns detections into indicators, hardens its exposed nodes, raises
 /// its alert level and shares indicators over its agreements. Hardening and alert levels go out
 /// as one broadcast addressed to the domain itself, which the calendar hands to its nodes. A
-/// nato-enterprise domain is the alliance's hub: it passes on what it receives; other domains
-/// share only what they detect.
+/// domain shares its own first detection of a technique over every agreement, even when it knew
+/// the technique already. A nato-enterprise domain is the alliance's hub: it also passes on what
+/// it receives, unless it came under TLP:AMBER+STRICT or TLP:RED (which do not allow it), to every
+/// partner but the sender, under the stricter of the label it came under and the agreement's.
+/// Each domain sends a technique out once.
 /// </summary>
 public sealed class DomainModel(DomainSetup setup) : ITickModel
 {
     private readonly SortedDictionary<string, long> _known = new(StringComparer.Ordinal);
+    // Techniques this domain has sent to its partners.
+    private readonly HashSet<string> _sent = new(StringComparer.Ordinal);
     private int _alertLevel = setup.AlertLevel;
 
     public string Id => setup.Id;
@@ -33,34 +38,39 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
             _alertLevel = level;
         }
 
-        void Learn(string technique, string origin, string how)
+        void Learn(string technique, string origin, string how, Tlp label)
         {
-            if (!_known.TryAdd(technique, tick))
+            if (_known.TryAdd(technique, tick))
+            {
+                Log("indicator", $"{technique} {how}");
+                var hardening = (long)Math.Round(setup.IndicatorHardening * 1e6);
+                if (hardening > 0)
+                {
+                    emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.Harden, Id, technique, hardening, ""));
+                }
+                if (setup.RaiseAlertOnIndicator && _alertLevel > 1)
+                {
+                    SetLevel(_alertLevel - 1, "on " + technique);
+                }
+            }
+            if (origin != Id && setup.Kind != DomainKind.NatoEnterprise || _sent.Contains(technique) || setup.Sharing.IsEmpty)
             {
                 return;
             }
-            Log("indicator", $"{technique} {how}");
-            var hardening = (long)Math.Round(setup.IndicatorHardening * 1e6);
-            if (hardening > 0)
+            if (origin != Id && label >= Tlp.AmberStrict)
             {
-                emitted.Add(new SimEvent(tick + 1, Id, SimEventKind.Harden, Id, technique, hardening, ""));
-            }
-            if (setup.RaiseAlertOnIndicator && _alertLevel > 1)
-            {
-                SetLevel(_alertLevel - 1, "on " + technique);
-            }
-            if (origin != Id && setup.Kind != DomainKind.NatoEnterprise)
-            {
+                Log("withheld", $"{technique} from {origin}: TLP:{(label == Tlp.Red ? "RED" : "AMBER+STRICT")}");
                 return;
             }
+            _sent.Add(technique);
             var partners = new List<string>();
-            foreach (var (partner, delay) in setup.Sharing)
+            foreach (var (partner, delay, agreed) in setup.Sharing)
             {
                 if (partner == origin)
                 {
                     continue;
                 }
-                emitted.Add(new SimEvent(tick + delay, partner, SimEventKind.Indicator, Id, technique, 0, "shared by " + Id));
+                emitted.Add(new SimEvent(tick + delay, partner, SimEventKind.Indicator, Id, technique, (long)(agreed > label ? agreed : label), "shared by " + Id));
                 partners.Add(partner + "+" + delay.ToString(CultureInfo.InvariantCulture));
             }
             if (partners.Count > 0)
@@ -76,10 +86,10 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
             switch (e.Kind)
             {
                 case SimEventKind.Detection:
-                    Learn(e.Technique, Id, "detected on " + e.Source);
+                    Learn(e.Technique, Id, "detected on " + e.Source, Tlp.Clear);
                     break;
                 case SimEventKind.Indicator:
-                    Learn(e.Technique, e.Source, e.Detail);
+                    Learn(e.Technique, e.Source, e.Detail, (Tlp)e.Value);
                     break;
                 case SimEventKind.SetAlert:
                     SetLevel((int)e.Value, "by " + e.Source);

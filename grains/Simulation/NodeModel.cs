@@ -27,7 +27,12 @@ public sealed class NodeModel : ITickModel
     private SortedDictionary<string, (string Kind, long Until)>? _disruptions;
     private HashSet<string>? _immune;
     private SortedSet<string>? _failedDependencies;
+    // Per technique, the neighbours this node has attempted (whatever came of it), by their place
+    // in its segment's neighbourhood: none is tried twice.
+    private Dictionary<string, HashSet<long>>? _attempted;
     private Security _security;
+    // Counts compromises: a containment or recovery scheduled for an earlier one (ended by a restore) does nothing.
+    private long _episode;
     private string _entry = "";
     private string _toolset = "";
     private bool _isolatedByControllers;
@@ -81,6 +86,7 @@ public sealed class NodeModel : ITickModel
         void Compromise(string technique, string toolset, string by)
         {
             _security = Security.Compromised;
+            _episode++;
             _entry = technique;
             _toolset = toolset;
             Log("compromised", $"{technique} by {by}");
@@ -148,7 +154,7 @@ public sealed class NodeModel : ITickModel
                     cascadeDepth = Math.Max(cascadeDepth, int.Parse(e.Detail, CultureInfo.InvariantCulture));
                     break;
                 case SimEventKind.Recover:
-                    if (_security == Security.Contained)
+                    if (_security == Security.Contained && e.Value == _episode)
                     {
                         _security = Security.Clean;
                         if (_setup.Patch)
@@ -159,11 +165,11 @@ public sealed class NodeModel : ITickModel
                     }
                     break;
                 case SimEventKind.Contain:
-                    if (_security is Security.Compromised or Security.Detected)
+                    if (_security is Security.Compromised or Security.Detected && e.Value == _episode)
                     {
                         _security = Security.Contained;
                         Log("contained", _entry);
-                        Emit(tick + _setup.RecoverTicks, Id, SimEventKind.Recover, Id);
+                        Emit(tick + _setup.RecoverTicks, Id, SimEventKind.Recover, Id, value: _episode);
                     }
                     break;
                 case SimEventKind.DetectCheck:
@@ -172,7 +178,7 @@ public sealed class NodeModel : ITickModel
                         _security = Security.Detected;
                         Log("detected", _entry);
                         Emit(tick + 1, EntityId.DomainOf(Id), SimEventKind.Detection, Id, _entry);
-                        Emit(tick + _setup.ContainTicks, Id, SimEventKind.Contain, Id);
+                        Emit(tick + _setup.ContainTicks, Id, SimEventKind.Contain, Id, value: _episode);
                     }
                     break;
                 case SimEventKind.Compromise:
@@ -182,18 +188,41 @@ public sealed class NodeModel : ITickModel
                     }
                     break;
                 case SimEventKind.Exploit:
-                    if (Exploitable(e.Technique, out var chance2)
-                        && StableRandom.Draw(seed, Id, tick, "exploit", e.Source, "|", e.Technique) < chance2)
+                    switch (Exploit(e.Technique, out var chance2))
                     {
-                        Compromise(e.Technique, e.Detail, e.Source);
-                    }
-                    else
-                    {
-                        Log("repelled", $"{e.Technique} from {e.Source}");
+                        case ExploitOutcome.Unreachable:
+                            Log("unreachable", $"{e.Technique} from {e.Source}");
+                            break;
+                        case ExploitOutcome.AlreadyCompromised:
+                            Log("already-compromised", $"{e.Technique} from {e.Source}");
+                            break;
+                        case ExploitOutcome.Exposed when StableRandom.Draw(seed, Id, tick, "exploit", e.Source, "|", e.Technique) < chance2:
+                            Compromise(e.Technique, e.Detail, e.Source);
+                            break;
+                        default:
+                            Log("repelled", $"{e.Technique} from {e.Source}");
+                            break;
                     }
                     break;
                 case SimEventKind.Attempt:
-                    if (_security is Security.Compromised or Security.Detected)
+                    // Only an active compromise attacks. A node that is down waits until its last
+                    // disruption ends; one isolated by the controllers (or contained) does not
+                    // attack, and an attempt it did not make can be made after a new compromise.
+                    if (_security is not (Security.Compromised or Security.Detected) || _isolatedByControllers)
+                    {
+                        break;
+                    }
+                    if (DownUntil() is { } until)
+                    {
+                        Emit(until, Id, SimEventKind.Attempt, e.Source, e.Technique, e.Value, e.Detail);
+                        break;
+                    }
+                    _attempted ??= new(StringComparer.Ordinal);
+                    if (!_attempted.TryGetValue(e.Technique, out var tried))
+                    {
+                        _attempted[e.Technique] = tried = [];
+                    }
+                    if (tried.Add(e.Value))
                     {
                         Emit(tick + 1, e.Detail, SimEventKind.Exploit, Id, e.Technique, detail: _toolset);
                     }
@@ -227,16 +256,43 @@ public sealed class NodeModel : ITickModel
         return new TickResult(Id, [.. journal], [.. emitted], WantsAlerts: _security == Security.Compromised);
     }
 
-    private bool Exploitable(string technique, out double chance)
+    private enum ExploitOutcome { Unreachable, AlreadyCompromised, NotExposed, Exposed }
+
+    /// <summary>What an exploit of <paramref name="technique"/> meets here; when exposed, the chance it succeeds.</summary>
+    private ExploitOutcome Exploit(string technique, out double chance)
     {
         chance = 0;
-        if (_security != Security.Clean || _immune?.Contains(technique) == true || _setup.Definition.ExploitabilityOf(technique) is not { } exploitability
-            || RawStatus() is NodeStatus.Down or NodeStatus.Isolated)
+        if (RawStatus() is NodeStatus.Down or NodeStatus.Isolated)
         {
-            return false;
+            return ExploitOutcome.Unreachable;
+        }
+        if (_security != Security.Clean)
+        {
+            return ExploitOutcome.AlreadyCompromised;
+        }
+        if (_immune?.Contains(technique) == true || _setup.Definition.ExploitabilityOf(technique) is not { } exploitability)
+        {
+            return ExploitOutcome.NotExposed;
         }
         chance = exploitability * (1 - _setup.Definition.Hardening) * (_hardening?.GetValueOrDefault(technique, 1.0) ?? 1.0);
-        return true;
+        return ExploitOutcome.Exposed;
+    }
+
+    /// <summary>The tick the node's last disruption that puts it down ends, while one does; null when it is not down.</summary>
+    private long? DownUntil()
+    {
+        long? until = null;
+        if (_disruptions is { Count: > 0 })
+        {
+            foreach (var (kind, end) in _disruptions.Values)
+            {
+                if (kind != "ddos")
+                {
+                    until = Math.Max(until ?? end, end);
+                }
+            }
+        }
+        return until;
     }
 
     /// <summary>The node's own status before dependencies: down, isolated, DDoS-degraded, then its security state.</summary>

@@ -22,6 +22,9 @@ public sealed class RunMetrics
     private readonly Dictionary<string, (NodeStatus Status, bool Operational)> _nodes = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, Scope> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _compromisedAt = new(StringComparer.Ordinal);
+    // Nodes compromised and not yet contained or restored; nodes ever compromised.
+    private readonly HashSet<string> _active = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _everCompromised = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _firstDetection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _longestDown = new(StringComparer.Ordinal);
@@ -85,7 +88,7 @@ public sealed class RunMetrics
         }
         foreach (var scope in _scopes.Values)
         {
-            scope.EndTick(tick, _tickHours);
+            scope.EndTick(tick);
         }
     }
 
@@ -116,10 +119,12 @@ public sealed class RunMetrics
                 break;
             case "compromised":
                 _compromisedAt[line.Entity] = tick;
+                var firstTime = _everCompromised.Add(line.Entity);
+                var activated = _active.Add(line.Entity);
                 foreach (var scope in ScopesOf(line.Entity))
                 {
-                    scope.TotalCompromised++;
-                    scope.Active++;
+                    scope.TotalCompromised += firstTime ? 1 : 0;
+                    scope.Active += activated ? 1 : 0;
                     scope.PeakCompromised = Math.Max(scope.PeakCompromised, scope.Active);
                 }
                 break;
@@ -130,13 +135,17 @@ public sealed class RunMetrics
                 break;
             case "contained":
                 Record(line.Entity, tick, s => s.Contain);
-                foreach (var scope in ScopesOf(line.Entity))
+                if (_active.Remove(line.Entity))
                 {
-                    scope.Active--;
+                    foreach (var scope in ScopesOf(line.Entity))
+                    {
+                        scope.Active--;
+                    }
                 }
                 break;
             case "restored":
-                if (_compromisedAt.Remove(line.Entity))
+                _compromisedAt.Remove(line.Entity);
+                if (_active.Remove(line.Entity))
                 {
                     foreach (var scope in ScopesOf(line.Entity))
                     {
@@ -204,6 +213,9 @@ public sealed class RunMetrics
             [.. _plan.DomainIds.Select(d => metrics[d])], objectives, [.. _timeline]);
     }
 
+    /// <summary>Whether <paramref name="ticks"/> of the run last no longer than <paramref name="limit"/>, compared exactly.</summary>
+    private bool Within(long ticks, TimeSpan limit) => (Int128)ticks * _plan.Scenario.Tick.Ticks <= limit.Ticks;
+
     /// <summary>A node's longest time down up to <paramref name="endTick"/>, counting a spell still going on.</summary>
     private long LongestDown(string node, long endTick) =>
         Math.Max(_longestDown.GetValueOrDefault(node), _downSince.TryGetValue(node, out var since) ? endTick - since : 0);
@@ -233,8 +245,10 @@ public sealed class RunMetrics
             case ObjectiveKind.ResilienceLoss:
             {
                 var loss = metrics[o.Scope].ResilienceLossHours;
-                return over || loss > o.Time.TotalHours
-                    ? new ObjectiveResult(o.Id, o.Text, loss <= o.Time.TotalHours, $"resilience loss {F(loss)} h")
+                // Within a millisecond: the loss is a quotient, and 10 minutes must pass "loss ≤ 10m".
+                var limit = o.Time.TotalHours + 1e-3 / 3600;
+                return over || loss > limit
+                    ? new ObjectiveResult(o.Id, o.Text, loss <= limit, $"resilience loss {F(loss)} h")
                     : Pending($"resilience loss {F(loss)} h so far");
             }
             case ObjectiveKind.MinCapability:
@@ -252,8 +266,8 @@ public sealed class RunMetrics
                     .FirstOrDefault();
                 var hours = longest.Ticks * _tickHours;
                 var actual = longest.Ticks == 0 ? "no node down" : $"longest down {F(hours)} h ({longest.Id})";
-                return over || hours > o.Time.TotalHours
-                    ? new ObjectiveResult(o.Id, o.Text, hours <= o.Time.TotalHours, actual)
+                return over || !Within(longest.Ticks, o.Time)
+                    ? new ObjectiveResult(o.Id, o.Text, Within(longest.Ticks, o.Time), actual)
                     : Pending(actual + " so far");
             }
             case ObjectiveKind.RecoverWithin:
@@ -268,11 +282,11 @@ public sealed class RunMetrics
                 }
                 var back = series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= o.Threshold);
                 var hours = back is null ? (double?)null : (back.Tick - drop.Tick) * _tickHours;
-                if (!over && back is null && (endTick - drop.Tick) * _tickHours <= o.Time.TotalHours)
+                if (!over && back is null && Within(endTick - drop.Tick, o.Time))
                 {
                     return Pending($"below {F(o.Threshold * 100)}% for {F((endTick - drop.Tick) * _tickHours)} h so far");
                 }
-                return new ObjectiveResult(o.Id, o.Text, hours is { } h && h <= o.Time.TotalHours,
+                return new ObjectiveResult(o.Id, o.Text, back is not null && Within(back.Tick - drop.Tick, o.Time),
                     hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h"
                     : over ? $"not back to {F(o.Threshold * 100)}% by the end"
                     : $"not back to {F(o.Threshold * 100)}% after {F((endTick - drop.Tick) * _tickHours)} h");
@@ -295,13 +309,15 @@ public sealed class RunMetrics
         public readonly List<double> Recover = [];
         public readonly List<double> Propagation = [];
         public readonly List<CapabilityPoint> Series = [];
-        private double _loss;
+        // ∫(1 − Q)dt kept exact, in weight × ticks: (Total − Operational) summed over the ticks.
+        private long _lossUnits;
+        private long _missing;
         private long _since;
         private double _min = 1.0;
 
         public double Q => Total == 0 ? 1.0 : (double)Operational / Total;
 
-        public void EndTick(long tick, double tickHours)
+        public void EndTick(long tick)
         {
             var q = Q;
             var last = Series[^1];
@@ -309,7 +325,8 @@ public sealed class RunMetrics
             {
                 return;
             }
-            _loss += (1 - last.Capability) * (tick - _since) * tickHours;
+            _lossUnits += _missing * (tick - _since);
+            _missing = Total - Operational;
             _since = tick;
             _min = Math.Min(_min, q);
             Series.Add(new CapabilityPoint(tick, q));
@@ -318,7 +335,8 @@ public sealed class RunMetrics
         public ScopeMetrics Metrics(long endTick, double tickHours)
         {
             var last = Series[^1];
-            var loss = _loss + (1 - last.Capability) * (endTick - _since) * tickHours;
+            var units = _lossUnits + _missing * (endTick - _since);
+            var loss = Total == 0 ? 0 : (double)units / Total * tickHours;
             var drop = Series.FirstOrDefault(p => p.Capability < 0.95);
             var back = drop is null ? null : Series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= 0.95);
             double? Mean(List<double> values) => values.Count == 0 ? null : values.Average();

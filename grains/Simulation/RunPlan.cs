@@ -23,7 +23,7 @@ public sealed record NodeExposures(string Node, ImmutableArray<string> Technique
 /// nodes: what it tells them goes out as one broadcast that the calendar hands on.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("bulwark.domain-setup")]
-public sealed record DomainSetup(string Id, DomainKind Kind, ImmutableArray<(string Partner, long DelayTicks)> Sharing,
+public sealed record DomainSetup(string Id, DomainKind Kind, ImmutableArray<(string Partner, long DelayTicks, Tlp Tlp)> Sharing,
     double IndicatorHardening, bool RaiseAlertOnIndicator, int AlertLevel);
 
 /// <summary>
@@ -157,7 +157,7 @@ public sealed class RunPlan
         var domain = _domains[id];
         var playbook = _playbooks[id];
         return new DomainSetup(id, domain.Kind,
-            [.. domain.Sharing.OrderBy(s => s.Partner, StringComparer.Ordinal).Select(s => (s.Partner, TicksOf(s.Delay)))],
+            [.. domain.Sharing.OrderBy(s => s.Partner, StringComparer.Ordinal).Select(s => (s.Partner, TicksOf(s.Delay), s.Tlp))],
             playbook.IndicatorHardening, playbook.RaiseAlertOnIndicator, playbook.AlertLevel);
     }
 }

@@ -6,19 +6,15 @@ namespace Bulwark.Grains.Simulation;
 /// <summary>
 /// A segment in an exercise schedules lateral movement: when one of its nodes is compromised, it
 /// draws one delayed attempt per technique per exposed neighbour (the other members and the nodes
-/// of linked segments). A (source, neighbour, technique) is attempted once only, so the spread is
-/// a percolation on the graph.
+/// of linked segments). The source node makes each (neighbour, technique) attempt once only, if it
+/// is still active when the attempt is due (<see cref="NodeModel"/>), so the spread is a
+/// percolation on the graph; a node compromised again gets the attempts it did not make.
 /// </summary>
 public sealed class SegmentModel : ITickModel
 {
     private readonly SegmentSetup _setup;
     private readonly ImmutableArray<NodeExposures> _neighbourhood;
     private readonly FrozenDictionary<string, int> _index;
-    private readonly Dictionary<string, int> _techniques = new(StringComparer.Ordinal);
-
-    // (source, neighbour, technique) already attempted, as three indices packed in one number: a
-    // large run attempts millions, and a string each would be kept for the whole run.
-    private readonly HashSet<long> _attempted = [];
     // Tool sets as sent ("T1190,T1078"), split once each: a run has a handful.
     private readonly Dictionary<string, IReadOnlyList<string>> _toolsets = new(StringComparer.Ordinal);
 
@@ -28,10 +24,6 @@ public sealed class SegmentModel : ITickModel
         _neighbourhood = [.. setup.Members.Concat(setup.Linked).DistinctBy(n => n.Node, StringComparer.Ordinal)
             .OrderBy(n => n.Node, StringComparer.Ordinal)];
         Members = setup.Members.Select(m => m.Node).ToFrozenSet(StringComparer.Ordinal);
-        if (_neighbourhood.Length >= 1 << 21)
-        {
-            throw new InvalidOperationException($"segment {Id} has {_neighbourhood.Length:N0} neighbouring nodes; at most {(1 << 21) - 1:N0} are supported");
-        }
         _index = _neighbourhood.Select((n, i) => (n.Node, i)).ToFrozenDictionary(p => p.Node, p => p.i, StringComparer.Ordinal);
     }
 
@@ -60,21 +52,16 @@ public sealed class SegmentModel : ITickModel
             }
             foreach (var technique in toolset)
             {
-                if (!_techniques.TryGetValue(technique, out var techniqueIndex))
-                {
-                    _techniques[technique] = techniqueIndex = _techniques.Count;
-                }
                 for (var n = 0; n < _neighbourhood.Length; n++)
                 {
                     var neighbour = _neighbourhood[n];
-                    if (n == sourceIndex || !neighbour.Techniques.Contains(technique)
-                        || !_attempted.Add(((long)sourceIndex << 42) | ((long)n << 21) | (long)techniqueIndex))
+                    if (n == sourceIndex || !neighbour.Techniques.Contains(technique))
                     {
                         continue;
                     }
                     var delay = StableRandom.Between(_setup.Seed, Id, tick, "spread", _setup.SpreadMin, _setup.SpreadMax,
                         source, "|", neighbour.Node, "|", technique);
-                    emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, 0, neighbour.Node));
+                    emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, n, neighbour.Node));
                     attempts++;
                 }
             }
