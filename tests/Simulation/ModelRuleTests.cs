@@ -198,7 +198,7 @@ public sealed class ModelRuleTests
     [InlineData("clear", true)]
     public void Run_HubReceivingUnderTlp_PassesOnOnlyWhatTheLabelAllows(string tlp, bool passedOn)
     {
-        var (_, lines) = Run($$$"""
+        var (report, lines) = Run($$$"""
             topology:
               domains:
                 - id: X
@@ -226,6 +226,8 @@ public sealed class ModelRuleTests
             ? ["3 N indicator T1190 shared by X", "3 N shared T1190 with Y+1", "4 Y indicator T1190 shared by N"]
             : ["3 N indicator T1190 shared by X", $"3 N withheld T1190 from X: TLP:{label}"],
             lines.Where(l => l.StartsWith("3 N ", StringComparison.Ordinal) || l.StartsWith("4 ", StringComparison.Ordinal)));
+        // The report's timeline shows what was held back.
+        Assert.Equal(passedOn ? 0 : 1, report.Timeline.Count(e => e.Kind == "withheld"));
     }
 
     [Fact]
