@@ -270,11 +270,14 @@ public sealed partial class NodeGrain(
         // Observations change the reported status only; the dependencies stay as they are through the loop.
         var satisfied = Satisfied();
         int applied = 0, stale = 0;
+        // Each of the batch's few labels is looked up in the pool once, not once per observation.
+        var labels = new string?[batch.Labels.Length];
+        string? Label(int index) => index == ObservationItem.None ? null : labels[index] ??= LabelPool.Intern(batch.Labels[index]);
         foreach (var observation in InTimeOrder(batch.Items))
         {
             var from = NodeRules.Effective(S.Reported, satisfied);
-            var technique = LabelPool.Intern(batch.Label(observation.Technique));
-            var source = LabelPool.Intern(batch.Label(observation.Source));
+            var technique = Label(observation.Technique);
+            var source = Label(observation.Source);
             if (S.LastObserved is { } last && observation.Time < last)
             {
                 stale++;
