@@ -35,6 +35,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     /// <summary>The most entity calls in flight at once.</summary>
     private const int CallWindow = 2048;
 
+    /// <summary>How long journal lines wait, at most, before they are written.</summary>
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(1);
+
+    private long _savedAt;
+
     private readonly List<JournalEntry> _unsaved = [];
     private long _lines;
     private readonly List<HandInject> _handInjects = [];
@@ -240,8 +245,17 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     private async Task StepAsync(CancellationToken cancellationToken)
     {
         // Once the silo is shutting down its entities cannot be activated: the run ends as stopped when it is deactivated.
-        if (_state != RunState.Running || ShuttingDown)
+        if (ShuttingDown)
         {
+            return;
+        }
+        if (_state != RunState.Running)
+        {
+            // A paused run's journal is on disk in full.
+            if (_state == RunState.Paused && _unsaved.Count > 0)
+            {
+                await SaveAsync();
+            }
             return;
         }
         try
@@ -258,8 +272,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             {
                 await FinishAsync(RunState.Completed);
             }
-            else if (_unsaved.Count > 10_000)
+            else if (_unsaved.Count > 10_000 || _unsaved.Count > 0 && clock.GetElapsedTime(_savedAt) >= SaveInterval)
             {
+                // Written at least every SaveInterval: a silo that is killed loses at most that much of a running journal.
                 await SaveAsync();
             }
         }
@@ -398,6 +413,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
         var lines = _unsaved.ToArray();
         _unsaved.Clear();
+        _savedAt = clock.GetTimestamp();
         await store.AppendAsync(RunId, lines);
     }
 

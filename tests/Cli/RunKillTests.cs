@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Bulwark.Grains.Exercise;
+using Bulwark.Tests.Simulation;
+using Bulwark.Tests.Support;
+
+namespace Bulwark.Tests.Cli;
+
+/// <summary>A running exercise whose silo process is killed: its journal is on disk up to about a second before.</summary>
+public sealed class RunKillTests
+{
+    [Fact]
+    public async Task KillSilo_DuringPacedRun_JournalOnDiskIsTheReferencePrefixUpToASecondBefore()
+    {
+        var file = "blacksea-hybrid.yaml";
+        var data = Path.Combine(Path.GetTempPath(), "bulwark-kill-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            long reported;
+            string id;
+            await using (var silo = await SiloProcess.StartAsync(414, "--data", data))
+            {
+                var cli = new CliRunner(silo.Gateway);
+                var (code, output, error) = await cli.RunAsync("run", Path.Combine(TestTopologies.RepositoryRoot(), "scenarios", "library", file),
+                    "--pace", "3000x", "--detach");
+                Assert.True(code == 0, error);
+                id = output.Trim();
+                JsonNode status = null!;
+                await Eventually.HoldsAsync(async () => (long)(status = await cli.JsonAsync("run-status", id))["journalLines"]! >= 100,
+                    "the run to have journal lines", TimeSpan.FromSeconds(60));
+                Assert.Equal("running", (string?)status["state"]);
+                reported = (long)status["journalLines"]!;
+                // Every line the run had then is written within the save interval.
+                await Task.Delay(RunGrain.SaveInterval + TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+                var still = await cli.JsonAsync("run-status", id);
+                Assert.Equal("running", (string?)still["state"]);
+            }
+
+            var journal = await File.ReadAllLinesAsync(Path.Combine(data, "runs", id + ".journal"), TestContext.Current.CancellationToken);
+            var reference = Runs.OnReference(LibraryScenarios.Load(file)).Journal;
+            Assert.InRange(journal.Length, reported, reference.Count - 1);
+            Assert.Equal(reference.Take(journal.Length), journal);
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+}
