@@ -11,7 +11,7 @@ public sealed record CapabilityPoint(long Tick, double Capability);
 /// <param name="ResilienceLossHours">∫(1 − Q(t))dt in hours.</param>
 /// <param name="MinCapability">Lowest Q.</param>
 /// <param name="FinalCapability">Q at the end.</param>
-/// <param name="TimeToRecover95Hours">From the first drop below 95 % to the first return to it; null if Q never dropped below 95 %.</param>
+/// <param name="TimeToRecover95Hours">From the first drop below 95 % to the return from which Q stays at or above 95 % to the end; null if Q never dropped below 95 % or is below it at the end.</param>
 /// <param name="Recovered95">False when Q dropped below 95 % and had not returned by the end.</param>
 /// <param name="MttdHours">Mean time from compromise to detection; null without detections.</param>
 /// <param name="MttcHours">Mean time from compromise to containment.</param>

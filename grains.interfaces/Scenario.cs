@@ -133,7 +133,7 @@ public enum ObjectiveKind
     MinCapability = 2,
     /// <summary><c>no node of sector S down longer than T</c>.</summary>
     MaxDownTime = 3,
-    /// <summary><c>SCOPE recovers to P% within T</c> (from its first drop below P%).</summary>
+    /// <summary><c>SCOPE recovers to P% within T</c>: from its first drop below P% to its return to stay.</summary>
     RecoverWithin = 4,
 }
 

@@ -213,6 +213,25 @@ public sealed class RunMetrics
             [.. _plan.DomainIds.Select(d => metrics[d])], objectives, [.. _timeline]);
     }
 
+    /// <summary>
+    /// The first point below <paramref name="threshold"/>, and the point from which capability
+    /// stays at or above it to the end (null while it is below): a recovery that is followed by a
+    /// deeper fall is no recovery.
+    /// </summary>
+    private static (CapabilityPoint? Drop, CapabilityPoint? Back) Recovery(IReadOnlyList<CapabilityPoint> series, double threshold)
+    {
+        var last = -1;
+        for (var i = series.Count - 1; i >= 0 && last < 0; i--)
+        {
+            last = series[i].Capability < threshold ? i : -1;
+        }
+        if (last < 0)
+        {
+            return (null, null);
+        }
+        return (series.First(p => p.Capability < threshold), last + 1 < series.Count ? series[last + 1] : null);
+    }
+
     /// <summary>Whether <paramref name="ticks"/> of the run last no longer than <paramref name="limit"/>, compared exactly.</summary>
     private bool Within(long ticks, TimeSpan limit) => (Int128)ticks * _plan.Scenario.Tick.Ticks <= limit.Ticks;
 
@@ -272,19 +291,22 @@ public sealed class RunMetrics
             }
             case ObjectiveKind.RecoverWithin:
             {
-                var series = metrics[o.Scope].Series;
-                var drop = series.FirstOrDefault(p => p.Capability < o.Threshold);
+                var (drop, back) = Recovery(metrics[o.Scope].Series, o.Threshold);
                 if (drop is null)
                 {
                     return over
                         ? new ObjectiveResult(o.Id, o.Text, true, $"never below {F(o.Threshold * 100)}%")
                         : Pending($"not below {F(o.Threshold * 100)}% so far");
                 }
-                var back = series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= o.Threshold);
                 var hours = back is null ? (double?)null : (back.Tick - drop.Tick) * _tickHours;
                 if (!over && back is null && Within(endTick - drop.Tick, o.Time))
                 {
                     return Pending($"below {F(o.Threshold * 100)}% for {F((endTick - drop.Tick) * _tickHours)} h so far");
+                }
+                if (!over && back is not null && Within(back.Tick - drop.Tick, o.Time))
+                {
+                    // Back for now; a later drop would move the recovery on.
+                    return Pending($"back to {F(o.Threshold * 100)}% in {F(hours!.Value)} h so far");
                 }
                 return new ObjectiveResult(o.Id, o.Text, back is not null && Within(back.Tick - drop.Tick, o.Time),
                     hours is { } x ? $"recovered to {F(o.Threshold * 100)}% in {F(x)} h"
@@ -337,8 +359,7 @@ public sealed class RunMetrics
             var last = Series[^1];
             var units = _lossUnits + _missing * (endTick - _since);
             var loss = Total == 0 ? 0 : (double)units / Total * tickHours;
-            var drop = Series.FirstOrDefault(p => p.Capability < 0.95);
-            var back = drop is null ? null : Series.FirstOrDefault(p => p.Tick > drop.Tick && p.Capability >= 0.95);
+            var (drop, back) = Recovery(Series, 0.95);
             double? Mean(List<double> values) => values.Count == 0 ? null : values.Average();
             return new ScopeMetrics(name, loss, _min, last.Capability,
                 back is null || drop is null ? null : (back.Tick - drop.Tick) * tickHours,

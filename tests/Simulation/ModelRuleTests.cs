@@ -263,4 +263,44 @@ public sealed class ModelRuleTests
         Assert.Equal(10.0 / 60, report.Alliance.ResilienceLossHours, 15);
         Assert.Equal([("loss", true), ("energy", true), ("back", true)], report.Objectives.Select(o => (o.Id, o.Passed)));
     }
+
+    [Fact]
+    public void Run_ShortDipThenDeeperFall_RecoversOnlyWhenBackForGood()
+    {
+        var (report, _) = Run("""
+            topology:
+              domains:
+                - id: A
+                  kind: nation
+                  segments:
+                    - id: one
+                      sector: government
+                      nodes: [{id: n1, kind: server, owner: civilian}]
+                    - id: two
+                      sector: government
+                      nodes: [{id: n2, kind: server, owner: civilian}, {id: n3, kind: server, owner: civilian}]
+                    - id: rest
+                      sector: government
+                      nodes:
+                        - {id: n4, kind: server, owner: civilian}
+                        - {id: n5, kind: server, owner: civilian}
+                        - {id: n6, kind: server, owner: civilian}
+                        - {id: n7, kind: server, owner: civilian}
+                        - {id: n8, kind: server, owner: civilian}
+                        - {id: n9, kind: server, owner: civilian}
+                        - {id: n10, kind: server, owner: civilian}
+            injects:
+              - {id: blip, time: 0s, target: A/one, kind: ddos, parameters: {duration: 5m}}
+              - {id: fall, time: 10m, target: A/two, kind: ransomware, parameters: {duration: 20m}}
+            objectives:
+              - {id: back20, check: A recovers to 95% within 20m}
+              - {id: back30, check: A recovers to 95% within 30m}
+            """);
+
+        // Q is 0.9 from 0 to 5 and 0.8 from 10 to 30: back for good at 30, not at 5.
+        var a = report.Domains.Single(d => d.Scope == "A");
+        Assert.Equal((0.5, true), (a.TimeToRecover95Hours!.Value, a.Recovered95));
+        Assert.Equal([("back20", false, "recovered to 95% in 0.5 h"), ("back30", true, "recovered to 95% in 0.5 h")],
+            report.Objectives.Select(o => (o.Id, o.Passed, o.Actual)));
+    }
 }
