@@ -37,14 +37,15 @@ public static class Cli
 
         exercises:
           validate FILE...                        check exercise files and every variant, run nothing
-          run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--html F] [--detach]
+          run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--replay RUN] [--html F] [--detach]
                                                   run an exercise, follow it and print its report;
                                                   --compare V also runs variant V with the same seed
                                                   and prints both with the differences; --pace 60x =
-                                                  60 virtual seconds a second (default full speed)
+                                                  60 virtual seconds a second (default full speed);
+                                                  --replay RUN: with RUN's hand injects, at their ticks
           runs                                    every run, its state and progress
           run-status RUN                          one run's progress
-          pause RUN | resume RUN | stop RUN       control a run
+          pause RUN | resume RUN | stop RUN...    control a run (stop: one or more)
           inject RUN --kind KIND --target ID [--at +DURATION] [--param NAME=VALUE]...
                                                   inject by hand, DURATION after the run's current time
           report RUN [--html F]                   the run's report (so far, if it is still going)

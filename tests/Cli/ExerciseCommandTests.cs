@@ -386,7 +386,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.True(code == 0, error);
         Assert.Matches(@"^scenario 'Power drill', seed 42: A = base \(run-[0-9a-f]{8}\), B = no-sharing \(run-[0-9a-f]{8}\)\n", output);
         Assert.Contains("\nSCOPE     LOSS A (h)  LOSS B (h)  DIFF (h)  MIN Q A  MIN Q B  T95 A  T95 B  MTTD A  MTTD B  TOTAL A  TOTAL B\n", output, StringComparison.Ordinal);
-        Assert.Matches(@"\n(what no-sharing (costs|saves) against base: \d+\.\d\d h of capability|no-sharing makes no difference to alliance capability) \(alliance resilience loss \d+\.\d\d h -> \d+\.\d\d h\)\n$", output);
+        Assert.Matches(@"\n(what no-sharing (costs|saves) against base: \d+\.\d{3} h of capability|no-sharing makes no difference to alliance capability) \(alliance resilience loss \d+\.\d{3} h -> \d+\.\d{3} h\)\n$", output);
     }
 
     [Theory]
@@ -400,7 +400,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("set-alert-level targets a domain, not 'A/mil'", "inject", "run-00000000", "--kind", "set-alert-level", "--target", "A/mil", "--param", "level=2")]
     [InlineData("--at: 'soon' is not a duration; write e.g. 30m, 2h, 1h30m or 3d", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "soon")]
     [InlineData("parameter 'duration' is given twice", "inject", "run-00000000", "--kind", "ddos", "--target", "A", "--param", "duration=1h", "--param", "duration=2h")]
-    [InlineData("bad run id 'a/b'", "stop", "a/b")]
+    [InlineData("bad run id 'a/b': letters, digits and dashes, at most 64 characters", "stop", "a/b")]
     [InlineData("missing FILE", "run")]
     [InlineData("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'", "run", "x.yaml", "--detach", "--html", "x.html")]
     [InlineData("--compare needs another variant than --variant 'v'", "run", "x.yaml", "--variant", "v", "--compare", "v")]
@@ -452,6 +452,64 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         finally
         {
             await Cli.RunAsync("stop", id);
+        }
+    }
+
+    [Fact]
+    public async Task RunReplay_RunWithHandInject_GivesTheSameJournal()
+    {
+        var file = Drill();
+        var (code, output, error) = await Cli.RunAsync("run", file, "--pace", "20000x", "--detach");
+        Assert.True(code == 0, error);
+        var id = output.Trim();
+        var (injectCode, _, injectError) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "B/telecom/cable-1", "--at", "+2h");
+        Assert.True(injectCode == 0, injectError);
+        await Eventually.HoldsAsync(async () => (string?)(await Cli.JsonAsync("run-status", id))["state"] == "completed",
+            "the paced run to complete", TimeSpan.FromSeconds(60));
+        var original = await Cli.JsonAsync("report", id);
+
+        var (replayCode, replayOut, replayError) = await Cli.RunAsync("--json", "run", file, "--replay", id);
+
+        Assert.True(replayCode == 0, replayError);
+        var replay = JsonNode.Parse(replayOut)!;
+        Assert.Equal((string?)original["journalHash"], (string?)replay["journalHash"]);
+        Assert.Contains($"replaying {id}: 1 hand inject\n", replayError, StringComparison.Ordinal);
+        Assert.Contains($"the journal is {id}'s: {original["journalHash"]}\n", replayError, StringComparison.Ordinal);
+        // Without the hand inject the journal is another.
+        var plain = await Cli.JsonAsync("run", file);
+        Assert.NotEqual((string?)original["journalHash"], (string?)plain["journalHash"]);
+    }
+
+    [Fact]
+    public async Task RunReplay_OtherVariant_IsRefused()
+    {
+        var file = Drill();
+        var (_, output, _) = await Cli.RunAsync("run", file, "--detach");
+        var id = output.Trim();
+
+        var (code, _, error) = await Cli.RunAsync("run", file, "--variant", "no-sharing", "--replay", id);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"bulwark: --replay: {id} ran 'Power drill', not 'Power drill' (variant no-sharing)\n", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stop_TwoRuns_StopsBoth()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (_, output, _) = await Cli.RunAsync("run", Drill(), "--pace", "1x", "--detach");
+            ids.Add(output.Trim());
+        }
+
+        var (code, stopped, error) = await Cli.RunAsync("stop", ids[0], ids[1]);
+
+        Assert.True(code == 0, error);
+        Assert.Equal(2, stopped.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        foreach (var id in ids)
+        {
+            Assert.Equal("stopped", (string?)(await Cli.JsonAsync("run-status", id))["state"]);
         }
     }
 }

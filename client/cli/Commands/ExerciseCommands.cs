@@ -106,9 +106,13 @@ internal static class ExerciseCommands
     internal static string RunId(CliContext c, string more = "")
     {
         c.Line.ExpectPositionals(1, "RUN" + more);
-        var id = c.Line.Positionals[0];
-        return EntityId.IsValidPart(id) ? id : throw new UsageException($"bad run id '{id}'");
+        return CheckedRunId(c.Line.Positionals[0]);
     }
+
+    /// <summary>A run id as the cluster takes it, or a usage error that says what one is.</summary>
+    internal static string CheckedRunId(string id) => EntityId.IsRunId(id)
+        ? id
+        : throw new UsageException($"bad run id '{id}': letters, digits and dashes, at most {EntityId.MaxRunIdLength} characters");
 
     public static async Task<int> ListAsync(CliContext c)
     {
@@ -149,7 +153,33 @@ internal static class ExerciseCommands
 
     public static Task<int> ResumeAsync(CliContext c) => ControlAsync(c, run => run.ResumeAsync());
 
-    public static Task<int> StopAsync(CliContext c) => ControlAsync(c, run => run.StopAsync());
+    /// <summary><c>stop RUN...</c>: stops each run in turn (as <c>run --compare</c> suggests after Ctrl-C, with both its runs).</summary>
+    public static async Task<int> StopAsync(CliContext c)
+    {
+        if (c.Line.Positionals.Count == 0)
+        {
+            throw new UsageException("missing RUN");
+        }
+        var ids = c.Line.Positionals.Select(CheckedRunId).ToList();
+        await using var connection = await c.ConnectAsync();
+        var infos = new List<RunInfo>();
+        foreach (var id in ids)
+        {
+            var info = await connection.Cluster.GetGrain<IRunGrain>(id).StopAsync();
+            infos.Add(info);
+            if (!c.Json)
+            {
+                await c.Out.WriteLineAsync(RunFormat.InfoLine(info));
+            }
+        }
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(infos.Count == 1
+                ? RunFormat.InfoJson(infos[0])
+                : new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
+        }
+        return Cli.Ok;
+    }
 
     private static async Task<int> ControlAsync(CliContext c, Func<IRunGrain, Task<RunInfo>> call)
     {

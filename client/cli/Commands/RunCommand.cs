@@ -7,8 +7,10 @@ using Bulwark.Scenarios;
 namespace Bulwark.Cli.Commands;
 
 /// <summary>
-/// <c>bulwark run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--html F] [--detach]</c>:
+/// <c>bulwark run FILE [--seed N] [--variant V] [--compare V] [--pace X] [--replay RUN] [--html F] [--detach]</c>:
 /// starts an exercise (or two, to compare a variant), follows it to the end and prints its report.
+/// With <c>--replay RUN</c> the new run gets RUN's hand injects at their ticks, so that with the
+/// same file, variant and seed its journal is RUN's.
 /// </summary>
 internal static class RunCommand
 {
@@ -49,10 +51,17 @@ internal static class RunCommand
             scenarios.Add(Variant(set, compare) with { Seed = first.Seed });
         }
 
+        var replay = c.Line.Option("--replay") is { } replayText ? ExerciseCommands.CheckedRunId(replayText) : null;
+
         await using var connection = await c.ConnectAsync();
+        var (handInjects, replayed) = replay is null ? ([], null) : await ReplayedAsync(connection, replay, first);
         var ids = scenarios.Select(_ => NewRunId()).ToList();
         var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
-        var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, []))));
+        var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
+        if (replayed is not null)
+        {
+            await c.Err.WriteLineAsync($"replaying {replayed.RunId}: {handInjects.Length} hand inject{(handInjects.Length == 1 ? "" : "s")}");
+        }
         foreach (var info in started)
         {
             await c.Err.WriteLineAsync($"started {info.RunId}: '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
@@ -89,7 +98,31 @@ internal static class RunCommand
         }
         var reports = await Task.WhenAll(grains.Select(g => g.GetReportAsync()));
         await WriteAsync(c, [.. infos.Zip(reports).Select(p => new RunResult(p.First.RunId, p.First, p.Second))], html);
+        if (replayed is { State: RunState.Completed } && infos[0].State == RunState.Completed)
+        {
+            var original = await connection.Cluster.GetGrain<IRunGrain>(replayed.RunId).GetReportAsync();
+            await c.Err.WriteLineAsync(original.JournalHash == reports[0].JournalHash
+                ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
+                : $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?");
+        }
         return Cli.Ok;
+    }
+
+    /// <summary>
+    /// The hand injects of the run to replay, after checking that it ran the same scenario and
+    /// variant (its seed is not kept apart: a run started with --seed is replayed with the same).
+    /// </summary>
+    private static async Task<(System.Collections.Immutable.ImmutableArray<HandInject>, RunInfo)> ReplayedAsync(
+        Bulwark.Client.BulwarkConnection connection, string id, ScenarioDefinition scenario)
+    {
+        var run = connection.Cluster.GetGrain<IRunGrain>(id);
+        var info = await run.GetInfoAsync();
+        if (info.Scenario != scenario.Metadata.Name || info.Variant != scenario.Variant)
+        {
+            throw new UsageException($"--replay: {id} ran '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
+                + $"not '{scenario.Metadata.Name}'{(scenario.Variant is null ? "" : $" (variant {scenario.Variant})")}");
+        }
+        return (await run.GetHandInjectsAsync(), info);
     }
 
     /// <summary>Prints one report, or two compared, and writes the HTML page when asked.</summary>

@@ -95,9 +95,13 @@ public static class ReportText
         await w.WriteLineAsync(Verdict(a, b, d));
     }
 
-    /// <summary><c>what no-sharing costs: 12.34 h of alliance capability (resilience loss 4.10 h -> 16.44 h)</c>.</summary>
+    /// <summary>
+    /// <c>what no-sharing costs against base: 12.340 h of capability (alliance resilience loss 4.100 h -> 16.440 h)</c>,
+    /// to the thousandth of an hour, so that a small difference shows in the losses too.
+    /// </summary>
     public static string Verdict(RunResult a, RunResult b, Differences d)
     {
+        static string Hours(double hours) => hours.ToString("0.000", CultureInfo.InvariantCulture);
         var losses = $"(alliance resilience loss {Hours(a.Report.Alliance.ResilienceLossHours)} h -> {Hours(b.Report.Alliance.ResilienceLossHours)} h)";
         var verb = d.CapabilityHours switch
         {
