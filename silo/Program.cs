@@ -7,6 +7,7 @@ try
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddBulwarkConfiguration(args);
     var options = StartupChecks.Options(builder.Configuration);
+    StartupChecks.ThrowIfDataDirectoryUnusable(options);
     var files = StartupChecks.LoadFiles(options);
     StartupChecks.ThrowIfPortsTaken(options);
     builder.AddBulwarkSilo(options);

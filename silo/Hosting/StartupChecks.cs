@@ -42,6 +42,29 @@ public static class StartupChecks
     }
 
     /// <summary>
+    /// Throws a <see cref="StartupException"/> (exit 2) when the data directory cannot hold
+    /// journals: a run would otherwise fail when it first writes, after the silo had started.
+    /// </summary>
+    public static void ThrowIfDataDirectoryUnusable(SiloOptions options)
+    {
+        var runs = Path.Combine(options.DataDirectory, "runs");
+        try
+        {
+            Directory.CreateDirectory(runs);
+            var probe = Path.Combine(runs, $".write-check-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var reason = File.Exists(options.DataDirectory) ? "it is a file, not a directory"
+                : e is UnauthorizedAccessException ? "no permission to write there"
+                : e.Message;
+            throw new StartupException(2, $"the data directory '{options.DataDirectory}' cannot hold journals: {reason}");
+        }
+    }
+
+    /// <summary>
     /// The configured topology and exercise, read once before anything starts; a
     /// <see cref="StartupException"/> (exit 2) lists every problem of the files, and an unknown variant.
     /// </summary>

@@ -55,6 +55,21 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
+    public async Task Start_DataDirectoryIsAFile_ExitsTwo()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            Assert.Equal((2, $"bulwark-silo: the data directory '{file}' cannot hold journals: it is a file, not a directory\n"),
+                await RunSiloAsync("--data", file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Start_EnvironmentVariableWithUnderscores_SetsTheSetting()
     {
         // BULWARK_GATEWAY_PORT is Bulwark:GatewayPort, as BULWARK_GATEWAYPORT is.
