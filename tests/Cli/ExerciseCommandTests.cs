@@ -400,12 +400,13 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("set-alert-level targets a domain, not 'A/mil'", "inject", "run-00000000", "--kind", "set-alert-level", "--target", "A/mil", "--param", "level=2")]
     [InlineData("--at: 'soon' is not a duration; write e.g. 30m, 2h, 1h30m or 3d", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "soon")]
     [InlineData("parameter 'duration' is given twice", "inject", "run-00000000", "--kind", "ddos", "--target", "A", "--param", "duration=1h", "--param", "duration=2h")]
+    [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not '0.0000001x'", "run", "x.yaml", "--pace", "0.0000001x")]
     [InlineData("bad run id 'a/b': letters, digits and dashes, at most 64 characters", "stop", "a/b")]
     [InlineData("missing FILE", "run")]
     [InlineData("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'", "run", "x.yaml", "--detach", "--html", "x.html")]
     [InlineData("--compare needs another variant than --variant 'v'", "run", "x.yaml", "--variant", "v", "--compare", "v")]
     [InlineData("--seed must be a whole number from 0, not '-1'", "run", "x.yaml", "--seed", "-1")]
-    [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5 (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
+    [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
     public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)
     {
         var (code, output, error) = await Cli.RunAsync(args);
@@ -459,7 +460,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     public async Task RunReplay_RunWithHandInject_GivesTheSameJournal()
     {
         var file = Drill();
-        var (code, output, error) = await Cli.RunAsync("run", file, "--pace", "20000x", "--detach");
+        var (code, output, error) = await Cli.RunAsync("run", file, "--pace", "20000x", "--seed", "7", "--detach");
         Assert.True(code == 0, error);
         var id = output.Trim();
         var (injectCode, _, injectError) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "B/telecom/cable-1", "--at", "+2h");
@@ -475,8 +476,9 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Equal((string?)original["journalHash"], (string?)replay["journalHash"]);
         Assert.Contains($"replaying {id}: 1 hand inject\n", replayError, StringComparison.Ordinal);
         Assert.Contains($"the journal is {id}'s: {original["journalHash"]}\n", replayError, StringComparison.Ordinal);
+        Assert.Equal(7UL, (ulong)replay["seed"]!);
         // Without the hand inject the journal is another.
-        var plain = await Cli.JsonAsync("run", file);
+        var plain = await Cli.JsonAsync("run", file, "--seed", "7");
         Assert.NotEqual((string?)original["journalHash"], (string?)plain["journalHash"]);
     }
 
@@ -509,7 +511,11 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Equal(2, stopped.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         foreach (var id in ids)
         {
-            Assert.Equal("stopped", (string?)(await Cli.JsonAsync("run-status", id))["state"]);
+            var status = await Cli.JsonAsync("run-status", id);
+            Assert.Equal("stopped", (string?)status["state"]);
+            // The report says where the run stopped.
+            var report = await Cli.JsonAsync("report", id);
+            Assert.Equal(((long)status["tick"]!, 1440L), ((long)report["tick"]!, (long)report["ticks"]!));
         }
     }
 }

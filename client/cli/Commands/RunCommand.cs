@@ -15,6 +15,9 @@ namespace Bulwark.Cli.Commands;
 internal static class RunCommand
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The slowest pace: a virtual minute in about 17 real hours. Below it a run would seem to stand still.</summary>
+    private const double MinPace = 0.001;
     private static readonly TimeSpan PrintEvery = TimeSpan.FromSeconds(10);
     private const int BarWidth = 20;
 
@@ -54,7 +57,12 @@ internal static class RunCommand
         var replay = c.Line.Option("--replay") is { } replayText ? ExerciseCommands.CheckedRunId(replayText) : null;
 
         await using var connection = await c.ConnectAsync();
-        var (handInjects, replayed) = replay is null ? ([], null) : await ReplayedAsync(connection, replay, first);
+        var (handInjects, replayed, replayedSeed) = replay is null ? ([], null, 0UL) : await ReplayedAsync(connection, replay, first);
+        if (replayed is not null && seed is null)
+        {
+            // The replayed run's seed, unless another is asked for.
+            scenarios = [.. scenarios.Select(s => s with { Seed = replayedSeed })];
+        }
         var ids = scenarios.Select(_ => NewRunId()).ToList();
         var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
         var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
@@ -109,10 +117,10 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// The hand injects of the run to replay, after checking that it ran the same scenario and
-    /// variant (its seed is not kept apart: a run started with --seed is replayed with the same).
+    /// The hand injects of the run to replay and its seed, after checking that it ran the same
+    /// scenario and variant.
     /// </summary>
-    private static async Task<(System.Collections.Immutable.ImmutableArray<HandInject>, RunInfo)> ReplayedAsync(
+    private static async Task<(System.Collections.Immutable.ImmutableArray<HandInject>, RunInfo, ulong)> ReplayedAsync(
         Bulwark.Client.BulwarkConnection connection, string id, ScenarioDefinition scenario)
     {
         var run = connection.Cluster.GetGrain<IRunGrain>(id);
@@ -122,7 +130,7 @@ internal static class RunCommand
             throw new UsageException($"--replay: {id} ran '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
                 + $"not '{scenario.Metadata.Name}'{(scenario.Variant is null ? "" : $" (variant {scenario.Variant})")}");
         }
-        return (await run.GetHandInjectsAsync(), info);
+        return (await run.GetHandInjectsAsync(), info, (await run.GetReportAsync()).Seed);
     }
 
     /// <summary>Prints one report, or two compared, and writes the HTML page when asked.</summary>
@@ -188,8 +196,9 @@ internal static class RunCommand
         }
         var number = text.EndsWith('x') ? text[..^1] : text;
         return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var pace) && double.IsFinite(pace)
+            && (pace == 0 || pace >= MinPace)
             ? pace
-            : throw new UsageException($"--pace must be virtual seconds per real second, like 60x or 0.5 (0 = full speed), not '{text}'");
+            : throw new UsageException($"--pace must be virtual seconds per real second, like 60x or 0.5, at least {MinPace}x (0 = full speed), not '{text}'");
     }
 
     private static string NewRunId() => "run-" + Guid.NewGuid().ToString("N")[..8];
