@@ -38,9 +38,9 @@ public enum SimEventKind
     Compromise = 11,
     /// <summary>Node: Source tries Technique on this node; Detail = Source's tool set.</summary>
     Exploit = 12,
-    /// <summary>Node (the source): time to try Technique on node Detail (Value: its place in the segment's neighbourhood), if still active.</summary>
+    /// <summary>Node (the source): time to try Technique on node Detail (Value: the source's compromise number and the neighbour's place in the segment's neighbourhood), if still active.</summary>
     Attempt = 13,
-    /// <summary>Segment: node Source became compromised with tool set Detail; schedule its attempts.</summary>
+    /// <summary>Segment: node Source became compromised with tool set Detail (Value: its compromise number); schedule its attempts.</summary>
     Spread = 14,
     /// <summary>Domain: one of its nodes (Source) detected Technique.</summary>
     Detection = 15,

@@ -36,9 +36,19 @@ public interface IRunGrain : IGrainWithStringKey
     [Alias("stop")]
     Task<RunInfo> StopAsync();
 
-    /// <summary>Injects by hand, <paramref name="after"/> from now in virtual time (at least the next tick); returns the tick it fires at.</summary>
+    /// <summary>
+    /// Injects by hand, <paramref name="after"/> from now in virtual time (at least the next tick;
+    /// a whole number of ticks); returns the tick it fires at.
+    /// </summary>
     [Alias("inject")]
     Task<long> InjectAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan after);
+
+    /// <summary>
+    /// Injects by hand at virtual time <paramref name="at"/> from the start of the exercise (a whole
+    /// number of ticks, not yet passed, before the end), as an MSEL line gives it; returns its tick.
+    /// </summary>
+    [Alias("inject-at")]
+    Task<long> InjectAtAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan at);
 
     /// <summary>The report so far (final once the run has completed or stopped).</summary>
     [Alias("report")]

@@ -46,8 +46,10 @@ public static class Cli
           runs                                    every run, its state and progress
           run-status RUN                          one run's progress
           pause RUN | resume RUN | stop RUN...    control a run (stop: one or more)
-          inject RUN --kind KIND --target ID [--at +DURATION] [--param NAME=VALUE]...
-                                                  inject by hand, DURATION after the run's current time
+          inject RUN --kind KIND --target ID [--at +DURATION | --at TIME] [--param NAME=VALUE]...
+                                                  inject by hand, DURATION after the run's current
+                                                  time (default: the next tick) or at virtual TIME
+                                                  from the start (e.g. 1d6h)
           report RUN [--html F]                   the run's report (so far, if it is still going)
           journal RUN [--hash]                    the journal, one line per entry; --hash: its SHA-256
 

@@ -159,6 +159,40 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     public Task<long> InjectAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan after)
     {
+        CheckInject(kind, target, parameters);
+        var now = Now();
+        return Inject(kind, target, parameters, Math.Max(now, now + WholeTicks(after, "+")));
+    }
+
+    public Task<long> InjectAtAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan at)
+    {
+        CheckInject(kind, target, parameters);
+        var tick = WholeTicks(at, "");
+        var now = Now();
+        if (tick < now)
+        {
+            throw new InvalidRequestException(
+                $"virtual time {Duration.Format(at)} has passed: run '{RunId}' is at {Duration.Format(_plan!.Scenario.Tick * now)}");
+        }
+        return Inject(kind, target, parameters, tick);
+    }
+
+    /// <summary>The first tick an inject can still fire at: the next to process, and for a paced run not before its virtual time.</summary>
+    private long Now() => Math.Max(_calendar!.Processed + 1, _pace > 0 ? (long)(VirtualSeconds() / _plan!.Scenario.Tick.TotalSeconds) : 0);
+
+    /// <summary>A time as ticks; it must be a whole number of them, as in a scenario file.</summary>
+    private long WholeTicks(TimeSpan time, string sign)
+    {
+        var tick = _plan!.Scenario.Tick;
+        if (time < TimeSpan.Zero || time.Ticks % tick.Ticks != 0)
+        {
+            throw new InvalidRequestException($"{sign}{Duration.Format(time)} is not a whole number of ticks ({Duration.Format(tick)})");
+        }
+        return time.Ticks / tick.Ticks;
+    }
+
+    private void CheckInject(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters)
+    {
         RequireStarted();
         if (_state is not (RunState.Running or RunState.Paused))
         {
@@ -177,14 +211,17 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             throw new InvalidRequestException(string.Join("; ", problems));
         }
-        var now = Math.Max(_calendar!.Processed + 1, _pace > 0 ? (long)(VirtualSeconds() / _plan.Scenario.Tick.TotalSeconds) : 0);
-        var tick = Math.Max(_calendar.Processed + 1, now + (after > TimeSpan.Zero ? _plan.TicksOf(after) : 0));
-        if (tick >= _plan.Ticks)
+    }
+
+    private Task<long> Inject(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, long tick)
+    {
+        if (tick >= _plan!.Ticks)
         {
-            throw new InvalidRequestException($"tick {tick} is after the end of the exercise ({_plan.Ticks} ticks)");
+            throw new InvalidRequestException(
+                $"virtual time {Duration.Format(_plan.Scenario.Tick * tick)} is not before the end of the exercise ({Duration.Format(_plan.Scenario.Duration)})");
         }
         var inject = new HandInject(tick, kind, target, parameters);
-        _calendar.Add(inject);
+        _calendar!.Add(inject);
         _handInjects.Add(inject);
         return Task.FromResult(tick);
     }

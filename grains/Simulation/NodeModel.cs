@@ -28,7 +28,7 @@ public sealed class NodeModel : ITickModel
     private HashSet<string>? _immune;
     private SortedSet<string>? _failedDependencies;
     // Per technique, the neighbours this node has attempted (whatever came of it), by their place
-    // in its segment's neighbourhood: none is tried twice.
+    // in its segment's neighbourhood (SegmentModel.NeighbourOf): none is tried twice.
     private Dictionary<string, HashSet<long>>? _attempted;
     private Security _security;
     // Counts compromises: a containment or recovery scheduled for an earlier one (ended by a restore) does nothing.
@@ -91,7 +91,7 @@ public sealed class NodeModel : ITickModel
             _toolset = toolset;
             Log("compromised", $"{technique} by {by}");
             ScheduleDetection();
-            Emit(tick + 1, EntityId.SegmentOf(Id), SimEventKind.Spread, Id, detail: toolset);
+            Emit(tick + 1, EntityId.SegmentOf(Id), SimEventKind.Spread, Id, value: _episode, detail: toolset);
         }
 
         var sorted = events.ToList();
@@ -205,10 +205,12 @@ public sealed class NodeModel : ITickModel
                     }
                     break;
                 case SimEventKind.Attempt:
-                    // Only an active compromise attacks. A node that is down waits until its last
-                    // disruption ends; one isolated by the controllers (or contained) does not
-                    // attack, and an attempt it did not make can be made after a new compromise.
-                    if (_security is not (Security.Compromised or Security.Detected) || _isolatedByControllers)
+                    // Only the compromise that scheduled it attacks, while active. A node that is
+                    // down waits until its last disruption ends; one isolated by the controllers
+                    // (or contained) does not attack. An attempt not made is made after a new
+                    // compromise, whose spread schedules it again.
+                    if (_security is not (Security.Compromised or Security.Detected) || _isolatedByControllers
+                        || SegmentModel.CompromiseOf(e.Value) != _episode)
                     {
                         break;
                     }
@@ -222,7 +224,7 @@ public sealed class NodeModel : ITickModel
                     {
                         _attempted[e.Technique] = tried = [];
                     }
-                    if (tried.Add(e.Value))
+                    if (tried.Add(SegmentModel.NeighbourOf(e.Value)))
                     {
                         Emit(tick + 1, e.Detail, SimEventKind.Exploit, Id, e.Technique, detail: _toolset);
                     }

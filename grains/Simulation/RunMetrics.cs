@@ -264,10 +264,9 @@ public sealed class RunMetrics
             case ObjectiveKind.ResilienceLoss:
             {
                 var loss = metrics[o.Scope].ResilienceLossHours;
-                // Within a millisecond: the loss is a quotient, and 10 minutes must pass "loss ≤ 10m".
-                var limit = o.Time.TotalHours + 1e-3 / 3600;
-                return over || loss > limit
-                    ? new ObjectiveResult(o.Id, o.Text, loss <= limit, $"resilience loss {F(loss)} h")
+                var within = _scopes[o.Scope].LossWithin(endTick, o.Time, _plan.Scenario.Tick);
+                return over || !within
+                    ? new ObjectiveResult(o.Id, o.Text, within, $"resilience loss {F(loss)} h")
                     : Pending($"resilience loss {F(loss)} h so far");
             }
             case ObjectiveKind.MinCapability:
@@ -353,6 +352,10 @@ public sealed class RunMetrics
             _min = Math.Min(_min, q);
             Series.Add(new CapabilityPoint(tick, q));
         }
+
+        /// <summary>Whether the loss up to <paramref name="endTick"/> is at most <paramref name="limit"/>, compared exactly.</summary>
+        public bool LossWithin(long endTick, TimeSpan limit, TimeSpan tick) =>
+            (Int128)(_lossUnits + _missing * (endTick - _since)) * tick.Ticks <= (Int128)limit.Ticks * Total;
 
         public ScopeMetrics Metrics(long endTick, double tickHours)
         {

@@ -29,6 +29,19 @@ public sealed class SegmentModel : ITickModel
 
     public string Id => _setup.Id;
 
+    /// <summary>
+    /// An attempt's value: the source's compromise number (a spread's value) in the high half, the
+    /// neighbour's place in the neighbourhood in the low half; the source makes only attempts of
+    /// its current compromise, and each (neighbour, technique) once.
+    /// </summary>
+    public static long AttemptValue(long compromise, int neighbour) => (compromise << 32) | (uint)neighbour;
+
+    /// <summary>The compromise number of an attempt's value.</summary>
+    public static long CompromiseOf(long attempt) => attempt >> 32;
+
+    /// <summary>The neighbour's place of an attempt's value.</summary>
+    public static long NeighbourOf(long attempt) => attempt & uint.MaxValue;
+
     private FrozenSet<string> Members { get; }
 
     public TickResult Apply(long tick, IReadOnlyList<SimEvent> events)
@@ -61,7 +74,7 @@ public sealed class SegmentModel : ITickModel
                     }
                     var delay = StableRandom.Between(_setup.Seed, Id, tick, "spread", _setup.SpreadMin, _setup.SpreadMax,
                         source, "|", neighbour.Node, "|", technique);
-                    emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, n, neighbour.Node));
+                    emitted.Add(new SimEvent(tick + delay, source, SimEventKind.Attempt, Id, technique, AttemptValue(e.Value, n), neighbour.Node));
                     attempts++;
                 }
             }

@@ -518,4 +518,34 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
             Assert.Equal(((long)status["tick"]!, 1440L), ((long)report["tick"]!, (long)report["ticks"]!));
         }
     }
+
+    [Fact]
+    public async Task Inject_AtVirtualTime_FiresThereAndRefusesThePastTheEndAndPartTicks()
+    {
+        // 10 virtual minutes a second: tick 0 has passed by the time the injects come.
+        var (_, output, _) = await Cli.RunAsync("run", Drill(), "--pace", "600x", "--detach");
+        var id = output.Trim();
+        try
+        {
+            var (code, injected, error) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "6h");
+            var past = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "0s");
+            var end = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "1d");
+            var part = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "+90s");
+            var negative = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "-10m");
+
+            Assert.True(code == 0, error);
+            Assert.Equal("injected isolate on A/mil/c2 at tick 360 (virtual time 06:00)\n", injected);
+            Assert.Equal(2, past.Code);
+            Assert.Matches($"^bulwark: virtual time 0s has passed: run '{id}' is at \\d+m\n", past.Err);
+            Assert.Equal((2, "bulwark: virtual time 1d is not before the end of the exercise (1d)\n"), (end.Code, end.Err));
+            Assert.Equal((2, "bulwark: +1m30s is not a whole number of ticks (1m)\n"), (part.Code, part.Err));
+            Assert.Equal(2, negative.Code);
+            Assert.StartsWith("bulwark: --at: '-10m' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)\n",
+                negative.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Cli.RunAsync("stop", id);
+        }
+    }
 }

@@ -303,4 +303,56 @@ public sealed class ModelRuleTests
         Assert.Equal([("back20", false, "recovered to 95% in 0.5 h"), ("back30", true, "recovered to 95% in 0.5 h")],
             report.Objectives.Select(o => (o.Id, o.Passed, o.Actual)));
     }
+
+    [Fact]
+    public void Run_AttemptOfARestoredCompromise_IsNotMadeByTheNext()
+    {
+        var (_, lines) = Run("""
+            topology:
+              domains:
+                - id: A
+                  kind: nation
+                  segments:
+                    - id: s
+                      sector: government
+                      nodes:
+                        - {id: a, kind: server, owner: military, detection: 0, exposures: [{technique: T1190, exploitability: 1}, {technique: T1078, exploitability: 1}]}
+                        - {id: b, kind: server, owner: military, detection: 0, exposures: [{technique: T1190, exploitability: 1}]}
+            adversary:
+              spread-delay: {min: 10m, max: 10m}
+            injects:
+              - {id: c1, time: 0s, target: A/s/a, kind: compromise, parameters: {technique: T1190}}
+              - {id: r1, time: 5m, target: A/s/a, kind: restore}
+              - {id: c2, time: 8m, target: A/s/a, kind: compromise, parameters: {technique: T1078}}
+            """);
+
+        // The T1190 attempt due at 11 belonged to the restored compromise; the second one's tool set (T1078) finds b not exposed.
+        Assert.Equal(["1 A/s spread A/s/a attempts=1", "9 A/s spread A/s/a attempts=0"],
+            lines.Where(l => l.Contains(" spread ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(lines, l => l.Contains("A/s/b compromised", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("3m20s", true)]
+    [InlineData("3m19s", false)]
+    public void Run_LossAThirdOfAMinuteOff_IsJudgedExactly(string limit, bool passed)
+    {
+        var (report, _) = Run($$$"""
+            topology:
+              domains:
+                - id: P
+                  kind: nation
+                  segments:
+                    - id: energy
+                      sector: energy
+                      nodes: [{id: p, kind: server, owner: civilian}, {id: q, kind: server, owner: civilian}, {id: r, kind: server, owner: civilian}]
+            injects:
+              - {id: rw, time: 0s, target: P/energy/p, kind: ransomware, parameters: {duration: 10m}}
+            objectives:
+              - {id: loss, check: alliance resilience loss <= {{{limit}}}}
+            """);
+
+        // One of three equal nodes down for 10 minutes: 200 seconds of loss.
+        Assert.Equal(passed, Assert.Single(report.Objectives).Passed);
+    }
 }

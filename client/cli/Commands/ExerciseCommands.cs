@@ -162,6 +162,8 @@ internal static class ExerciseCommands
         }
         var ids = c.Line.Positionals.Select(CheckedRunId).ToList();
         await using var connection = await c.ConnectAsync();
+        // Every run must be known before any is stopped: a mistyped id must not leave the others half done.
+        await Task.WhenAll(ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id).GetInfoAsync()));
         var infos = new List<RunInfo>();
         foreach (var id in ids)
         {
@@ -207,10 +209,15 @@ internal static class ExerciseCommands
         {
             throw new UsageException($"{kindText} targets a domain, not '{target}'");
         }
-        var after = TimeSpan.Zero;
-        if (c.Line.Option("--at") is { } atText && !Duration.TryParse(atText.StartsWith('+') ? atText[1..] : atText, out after, out var error))
+        // +DURATION: from the run's current virtual time; DURATION: virtual time from the start, as in the MSEL.
+        var at = TimeSpan.Zero;
+        var atText = c.Line.Option("--at");
+        var relative = atText is null || atText.StartsWith('+');
+        if (atText is not null && !Duration.TryParse(relative ? atText[1..] : atText, out at, out var error))
         {
-            throw new UsageException($"--at: {error}");
+            throw new UsageException(atText.StartsWith('-')
+                ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
+                : $"--at: {error}");
         }
         var parameters = Parameters(c.Line.Options("--param"));
         var problems = InjectRules.Problems(kind, parameters);
@@ -222,7 +229,7 @@ internal static class ExerciseCommands
         await using var connection = await c.ConnectAsync();
         var run = connection.Cluster.GetGrain<IRunGrain>(id);
         var info = await run.GetInfoAsync();
-        var tick = await run.InjectAsync(kind, target, parameters, after);
+        var tick = relative ? await run.InjectAsync(kind, target, parameters, at) : await run.InjectAtAsync(kind, target, parameters, at);
         var time = RunFormat.VirtualTime(RunFormat.At(tick, info.TickLength));
         if (c.Json)
         {
