@@ -33,8 +33,11 @@ public interface IJournalStore
     /// <summary>The outcome of an ended run, or null when it has none here.</summary>
     Task<RunOutcome?> ReadOutcomeAsync(string runId, CancellationToken cancellationToken = default);
 
-    /// <summary>The ids of the runs with an outcome here, oldest outcome first.</summary>
+    /// <summary>The ids of the runs with an outcome here, in the order they started (runs not marked started: by their outcome's age, first).</summary>
     Task<IReadOnlyList<string>> ListOutcomesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records that a run has started: its id is taken, and it is listed in start order.</summary>
+    Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Options of <see cref="FileJournalStore"/>.</summary>
@@ -56,6 +59,7 @@ public sealed class JournalOptions
 public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<JournalOptions> options, Serializer<RunOutcome> serializer) : IJournalStore
 {
     private const string OutcomeExtension = ".outcome";
+    private const string StartedExtension = ".started";
 
     private const int Stride = 4096;
     private readonly ConcurrentDictionary<string, Index> _indexes = new(StringComparer.Ordinal);
@@ -77,6 +81,16 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     private string Runs => Path.Combine(options.Value.DataDirectory, "runs");
 
     private string OutcomePathOf(string runId) => Path.Combine(Runs, Checked(runId) + OutcomeExtension);
+
+    private string StartedPathOf(string runId) => Path.Combine(Runs, Checked(runId) + StartedExtension);
+
+    /// <summary>An empty file whose time is the start's: it is never written again.</summary>
+    public Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Runs);
+        File.WriteAllBytes(StartedPathOf(runId), []);
+        return Task.CompletedTask;
+    }
 
     public async Task AppendAsync(string runId, IReadOnlyList<JournalEntry> lines, CancellationToken cancellationToken = default)
     {
@@ -151,7 +165,7 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     });
 
     public Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(File.Exists(PathOf(runId)) || File.Exists(OutcomePathOf(runId)));
+        Task.FromResult(File.Exists(PathOf(runId)) || File.Exists(OutcomePathOf(runId)) || File.Exists(StartedPathOf(runId)));
 
     public async Task SaveOutcomeAsync(string runId, RunOutcome outcome, CancellationToken cancellationToken = default)
     {
@@ -175,9 +189,12 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         {
             return Task.FromResult<IReadOnlyList<string>>([]);
         }
+        // Runs stored before starts were marked come first, by their outcome's time.
         IReadOnlyList<string> ids = [.. new DirectoryInfo(Runs).EnumerateFiles("*" + OutcomeExtension)
-            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal)
-            .Select(f => Path.GetFileNameWithoutExtension(f.Name))];
+            .Select(f => (Id: Path.GetFileNameWithoutExtension(f.Name), Outcome: f.LastWriteTimeUtc,
+                Started: new FileInfo(Path.ChangeExtension(f.FullName, StartedExtension)) is { Exists: true } s ? s.LastWriteTimeUtc : (DateTime?)null))
+            .OrderBy(r => r.Started.HasValue).ThenBy(r => r.Started ?? r.Outcome).ThenBy(r => r.Outcome).ThenBy(r => r.Id, StringComparer.Ordinal)
+            .Select(r => r.Id)];
         return Task.FromResult(ids);
     }
 

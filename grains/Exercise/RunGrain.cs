@@ -110,6 +110,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             throw new InvalidRequestException($"run '{RunId}' has already been started");
         }
         _plan = new RunPlan(scenario);
+        await store.MarkStartedAsync(RunId);
         _calendar = new RunCalendar(_plan, options.HandInjects);
         _handInjects.AddRange(options.HandInjects);
         _metrics = new RunMetrics(_plan);

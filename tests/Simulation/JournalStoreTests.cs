@@ -86,4 +86,26 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Equal(["run-x", "run-a"], await later.ListOutcomesAsync(TestContext.Current.CancellationToken));
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.FullName, "runs"), "*.partial"));
     }
+
+    [Fact]
+    public async Task Outcomes_OfRunsMarkedStarted_ListedInStartOrderNotEndOrder()
+    {
+        var store = Store();
+        var cancellation = TestContext.Current.CancellationToken;
+        var report = Runs.OnReference(TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), [])).Report;
+        var info = new RunInfo("run-first", "quiet", null, RunState.Completed, 60, 60, TimeSpan.FromMinutes(1), 0, 0, 0, null);
+        await store.MarkStartedAsync("run-first", cancellation);
+        await store.MarkStartedAsync("run-second", cancellation);
+        var runs = Path.Combine(_directory.FullName, "runs");
+        File.SetLastWriteTimeUtc(Path.Combine(runs, "run-first.started"), DateTime.UtcNow.AddMinutes(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(runs, "run-second.started"), DateTime.UtcNow.AddMinutes(-1));
+        // The second ends first; an old run from before starts were marked ends last.
+        await store.SaveOutcomeAsync("run-second", new RunOutcome(info with { RunId = "run-second" }, report, []), cancellation);
+        await store.SaveOutcomeAsync("run-first", new RunOutcome(info, report, []), cancellation);
+        await store.SaveOutcomeAsync("run-old", new RunOutcome(info with { RunId = "run-old" }, report, []), cancellation);
+        File.SetLastWriteTimeUtc(Path.Combine(runs, "run-first.outcome"), DateTime.UtcNow.AddMinutes(1));
+
+        Assert.True(await store.ExistsAsync("run-second", cancellation));
+        Assert.Equal(["run-old", "run-first", "run-second"], await Store().ListOutcomesAsync(cancellation));
+    }
 }
