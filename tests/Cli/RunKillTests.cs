@@ -30,7 +30,7 @@ public sealed class RunKillTests
                 Assert.Equal("running", (string?)status["state"]);
                 reported = (long)status["journalLines"]!;
                 // Every line the run had then is written within the save interval.
-                await Task.Delay(RunGrain.SaveInterval + TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+                await Task.Delay(RunGrain.SaveInterval + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
                 var still = await cli.JsonAsync("run-status", id);
                 Assert.Equal("running", (string?)still["state"]);
             }
