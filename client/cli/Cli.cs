@@ -49,7 +49,7 @@ public static class Cli
           inject RUN --kind KIND --target ID [--at +DURATION | --at TIME] [--param NAME=VALUE]...
                                                   inject by hand, DURATION after the run's current
                                                   time (default: the next tick) or at virtual TIME
-                                                  from the start (e.g. 1d6h)
+                                                  from the start (e.g. 1d6h, 06:30 or '1d 06:30')
           report RUN [--html F]                   the run's report (so far, if it is still going)
           journal RUN [--hash]                    the journal, one line per entry; --hash: its SHA-256
 

@@ -53,13 +53,18 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
                     SetLevel(_alertLevel - 1, "on " + technique);
                 }
             }
-            if (origin != Id && setup.Kind != DomainKind.NatoEnterprise || _sent.Contains(technique) || setup.Sharing.IsEmpty)
+            if (origin != Id && setup.Kind != DomainKind.NatoEnterprise || setup.Sharing.IsEmpty)
             {
                 return;
             }
             if (origin != Id && label >= Tlp.AmberStrict)
             {
-                Log("withheld", $"{technique} from {origin}: TLP:{(label == Tlp.Red ? "RED" : "AMBER+STRICT")}");
+                // Every such copy is journalled, also of a technique passed on before from elsewhere.
+                Log("withheld", $"{technique} received from {origin} under TLP:{(label == Tlp.Red ? "RED" : "AMBER+STRICT")}: not passed on");
+                return;
+            }
+            if (_sent.Contains(technique))
+            {
                 return;
             }
             _sent.Add(technique);
@@ -70,8 +75,9 @@ public sealed class DomainModel(DomainSetup setup) : ITickModel
                 {
                     continue;
                 }
-                emitted.Add(new SimEvent(tick + delay, partner, SimEventKind.Indicator, Id, technique, (long)(agreed > label ? agreed : label), "shared by " + Id));
-                partners.Add(partner + "+" + delay.ToString(CultureInfo.InvariantCulture));
+                var sent = agreed > label ? agreed : label;
+                emitted.Add(new SimEvent(tick + delay, partner, SimEventKind.Indicator, Id, technique, (long)sent, "shared by " + Id));
+                partners.Add($"{partner}+{delay.ToString(CultureInfo.InvariantCulture)}({WireNames.Of(sent)})");
             }
             if (partners.Count > 0)
             {

@@ -122,7 +122,8 @@ public sealed class NodeModel : ITickModel
                     Log("isolated", e.Source);
                     break;
                 case SimEventKind.Patch:
-                    if ((_immune ??= new(StringComparer.Ordinal)).Add(e.Technique))
+                    // Only a node exposed to the technique has something to patch.
+                    if (_setup.Definition.ExploitabilityOf(e.Technique) is not null && (_immune ??= new(StringComparer.Ordinal)).Add(e.Technique))
                     {
                         Log("patched", e.Technique);
                     }
@@ -182,7 +183,15 @@ public sealed class NodeModel : ITickModel
                     }
                     break;
                 case SimEventKind.Compromise:
-                    if (_security == Security.Clean && _immune?.Contains(e.Technique) != true)
+                    if (_security != Security.Clean)
+                    {
+                        Log("already-compromised", $"{e.Technique} from {e.Source}");
+                    }
+                    else if (_immune?.Contains(e.Technique) == true)
+                    {
+                        Log("repelled", $"{e.Technique} from {e.Source}");
+                    }
+                    else
                     {
                         Compromise(e.Technique, e.Detail, e.Source);
                     }

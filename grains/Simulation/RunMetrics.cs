@@ -15,7 +15,7 @@ public sealed class RunMetrics
     private const string Alliance = "alliance";
     private static readonly HashSet<string> NotableKinds = new(StringComparer.Ordinal)
     {
-        "inject", "compromised", "detected", "contained", "recovered", "disrupted", "indicator", "withheld", "alert", "restored", "isolated", "patched",
+        "inject", "compromised", "detected", "contained", "recovered", "disrupted", "disruption-ended", "indicator", "withheld", "alert", "restored", "isolated", "patched",
     };
 
     private readonly RunPlan _plan;

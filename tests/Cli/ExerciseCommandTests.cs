@@ -528,6 +528,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         try
         {
             var (code, injected, error) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "6h");
+            var clock = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "07:30");
             var past = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "0s");
             var end = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "1d");
             var part = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "+90s");
@@ -535,6 +536,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
 
             Assert.True(code == 0, error);
             Assert.Equal("injected isolate on A/mil/c2 at tick 360 (virtual time 06:00)\n", injected);
+            Assert.Equal((0, "injected isolate on A/mil/c2 at tick 450 (virtual time 07:30)\n"), (clock.Code, clock.Out));
             Assert.Equal(2, past.Code);
             Assert.Matches($"^bulwark: virtual time 0s has passed: run '{id}' is at \\d+m\n", past.Err);
             Assert.Equal((2, "bulwark: virtual time 1d is not before the end of the exercise (1d)\n"), (end.Code, end.Err));

@@ -181,9 +181,9 @@ public sealed class ModelRuleTests
 
         Assert.Equal([
             "2 B indicator T1190 detected on B/s/b1",
-            "2 B shared T1190 with A+1",
+            "2 B shared T1190 with A+1(amber)",
             "3 A indicator T1190 shared by B",
-            "12 A shared T1190 with C+1",
+            "12 A shared T1190 with C+1(amber)",
             "13 C indicator T1190 shared by A",
         ], lines.Where(l => l.Contains(" indicator ", StringComparison.Ordinal) || l.Contains(" shared ", StringComparison.Ordinal)));
         // Propagation from the first detection (at 1): A at 3, C at 13.
@@ -223,8 +223,8 @@ public sealed class ModelRuleTests
 
         var label = tlp == "red" ? "RED" : "AMBER+STRICT";
         Assert.Equal(passedOn
-            ? ["3 N indicator T1190 shared by X", "3 N shared T1190 with Y+1", "4 Y indicator T1190 shared by N"]
-            : ["3 N indicator T1190 shared by X", $"3 N withheld T1190 from X: TLP:{label}"],
+            ? ["3 N indicator T1190 shared by X", $"3 N shared T1190 with Y+1({tlp})", "4 Y indicator T1190 shared by N"]
+            : ["3 N indicator T1190 shared by X", $"3 N withheld T1190 received from X under TLP:{label}: not passed on"],
             lines.Where(l => l.StartsWith("3 N ", StringComparison.Ordinal) || l.StartsWith("4 ", StringComparison.Ordinal)));
         // The report's timeline shows what was held back.
         Assert.Equal(passedOn ? 0 : 1, report.Timeline.Count(e => e.Kind == "withheld"));
@@ -354,5 +354,73 @@ public sealed class ModelRuleTests
 
         // One of three equal nodes down for 10 minutes: 200 seconds of loss.
         Assert.Equal(passed, Assert.Single(report.Objectives).Passed);
+    }
+
+    [Fact]
+    public void Run_RestrictedCopyAfterTheHubPassedTheTechniqueOn_IsStillJournalledWithheld()
+    {
+        var (_, lines) = Run("""
+            topology:
+              domains:
+                - id: A
+                  kind: nation
+                  sharing: [{partner: N, delay: 1m, tlp: green}]
+                  segments:
+                    - {id: s, sector: government, nodes: [{id: a1, kind: server, owner: military, detection: 1}]}
+                - id: N
+                  kind: nato-enterprise
+                  sharing: [{partner: R, delay: 1m, tlp: amber}]
+                  segments:
+                    - {id: s, sector: military, nodes: [{id: n1, kind: server, owner: military}]}
+                - id: R
+                  kind: nation
+                  sharing: [{partner: N, delay: 5m, tlp: red}]
+                  segments:
+                    - {id: s, sector: government, nodes: [{id: r1, kind: server, owner: military, detection: 1}]}
+            playbooks:
+              default: {contain-after: 1h, recover-after: 1h, raise-alert-on-indicator: false}
+            injects:
+              - {id: ca, time: 0s, target: A/s/a1, kind: compromise, parameters: {technique: T1190}}
+              - {id: cr, time: 0s, target: R/s/r1, kind: compromise, parameters: {technique: T1190}}
+            """);
+
+        // N passes A's copy on to R under the stricter label (amber); R's own, sent to N under RED, is held back, and says so.
+        Assert.Equal([
+            "2 A shared T1190 with N+1(green)",
+            "2 R shared T1190 with N+5(red)",
+            "3 N shared T1190 with R+1(amber)",
+            "7 N withheld T1190 received from R under TLP:RED: not passed on",
+        ], lines.Where(l => l.Contains(" shared T", StringComparison.Ordinal) || l.Contains(" withheld ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Run_PatchAndSecondCompromise_JournalOnlyWhatHappens()
+    {
+        var (_, lines) = Run("""
+            topology:
+              domains:
+                - id: A
+                  kind: nation
+                  segments:
+                    - id: s
+                      sector: government
+                      nodes:
+                        - {id: a, kind: server, owner: military, detection: 0, exposures: [{technique: T1190, exploitability: 1}]}
+                        - {id: plain, kind: server, owner: military}
+            injects:
+              - {id: p1, time: 0s, target: A/s, kind: patch, parameters: {technique: T1190}}
+              - {id: c1, time: 1m, target: A/s/plain, kind: compromise, parameters: {technique: T1078}}
+              - {id: c2, time: 2m, target: A/s/plain, kind: compromise, parameters: {technique: T1078}}
+              - {id: c3, time: 2m, target: A/s/a, kind: compromise, parameters: {technique: T1190}}
+            """);
+
+        // Only the exposed node is patched; a second compromise of a compromised node and one of a patched technique say so.
+        Assert.Equal([
+            "0 A/s/a patched T1190",
+            "1 A/s/plain compromised T1078 by inject:c1",
+            "2 A/s/a repelled T1190 from inject:c3",
+            "2 A/s/plain already-compromised T1078 from inject:c2",
+        ], lines.Where(l => l.Contains(" patched ", StringComparison.Ordinal) || l.Contains(" compromised T", StringComparison.Ordinal)
+            || l.Contains(" repelled ", StringComparison.Ordinal) || l.Contains("already-compromised", StringComparison.Ordinal)));
     }
 }

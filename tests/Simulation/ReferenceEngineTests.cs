@@ -97,7 +97,7 @@ public sealed class ReferenceEngineTests
             "2 A/s/web status compromised->detected operational=yes",
             "3 A indicator T1190 detected on A/s/web",
             "3 A alert 5->4 on T1190",
-            "3 A shared T1190 with B+2",
+            "3 A shared T1190 with B+2(amber)",
             "3 A/s/web contained T1190",
             "3 A/s/web status detected->isolated operational=no",
             // The attempt on db was due at 3, but web was contained first: no exploit follows.

@@ -213,7 +213,7 @@ internal static class ExerciseCommands
         var at = TimeSpan.Zero;
         var atText = c.Line.Option("--at");
         var relative = atText is null || atText.StartsWith('+');
-        if (atText is not null && !Duration.TryParse(relative ? atText[1..] : atText, out at, out var error))
+        if (atText is not null && !ClockTime(relative ? atText[1..] : atText, out at) && !Duration.TryParse(relative ? atText[1..] : atText, out at, out var error))
         {
             throw new UsageException(atText.StartsWith('-')
                 ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
@@ -238,6 +238,20 @@ internal static class ExerciseCommands
         }
         await c.Out.WriteLineAsync($"injected {kindText} on {target} at tick {tick} (virtual time {time})");
         return Cli.Ok;
+    }
+
+    /// <summary>A virtual time as <c>run-status</c> shows it: <c>06:30</c> or <c>3d 04:20</c> (also <c>3d04:20</c>).</summary>
+    private static bool ClockTime(string text, out TimeSpan time)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)d ?)?(\d{1,2}):(\d{2})$");
+        time = TimeSpan.Zero;
+        if (!match.Success || int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) > 59)
+        {
+            return false;
+        }
+        var days = match.Groups[1].Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        time = new TimeSpan(days, int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), 0);
+        return true;
     }
 
     /// <summary><c>k=v</c> pairs; a repeated <c>techniques</c> is joined with commas, any other repeat is an error.</summary>
