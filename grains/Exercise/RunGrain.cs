@@ -153,6 +153,28 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         RequireStarted();
         if (_state is RunState.Running or RunState.Paused)
         {
+            // A paced run stops where its virtual time stands: time is frozen there and the ticks
+            // it has passed are processed first (under load the timer may not have caught up).
+            if (_state == RunState.Running)
+            {
+                _virtualSecondsAtResume = VirtualSeconds();
+                _state = RunState.Paused;
+            }
+            var end = CurrentTick();
+            try
+            {
+                while (_calendar!.Next is { } tick && tick < end)
+                {
+                    await ProcessTickAsync(tick);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _message = e.Message;
+                LogFailed(logger, e, RunId);
+                await FinishAsync(RunState.Failed);
+                return Info();
+            }
             await FinishAsync(RunState.Stopped);
         }
         return Info();
