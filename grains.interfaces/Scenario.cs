@@ -135,6 +135,8 @@ public enum ObjectiveKind
     MaxDownTime = 3,
     /// <summary><c>SCOPE recovers to P% within T</c>: from its first drop below P% to its return to stay.</summary>
     RecoverWithin = 4,
+    /// <summary><c>no node of sector S out of action longer than T</c>: not operational (down, isolated, or degraded, also by its dependencies).</summary>
+    MaxOutOfAction = 5,
 }
 
 /// <summary>An exercise objective, evaluated to pass or fail in the report.</summary>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Bulwark.Scenarios;
 
 /// <summary>
-/// The five objective forms (see <c>scenarios/README.md</c>). Keywords are case-sensitive;
+/// The six objective forms (see <c>scenarios/README.md</c>). Keywords are case-sensitive;
 /// <c>&gt;=</c> may be written <c>≥</c> and <c>&lt;=</c> <c>≤</c>. Scopes and sectors are checked
 /// against the topology by the caller.
 /// </summary>
@@ -12,14 +12,17 @@ internal static partial class ObjectiveGrammar
 {
     public const string Forms =
         "'SCOPE capability >= X at T', 'SCOPE resilience loss <= T', 'SCOPE min capability >= X', "
-        + "'no node of sector S down longer than T', 'SCOPE recovers to P% within T' "
+        + "'no node of sector S down longer than T', 'no node of sector S out of action longer than T', 'SCOPE recovers to P% within T' "
         + "(SCOPE is alliance or a domain id, X from 0 to 1, T a duration)";
 
-    /// <summary>An objective as written; <see cref="Scope"/> is a sector name for <see cref="ObjectiveKind.MaxDownTime"/>.</summary>
+    /// <summary>An objective as written; <see cref="Scope"/> is a sector name for <see cref="ObjectiveKind.MaxDownTime"/> and <see cref="ObjectiveKind.MaxOutOfAction"/>.</summary>
     public sealed record Parsed(ObjectiveKind Kind, string Scope, double Threshold, TimeSpan Time);
 
     [GeneratedRegex(@"^\s*no\s+node\s+of\s+sector\s+(?<sector>\S+)\s+down\s+longer\s+than\s+(?<t>\S+)\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex MaxDownTime();
+
+    [GeneratedRegex(@"^\s*no\s+node\s+of\s+sector\s+(?<sector>\S+)\s+out\s+of\s+action\s+longer\s+than\s+(?<t>\S+)\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex MaxOutOfAction();
 
     [GeneratedRegex(@"^\s*(?<scope>\S+)\s+min\s+capability\s*(?:>=|≥)\s*(?<x>[^\s>=≥]+)\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex MinCapability();
@@ -41,6 +44,10 @@ internal static partial class ObjectiveGrammar
         if (MaxDownTime().Match(text) is { Success: true } down)
         {
             parsed = new(ObjectiveKind.MaxDownTime, down.Groups["sector"].Value, 0, Time(down, problems));
+        }
+        else if (MaxOutOfAction().Match(text) is { Success: true } outOfAction)
+        {
+            parsed = new(ObjectiveKind.MaxOutOfAction, outOfAction.Groups["sector"].Value, 0, Time(outOfAction, problems));
         }
         else if (MinCapability().Match(text) is { Success: true } min)
         {

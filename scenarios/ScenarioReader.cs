@@ -556,7 +556,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         {
             return;
         }
-        if (parsed.Kind == ObjectiveKind.MaxDownTime)
+        if (parsed.Kind is ObjectiveKind.MaxDownTime or ObjectiveKind.MaxOutOfAction)
         {
             if (!WireNames.TryParse<Sector>(parsed.Scope, out _))
             {

@@ -28,6 +28,9 @@ public sealed class RunMetrics
     private readonly Dictionary<string, long> _firstDetection = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _longestDown = new(StringComparer.Ordinal);
+    // The same for spells out of action (not operational).
+    private readonly Dictionary<string, long> _outSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _longestOut = new(StringComparer.Ordinal);
     private readonly List<JournalEntry> _timeline = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(256);
@@ -114,7 +117,15 @@ public sealed class RunMetrics
                 }
                 else if (to != NodeStatus.Down && old.Status == NodeStatus.Down)
                 {
-                    EndDown(line.Entity, tick);
+                    EndSpell(_downSince, _longestDown, line.Entity, tick);
+                }
+                if (!operational && old.Operational)
+                {
+                    _outSince[line.Entity] = tick;
+                }
+                else if (operational && !old.Operational)
+                {
+                    EndSpell(_outSince, _longestOut, line.Entity, tick);
                 }
                 break;
             case "compromised":
@@ -181,11 +192,11 @@ public sealed class RunMetrics
         }
     }
 
-    private void EndDown(string node, long tick)
+    private static void EndSpell(Dictionary<string, long> since, Dictionary<string, long> longest, string node, long tick)
     {
-        if (_downSince.Remove(node, out var since))
+        if (since.Remove(node, out var start))
         {
-            _longestDown[node] = Math.Max(_longestDown.GetValueOrDefault(node), tick - since);
+            longest[node] = Math.Max(longest.GetValueOrDefault(node), tick - start);
         }
     }
 
@@ -235,9 +246,9 @@ public sealed class RunMetrics
     /// <summary>Whether <paramref name="ticks"/> of the run last no longer than <paramref name="limit"/>, compared exactly.</summary>
     private bool Within(long ticks, TimeSpan limit) => (Int128)ticks * _plan.Scenario.Tick.Ticks <= limit.Ticks;
 
-    /// <summary>A node's longest time down up to <paramref name="endTick"/>, counting a spell still going on.</summary>
-    private long LongestDown(string node, long endTick) =>
-        Math.Max(_longestDown.GetValueOrDefault(node), _downSince.TryGetValue(node, out var since) ? endTick - since : 0);
+    /// <summary>A node's longest spell (down, or out of action) up to <paramref name="endTick"/>, counting one still going on.</summary>
+    private static long Longest(Dictionary<string, long> since, Dictionary<string, long> longest, string node, long endTick) =>
+        Math.Max(longest.GetValueOrDefault(node), since.TryGetValue(node, out var start) ? endTick - start : 0);
 
     /// <summary>
     /// Judges an objective on the run up to <paramref name="endTick"/>. Before the end of the
@@ -276,14 +287,15 @@ public sealed class RunMetrics
                     ? new ObjectiveResult(o.Id, o.Text, min >= o.Threshold, $"minimum capability {F(min)}")
                     : Pending($"minimum capability {F(min)} so far");
             }
-            case ObjectiveKind.MaxDownTime:
+            case ObjectiveKind.MaxDownTime or ObjectiveKind.MaxOutOfAction:
             {
                 var sector = WireNames.Parse<Sector>(o.Scope);
+                var (since, spells, what) = o.Kind == ObjectiveKind.MaxDownTime ? (_downSince, _longestDown, "down") : (_outSince, _longestOut, "out of action");
                 var longest = _plan.Scenario.Topology.AllSegments.Where(s => s.Sector == sector).SelectMany(s => s.Nodes)
-                    .Select(n => (n.Id, Ticks: LongestDown(n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
+                    .Select(n => (n.Id, Ticks: Longest(since, spells, n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
                     .FirstOrDefault();
                 var hours = longest.Ticks * _tickHours;
-                var actual = longest.Ticks == 0 ? "no node down" : $"longest down {F(hours)} h ({longest.Id})";
+                var actual = longest.Ticks == 0 ? $"no node {what}" : $"longest {what} {F(hours)} h ({longest.Id})";
                 return over || !Within(longest.Ticks, o.Time)
                     ? new ObjectiveResult(o.Id, o.Text, Within(longest.Ticks, o.Time), actual)
                     : Pending(actual + " so far");

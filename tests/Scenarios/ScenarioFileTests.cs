@@ -190,6 +190,7 @@ public sealed class ScenarioFileTests
     [InlineData("B resilience loss ≤ 1h30m", ObjectiveKind.ResilienceLoss, "B", 0.0, 90)]
     [InlineData("alliance min capability >= 0.75", ObjectiveKind.MinCapability, "alliance", 0.75, 0)]
     [InlineData("no node of sector energy down longer than 6h", ObjectiveKind.MaxDownTime, "energy", 0.0, 360)]
+    [InlineData("no node of sector military out of action longer than 10m", ObjectiveKind.MaxOutOfAction, "military", 0.0, 10)]
     [InlineData("A recovers to 95% within 12h", ObjectiveKind.RecoverWithin, "A", 0.95, 720)]
     [InlineData("  A   min capability>=0  ", ObjectiveKind.MinCapability, "A", 0.0, 0)]
     public void Parse_ObjectiveForms_AreRecognised(string check, ObjectiveKind kind, string scope, double threshold, int minutes)
@@ -211,7 +212,7 @@ public sealed class ScenarioFileTests
 
         Assert.Equal($"t.yaml:26:29: '{check}' is not an objective; write one of: 'SCOPE capability >= X at T', "
             + "'SCOPE resilience loss <= T', 'SCOPE min capability >= X', 'no node of sector S down longer than T', "
-            + "'SCOPE recovers to P% within T' (SCOPE is alliance or a domain id, X from 0 to 1, T a duration)", error);
+            + "'no node of sector S out of action longer than T', 'SCOPE recovers to P% within T' (SCOPE is alliance or a domain id, X from 0 to 1, T a duration)", error);
     }
 
     [Fact]

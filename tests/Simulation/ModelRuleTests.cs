@@ -423,4 +423,41 @@ public sealed class ModelRuleTests
         ], lines.Where(l => l.Contains(" patched ", StringComparison.Ordinal) || l.Contains(" compromised T", StringComparison.Ordinal)
             || l.Contains(" repelled ", StringComparison.Ordinal) || l.Contains("already-compromised", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void Run_NodeDegradedByItsPower_IsOutOfActionButNotDown()
+    {
+        var (report, _) = Run("""
+            topology:
+              domains:
+                - id: P
+                  kind: nation
+                  segments:
+                    - id: energy
+                      sector: energy
+                      nodes:
+                        - {id: p, kind: power-substation, owner: civilian}
+                        - {id: q, kind: server, owner: civilian, depends: [{all-of: [p]}]}
+                - id: M
+                  kind: nation
+                  segments:
+                    - id: mil
+                      sector: military
+                      nodes:
+                        - {id: r, kind: server, owner: military, depends: [{all-of: [P/energy/q]}]}
+            injects:
+              - {id: rw, time: 0s, target: P/energy/p, kind: ransomware, parameters: {duration: 10m}}
+            objectives:
+              - {id: mil-down, check: no node of sector military down longer than 1m}
+              - {id: mil-out, check: no node of sector military out of action longer than 9m}
+              - {id: energy-out, check: no node of sector energy out of action longer than 10m}
+            """);
+
+        // r is degraded from 2 to 12 through q, which is degraded from 1 to 11 through p, down from 0 to 10.
+        Assert.Equal([
+            ("mil-down", true, "no node down"),
+            ("mil-out", false, "longest out of action 0.167 h (M/mil/r)"),
+            ("energy-out", true, "longest out of action 0.167 h (P/energy/p)"),
+        ], report.Objectives.Select(o => (o.Id, o.Passed, o.Actual)));
+    }
 }
