@@ -241,7 +241,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Matches(@"^scenario 'Power drill', base scenario, seed 42, run-[0-9a-f]{8}$", lines[0]);
         Assert.Equal($"completed: 1d of virtual time (1,440 ticks of 1m), {expected.Events} events, {expected.JournalLines} journal lines", lines[1]);
         Assert.Equal($"journal {expected.JournalHash}", lines[2]);
-        Assert.Equal("SCOPE     LOSS (h)  MIN Q  FINAL Q  T95 (h)  MTTD (h)  MTTC (h)  MTTR (h)  PEAK  TOTAL  CASCADE", lines[4]);
+        Assert.Equal("SCOPE     LOSS (h)  MIN Q  FINAL Q  T95 (h)  MTTD (h)  MTTC (h)  MTTR (h)  PEAK  TOTAL  CASCADE  IND (h)", lines[4]);
         Assert.StartsWith("alliance ", lines[5], StringComparison.Ordinal);
         Assert.Matches(@"^A +2\.57 +0\.143 +1\.000 ", lines[6]);
         Assert.StartsWith("B ", lines[7], StringComparison.Ordinal);

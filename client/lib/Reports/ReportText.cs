@@ -37,10 +37,10 @@ public static class ReportText
         await w.WriteLineAsync($"{Extent(run)}, {RunFormat.Count(r.Events, "event")}, {RunFormat.Count(r.JournalLines, "journal line")}");
         await w.WriteLineAsync($"journal {r.JournalHash}");
         await w.WriteLineAsync();
-        await TextTable.WriteAsync(w, ["SCOPE", "LOSS (h)", "MIN Q", "FINAL Q", "T95 (h)", "MTTD (h)", "MTTC (h)", "MTTR (h)", "PEAK", "TOTAL", "CASCADE"],
+        await TextTable.WriteAsync(w, ["SCOPE", "LOSS (h)", "MIN Q", "FINAL Q", "T95 (h)", "MTTD (h)", "MTTC (h)", "MTTR (h)", "PEAK", "TOTAL", "CASCADE", "IND (h)"],
             Scopes(r).Select(m => (IReadOnlyList<string>)[m.Scope, Hours(m.ResilienceLossHours), TextTable.Number(m.MinCapability),
                 TextTable.Number(m.FinalCapability), T95(m, run.Info), Hours(m.MttdHours), Hours(m.MttcHours), Hours(m.MttrHours),
-                Whole(m.PeakCompromised), Whole(m.TotalCompromised), Whole(m.LongestCascade)]));
+                Whole(m.PeakCompromised), Whole(m.TotalCompromised), Whole(m.LongestCascade), Hours(m.IndicatorPropagationHours)]));
         await w.WriteLineAsync();
         if (r.Objectives.IsEmpty)
         {
