@@ -170,9 +170,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _message = e.Message;
-                LogFailed(logger, e, RunId);
-                await FinishAsync(RunState.Failed);
+                await EndAfterErrorAsync(e);
                 return Info();
             }
             await FinishAsync(RunState.Stopped);
@@ -183,15 +181,14 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     public Task<long> InjectAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan after)
     {
         CheckInject(kind, target, parameters);
-        var now = Now();
-        return Inject(kind, target, parameters, Math.Max(now, now + WholeTicks(after, "+")));
+        return Inject(kind, target, parameters, CurrentTick() + WholeTicks(after, "+"));
     }
 
     public Task<long> InjectAtAsync(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, TimeSpan at)
     {
         CheckInject(kind, target, parameters);
         var tick = WholeTicks(at, "");
-        var now = Now();
+        var now = CurrentTick();
         if (tick < now)
         {
             throw new InvalidRequestException(
@@ -199,9 +196,6 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
         return Inject(kind, target, parameters, tick);
     }
-
-    /// <summary>The first tick an inject can still fire at: the next to process, and for a paced run not before its virtual time.</summary>
-    private long Now() => Math.Max(_calendar!.Processed + 1, _pace > 0 ? (long)(VirtualSeconds() / _plan!.Scenario.Tick.TotalSeconds) : 0);
 
     /// <summary>A time as ticks; it must be a whole number of them, as in a scenario file.</summary>
     private long WholeTicks(TimeSpan time, string sign)
@@ -291,6 +285,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     /// <summary>
     /// Where virtual time stands: the tick after the last processed one, or for a paced run further
     /// on, as it passes idle ticks as real time goes by even though no entity is called for them.
+    /// It is also the first tick a hand inject can still fire at.
     /// </summary>
     private long CurrentTick()
     {
@@ -340,17 +335,23 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (ShuttingDown)
-            {
-                // The tick that met the shutdown is not in the journal: the run stands at the last one completed.
-                _message = SiloShutDown;
-                await FinishAsync(RunState.Stopped, releaseEntities: false);
-                return;
-            }
-            _message = e.Message;
-            LogFailed(logger, e, RunId);
-            await FinishAsync(RunState.Failed);
+            await EndAfterErrorAsync(e);
         }
+    }
+
+    /// <summary>Ends the run after a tick failed: stopped where it stood when its silo is shutting down, failed otherwise.</summary>
+    private async Task EndAfterErrorAsync(Exception e)
+    {
+        if (ShuttingDown)
+        {
+            // The tick that met the shutdown is not in the journal: the run stands at the last one completed.
+            _message = SiloShutDown;
+            await FinishAsync(RunState.Stopped, releaseEntities: false);
+            return;
+        }
+        _message = e.Message;
+        LogFailed(logger, e, RunId);
+        await FinishAsync(RunState.Failed);
     }
 
     private bool ShuttingDown => silo.CurrentStatus is not (SiloStatus.Active or SiloStatus.Joining or SiloStatus.Created);
@@ -389,10 +390,10 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     /// <summary>Feeds the metrics the last completed tick's journal lines, if they have not had them.</summary>
     private void ObserveCompleted()
     {
-        if (_unobserved is var (tick, lines))
+        if (_unobserved is { } pending)
         {
             _unobserved = null;
-            _metrics!.Observe(tick, lines);
+            _metrics!.Observe(pending.Tick, pending.Lines);
         }
     }
 

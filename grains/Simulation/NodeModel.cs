@@ -293,6 +293,7 @@ public sealed class NodeModel : ITickModel
     private long? DownUntil()
     {
         long? until = null;
+        // Most nodes have no disruption; enumerating an empty sorted dictionary still allocates.
         if (_disruptions is { Count: > 0 })
         {
             foreach (var (kind, end) in _disruptions.Values)
@@ -309,24 +310,16 @@ public sealed class NodeModel : ITickModel
     /// <summary>The node's own status before dependencies: down, isolated, DDoS-degraded, then its security state.</summary>
     private NodeStatus RawStatus()
     {
-        var ddos = false;
-        // Most nodes have no disruption; enumerating an empty sorted dictionary still allocates.
-        if (_disruptions is { Count: > 0 })
+        if (DownUntil() is not null)
         {
-            foreach (var (kind, _) in _disruptions.Values)
-            {
-                if (kind != "ddos")
-                {
-                    return NodeStatus.Down;
-                }
-                ddos = true;
-            }
+            return NodeStatus.Down;
         }
         if (_security == Security.Contained || _isolatedByControllers)
         {
             return NodeStatus.Isolated;
         }
-        if (ddos)
+        // Any disruption left is a DDoS.
+        if (_disruptions is { Count: > 0 })
         {
             return NodeStatus.Degraded;
         }

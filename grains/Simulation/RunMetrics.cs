@@ -26,11 +26,9 @@ public sealed class RunMetrics
     private readonly HashSet<string> _active = new(StringComparer.Ordinal);
     private readonly HashSet<string> _everCompromised = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _firstDetection = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _downSince = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _longestDown = new(StringComparer.Ordinal);
-    // The same for spells out of action (not operational).
-    private readonly Dictionary<string, long> _outSince = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _longestOut = new(StringComparer.Ordinal);
+    // Per node, its spells down and out of action (not operational).
+    private readonly Spells _down = new();
+    private readonly Spells _outOfAction = new();
     private readonly List<JournalEntry> _timeline = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(256);
@@ -111,22 +109,8 @@ public sealed class RunMetrics
                     scope.Operational += (operational ? weight : 0) - (old.Operational ? weight : 0);
                     scope.LongestCascade = Math.Max(scope.LongestCascade, cascade);
                 }
-                if (to == NodeStatus.Down && old.Status != NodeStatus.Down)
-                {
-                    _downSince[line.Entity] = tick;
-                }
-                else if (to != NodeStatus.Down && old.Status == NodeStatus.Down)
-                {
-                    EndSpell(_downSince, _longestDown, line.Entity, tick);
-                }
-                if (!operational && old.Operational)
-                {
-                    _outSince[line.Entity] = tick;
-                }
-                else if (operational && !old.Operational)
-                {
-                    EndSpell(_outSince, _longestOut, line.Entity, tick);
-                }
+                _down.Change(line.Entity, tick, old.Status == NodeStatus.Down, to == NodeStatus.Down);
+                _outOfAction.Change(line.Entity, tick, !old.Operational, !operational);
                 break;
             case "compromised":
                 _compromisedAt[line.Entity] = tick;
@@ -192,13 +176,6 @@ public sealed class RunMetrics
         }
     }
 
-    private static void EndSpell(Dictionary<string, long> since, Dictionary<string, long> longest, string node, long tick)
-    {
-        if (since.Remove(node, out var start))
-        {
-            longest[node] = Math.Max(longest.GetValueOrDefault(node), tick - start);
-        }
-    }
 
     private static ((NodeStatus From, NodeStatus To), bool Operational, int Cascade) ParseStatus(string detail)
     {
@@ -231,10 +208,10 @@ public sealed class RunMetrics
     /// </summary>
     private static (CapabilityPoint? Drop, CapabilityPoint? Back) Recovery(IReadOnlyList<CapabilityPoint> series, double threshold)
     {
-        var last = -1;
-        for (var i = series.Count - 1; i >= 0 && last < 0; i--)
+        var last = series.Count - 1;
+        while (last >= 0 && series[last].Capability >= threshold)
         {
-            last = series[i].Capability < threshold ? i : -1;
+            last--;
         }
         if (last < 0)
         {
@@ -245,10 +222,6 @@ public sealed class RunMetrics
 
     /// <summary>Whether <paramref name="ticks"/> of the run last no longer than <paramref name="limit"/>, compared exactly.</summary>
     private bool Within(long ticks, TimeSpan limit) => (Int128)ticks * _plan.Scenario.Tick.Ticks <= limit.Ticks;
-
-    /// <summary>A node's longest spell (down, or out of action) up to <paramref name="endTick"/>, counting one still going on.</summary>
-    private static long Longest(Dictionary<string, long> since, Dictionary<string, long> longest, string node, long endTick) =>
-        Math.Max(longest.GetValueOrDefault(node), since.TryGetValue(node, out var start) ? endTick - start : 0);
 
     /// <summary>
     /// Judges an objective on the run up to <paramref name="endTick"/>. Before the end of the
@@ -290,9 +263,9 @@ public sealed class RunMetrics
             case ObjectiveKind.MaxDownTime or ObjectiveKind.MaxOutOfAction:
             {
                 var sector = WireNames.Parse<Sector>(o.Scope);
-                var (since, spells, what) = o.Kind == ObjectiveKind.MaxDownTime ? (_downSince, _longestDown, "down") : (_outSince, _longestOut, "out of action");
+                var (spells, what) = o.Kind == ObjectiveKind.MaxDownTime ? (_down, "down") : (_outOfAction, "out of action");
                 var longest = _plan.Scenario.Topology.AllSegments.Where(s => s.Sector == sector).SelectMany(s => s.Nodes)
-                    .Select(n => (n.Id, Ticks: Longest(since, spells, n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
+                    .Select(n => (n.Id, Ticks: spells.Longest(n.Id, endTick))).OrderByDescending(p => p.Ticks).ThenBy(p => p.Id, StringComparer.Ordinal)
                     .FirstOrDefault();
                 var hours = longest.Ticks * _tickHours;
                 var actual = longest.Ticks == 0 ? $"no node {what}" : $"longest {what} {F(hours)} h ({longest.Id})";
@@ -327,6 +300,30 @@ public sealed class RunMetrics
             default:
                 throw new InvalidOperationException($"unknown objective kind {o.Kind}");
         }
+    }
+
+    /// <summary>Spells of a condition per node (down, say): when the current one began, and the longest ended.</summary>
+    private sealed class Spells
+    {
+        private readonly Dictionary<string, long> _since = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _longest = new(StringComparer.Ordinal);
+
+        /// <summary>Notes a node's change at <paramref name="tick"/>: a spell begins or ends when the condition does.</summary>
+        public void Change(string node, long tick, bool before, bool after)
+        {
+            if (after && !before)
+            {
+                _since[node] = tick;
+            }
+            else if (before && !after && _since.Remove(node, out var start))
+            {
+                _longest[node] = Math.Max(_longest.GetValueOrDefault(node), tick - start);
+            }
+        }
+
+        /// <summary>The node's longest spell up to <paramref name="endTick"/>, counting one still going on.</summary>
+        public long Longest(string node, long endTick) =>
+            Math.Max(_longest.GetValueOrDefault(node), _since.TryGetValue(node, out var start) ? endTick - start : 0);
     }
 
     private sealed class Scope(string name)
@@ -365,15 +362,17 @@ public sealed class RunMetrics
             Series.Add(new CapabilityPoint(tick, q));
         }
 
+        /// <summary>The loss up to <paramref name="endTick"/>, in weight × ticks.</summary>
+        private long LossUnits(long endTick) => _lossUnits + _missing * (endTick - _since);
+
         /// <summary>Whether the loss up to <paramref name="endTick"/> is at most <paramref name="limit"/>, compared exactly.</summary>
         public bool LossWithin(long endTick, TimeSpan limit, TimeSpan tick) =>
-            (Int128)(_lossUnits + _missing * (endTick - _since)) * tick.Ticks <= (Int128)limit.Ticks * Total;
+            (Int128)LossUnits(endTick) * tick.Ticks <= (Int128)limit.Ticks * Total;
 
         public ScopeMetrics Metrics(long endTick, double tickHours)
         {
             var last = Series[^1];
-            var units = _lossUnits + _missing * (endTick - _since);
-            var loss = Total == 0 ? 0 : (double)units / Total * tickHours;
+            var loss = Total == 0 ? 0 : (double)LossUnits(endTick) / Total * tickHours;
             var (drop, back) = Recovery(Series, 0.95);
             double? Mean(List<double> values) => values.Count == 0 ? null : values.Average();
             return new ScopeMetrics(name, loss, _min, last.Capability,

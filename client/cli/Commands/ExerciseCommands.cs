@@ -176,9 +176,7 @@ internal static class ExerciseCommands
         }
         if (c.Json)
         {
-            await c.Out.WriteLineAsync(Output.Json(infos.Count == 1
-                ? RunFormat.InfoJson(infos[0])
-                : new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
+            await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(infos)));
         }
         return Cli.Ok;
     }
@@ -213,9 +211,10 @@ internal static class ExerciseCommands
         var at = TimeSpan.Zero;
         var atText = c.Line.Option("--at");
         var relative = atText is null || atText.StartsWith('+');
-        if (atText is not null && !ClockTime(relative ? atText[1..] : atText, out at) && !Duration.TryParse(relative ? atText[1..] : atText, out at, out var error))
+        var timeText = relative ? atText?[1..] : atText;
+        if (timeText is not null && !ClockTime(timeText, out at) && !Duration.TryParse(timeText, out at, out var error))
         {
-            throw new UsageException(atText.StartsWith('-')
+            throw new UsageException(atText!.StartsWith('-')
                 ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
                 : $"--at: {error}");
         }

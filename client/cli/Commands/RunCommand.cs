@@ -79,9 +79,7 @@ internal static class RunCommand
         {
             if (c.Json)
             {
-                await c.Out.WriteLineAsync(Output.Json(started.Length == 1
-                    ? RunFormat.InfoJson(started[0])
-                    : new JsonObject { ["runs"] = new JsonArray([.. started.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
+                await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(started)));
             }
             else
             {

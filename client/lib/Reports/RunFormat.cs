@@ -54,6 +54,11 @@ public static class RunFormat
             + $"  {Count(info.Events, "event")}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
     }
 
+    /// <summary>One run's <see cref="InfoJson"/>, or several as <c>{"runs":[…]}</c>.</summary>
+    public static JsonObject InfosJson(IReadOnlyList<RunInfo> infos) => infos.Count == 1
+        ? InfoJson(infos[0])
+        : new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)InfoJson(i))]) };
+
     public static JsonObject InfoJson(RunInfo info) => new()
     {
         ["runId"] = info.RunId,
