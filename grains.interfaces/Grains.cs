@@ -30,7 +30,7 @@ public interface IWorldGrain : IGrainWithStringKey
 
     /// <summary>
     /// The generation the world's grains are in, 0 before the first load. It moves with every
-    /// topology load and every cycle recovery; <see cref="WorldInfo.Generation"/> counts loads only.
+    /// topology load.
     /// </summary>
     [Alias("generation"), AlwaysInterleave]
     ValueTask<long> GetGenerationAsync();
@@ -47,10 +47,11 @@ public interface IWorldGrain : IGrainWithStringKey
     /// that after the first request; requests meanwhile are one), the world asks the nodes that
     /// asked whether they are still held down. When none is (notices freed them meanwhile, as when
     /// a whole world is restored at once), that is all: a recovery is seconds of work on every
-    /// node of a large world. Otherwise it works the cascades out again from every node's reported
-    /// status, as a load with the same topology does, and the nodes that change tell their
-    /// dependants and push the change with source <c>cycle-recovery</c>. Requests from another
-    /// generation are ignored.
+    /// node of a large world. Otherwise it reads every node's reported status and failed
+    /// dependencies, works the cascades out from the reports alone, and frees the nodes held down
+    /// by a cycle alone (<see cref="INodeGrain.UnlatchAsync"/>); they tell their dependants and
+    /// push the change with source <c>cycle-recovery</c>. Nothing else is touched: no aggregate is
+    /// set again and the generation stays. Requests from another generation are ignored.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);
@@ -132,6 +133,26 @@ public interface INodeGrain : IGrainWithStringKey
     /// </summary>
     [Alias("held-down"), AlwaysInterleave]
     ValueTask<bool> IsHeldDownAsync();
+
+    /// <summary>
+    /// What a cycle recovery reads of the node: its generation, reported status, whether it is
+    /// operational and the version of that, and the dependencies it holds failed.
+    /// </summary>
+    [Alias("dependency-state"), AlwaysInterleave]
+    ValueTask<DependencyState> GetDependencyStateAsync();
+
+    /// <summary>
+    /// Cycle recovery, for a node the world found wrongly held down, or holding wrongly failed
+    /// dependencies: the world worked the cascades out from every node's report and found each of
+    /// <paramref name="operational"/> operational, as of the notice version it read. The node drops
+    /// each from its failed dependencies unless it has heard of a newer version since, and then
+    /// tells its dependants its state again under a new version, whether it changed or not: the
+    /// world may have told them this node is operational, and if its report changed since, they
+    /// must hear otherwise. A change is recorded and pushed with <paramref name="source"/>. True
+    /// when the node's status or operational state changed.
+    /// </summary>
+    [Alias("unlatch")]
+    Task<bool> UnlatchAsync(long generation, ImmutableArray<DependencyClaim> operational, string source, DateTimeOffset time);
 }
 
 /// <summary>A network segment's aggregate. Key: <c>world/DOM/seg</c>.</summary>

@@ -162,8 +162,21 @@ public sealed record ChainCapability(double Segment, double Domain, double Allia
 [GenerateSerializer, Immutable, Alias("bulwark.world-info")]
 public sealed record WorldInfo(string World, string Name, long Generation, int Domains, int Segments, int Nodes, int Dependencies);
 
+/// <summary>What a cycle recovery reads of a node (<see cref="INodeGrain.GetDependencyStateAsync"/>).</summary>
+/// <param name="Generation">The world generation the node belongs to.</param>
+/// <param name="Reported">Its newest reported status.</param>
+/// <param name="Operational">Whether it is operational now.</param>
+/// <param name="OperationalVersion">The version its dependants' notices of that carry.</param>
+/// <param name="FailedDependencies">The dependencies it holds not operational, in ordinal order.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.dependency-state")]
+public sealed record DependencyState(long Generation, NodeStatus Reported, bool Operational, long OperationalVersion, ImmutableArray<string> FailedDependencies);
+
+/// <summary>A dependency a cycle recovery found operational, and the notice version of the node's state it read.</summary>
+[GenerateSerializer, Immutable, Alias("bulwark.dependency-claim")]
+public sealed record DependencyClaim(string Node, long Version);
+
 /// <summary>A world's cycle checks since its grain activated.</summary>
-/// <param name="Recovered">Recoveries run: the cascades of the whole world worked out again.</param>
+/// <param name="Recovered">Recoveries run: the cascades worked out again from every node's report, and the nodes held down by a cycle alone freed.</param>
 /// <param name="Spared">Checks that ran no recovery, since every node that asked was up again.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.cycle-checks")]
 public sealed record CycleChecks(long Recovered, long Spared);

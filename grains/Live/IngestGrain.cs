@@ -30,7 +30,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
 
         var world = this.GetPrimaryKeyString();
         var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);
-        // The node ids change with a topology load only, not with a cycle recovery (which moves the grains' generation).
+        // The node ids change with a topology load only.
         var loads = await worldGrain.GetLoadsAsync();
         if (loads == 0)
         {

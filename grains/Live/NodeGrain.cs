@@ -371,6 +371,56 @@ public sealed partial class NodeGrain(
     public ValueTask<bool> IsHeldDownAsync() =>
         ValueTask.FromResult(S.Definition is not null && !Operational() && NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true));
 
+    public ValueTask<DependencyState> GetDependencyStateAsync()
+    {
+        if (S.Definition is null)
+        {
+            throw new UnknownNodesException(_world, [_id]);
+        }
+        return ValueTask.FromResult(new DependencyState(S.Generation, S.Reported, Operational(), S.OperationalVersion, [.. S.FailedDependencies]));
+    }
+
+    public async Task<bool> UnlatchAsync(long generation, ImmutableArray<DependencyClaim> operational, string source, DateTimeOffset time)
+    {
+        if (S.Definition is null || generation != S.Generation || _loading)
+        {
+            return false;
+        }
+        var before = Effective();
+        var wasOperational = Operational();
+        foreach (var claim in operational)
+        {
+            // A notice newer than the state the world read wins; the ones up to it are superseded by the world's answer.
+            if (S.DependencyVersions.TryGetValue(claim.Node, out var seen) && seen > claim.Version)
+            {
+                continue;
+            }
+            S.DependencyVersions[claim.Node] = claim.Version;
+            S.FailedDependencies.Remove(claim.Node);
+        }
+        var changed = Settle(before, wasOperational);
+        if (changed)
+        {
+            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
+        }
+        await PersistAsync();
+        // Told again under a new version even when unchanged: the world may have told the dependants this node is
+        // operational, and a report that came since the world read it must reach them.
+        if (Operational() == wasOperational)
+        {
+            S.OperationalVersion++;
+        }
+        NotifyDependants(before, time);
+        // Still held down (a newer notice won over the world's answer): it may ask again.
+        _cycleCheckAsked = false;
+        AskForCycleCheck();
+        if (changed)
+        {
+            await PushAsync(time, null, source);
+        }
+        return changed;
+    }
+
     private bool Satisfied() =>
         S.FailedDependencies.Count == 0
         || NodeRules.DependenciesSatisfied(S.Definition!.Dependencies, S.FailedDependencies);

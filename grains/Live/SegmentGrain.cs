@@ -69,7 +69,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             _nodes[node.Id] = node;
             _tally = _tally.Plus(Tally(node));
         }
-        // Changes not yet published stay real across a load or a cycle recovery (for nodes the segment still has):
+        // Changes not yet published stay real across a load (for nodes the segment still has):
         // the watchers get them with the first forward of the new generation, which goes now, since the domain
         // above was initialised before this segment.
         _unpublished = _unpublished.FindAll(c => _nodes.ContainsKey(c.Node));
@@ -193,7 +193,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         }
         if (double.IsNaN(domainCapability) || double.IsNaN(allianceCapability))
         {
-            // A load or cycle recovery is re-initialising the aggregates. If it has reached this segment, the changes go
+            // A load is re-initialising the aggregates. If it has reached this segment, the changes go
             // with the new generation's next forward; if not yet, with the forward its initialisation asks for.
             Requeue(changes, merge: false);
             if (_generation != generation && _unpublished.Count > 0)

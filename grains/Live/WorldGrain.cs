@@ -11,7 +11,7 @@ namespace Bulwark.Grains.Live;
 [GenerateSerializer, Alias("bulwark.world-state")]
 public sealed class WorldState
 {
-    /// <summary>Increments with every load and every cycle recovery; 0 before the first load.</summary>
+    /// <summary>Increments with every load; 0 before the first load.</summary>
     [Id(0)] public long Generation { get; set; }
 
     /// <summary>The loaded topology.</summary>
@@ -76,7 +76,7 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        var (retired, _) = await SettleWorldAsync(topology, reset, LoadSource);
+        var (retired, _) = await SettleWorldAsync(topology, reset);
         var info = Info();
         LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
         return info;
@@ -141,7 +141,7 @@ public sealed partial class WorldGrain(
         var started = clock.GetTimestamp();
         try
         {
-            var (_, changed) = await SettleWorldAsync(topology, reset: false, RecoverySource);
+            var changed = await UnlatchAsync(topology);
             _recoveries++;
             _lastRecovery = clock.GetElapsedTime(started);
             LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
@@ -185,14 +185,14 @@ public sealed partial class WorldGrain(
     /// <summary>
     /// Gives the world <paramref name="topology"/> in a new generation and works out every cascade
     /// and aggregate from what the nodes report. Returns the nodes retired and the nodes that
-    /// changed (told their dependants and pushed with <paramref name="source"/>).
+    /// changed (told their dependants and pushed with source <c>topology-load</c>).
     /// </summary>
-    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
+    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset)
     {
         _loadsRunning++;
         try
         {
-            return await SettleWorldCoreAsync(topology, reset, source);
+            return await SettleWorldCoreAsync(topology, reset);
         }
         finally
         {
@@ -200,7 +200,7 @@ public sealed partial class WorldGrain(
         }
     }
 
-    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
+    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset)
     {
         var cancellationToken = CancellationToken.None;
         var time = clock.GetUtcNow();
@@ -263,7 +263,7 @@ public sealed partial class WorldGrain(
         var resume = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(nodes, Bounded(cancellationToken), async (node, _) =>
         {
-            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief, source, time))
+            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief, LoadSource, time))
             {
                 resume.Add(node.Id);
             }
@@ -271,14 +271,11 @@ public sealed partial class WorldGrain(
 
         // 5. Nodes that changed while the load ran (an observation, or a notice of one) go on from that state as after any change.
         await Parallel.ForEachAsync(resume.Order(StringComparer.Ordinal), Bounded(cancellationToken),
-            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, source, time));
+            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, LoadSource, time));
 
         // With the node ids below: the ingest grains look at the count of loads to know when to fetch them again.
         state.State.Generation = generation;
-        if (source == LoadSource)
-        {
-            state.State.Loads++;
-        }
+        state.State.Loads++;
         state.State.Topology = topology;
         // Before the write: reads interleave with it, and a count of loads must never come with the previous node ids.
         Index(topology);
@@ -287,6 +284,51 @@ public sealed partial class WorldGrain(
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
         return (retired.Count, resume.Count);
+    }
+
+    /// <summary>
+    /// A cycle recovery: reads every node's report, failed dependencies and notice version, works
+    /// the cascades out from the reports alone, and calls only the nodes that hold a dependency
+    /// failed which is operational by that count, or that are held down and should not be. Unlike
+    /// a load it leaves the generation, the aggregates and every other node alone: the nodes it
+    /// frees tell their dependants and push their changes as after any change. Returns how many
+    /// nodes changed.
+    /// </summary>
+    private async Task<int> UnlatchAsync(TopologyDefinition topology)
+    {
+        var world = World;
+        var generation = state.State.Generation;
+        var time = clock.GetUtcNow();
+        var nodes = topology.AllNodes.ToList();
+        var states = new ConcurrentDictionary<string, DependencyState>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(nodes, Bounded(CancellationToken.None),
+            async (node, _) => states[node.Id] = await Node(world, node.Id).GetDependencyStateAsync());
+        if (states.Values.FirstOrDefault(s => s.Generation != generation) is { } other)
+        {
+            throw new InvalidOperationException($"a node is in generation {other.Generation}, the world in {generation}");
+        }
+        var failed = NodeRules.FailedNodes(nodes, id => states[id].Reported);
+        var calls = new List<(string Node, ImmutableArray<DependencyClaim> Claims)>();
+        foreach (var node in nodes)
+        {
+            var current = states[node.Id];
+            ImmutableArray<DependencyClaim> claims = [.. current.FailedDependencies
+                .Where(d => !failed.Contains(d) && states.ContainsKey(d))
+                .Select(d => new DependencyClaim(d, states[d].OperationalVersion))];
+            if (!claims.IsEmpty || (!current.Operational && !failed.Contains(node.Id)))
+            {
+                calls.Add((node.Id, claims));
+            }
+        }
+        var changed = 0;
+        await Parallel.ForEachAsync(calls, Bounded(CancellationToken.None), async (call, _) =>
+        {
+            if (await Node(world, call.Node).UnlatchAsync(generation, call.Claims, RecoverySource, time))
+            {
+                Interlocked.Increment(ref changed);
+            }
+        });
+        return changed;
     }
 
     private static ParallelOptions Bounded(CancellationToken cancellationToken) =>
@@ -335,6 +377,6 @@ public sealed partial class WorldGrain(
     private static partial void LogHeldDownUnknown(ILogger logger, Exception exception, string world);
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes changed, {Milliseconds} ms")]
+        Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes held down by a cycle alone changed, {Milliseconds} ms")]
     private static partial void LogCyclesChecked(ILogger logger, string world, long generation, int changed, long milliseconds);
 }

@@ -26,7 +26,27 @@ internal static class SettleGate
     private static TaskCompletionSource New() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-/// <summary>Observations and notices that arrive while a load runs. One silo with a call filter; the tests take turns.</summary>
+/// <summary>Holds the world's cycle-recovery calls to chosen nodes until a test releases each.</summary>
+internal static class UnlatchGate
+{
+    public sealed record Gate(TaskCompletionSource Reached, TaskCompletionSource Release);
+
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Gate> Held = new(StringComparer.Ordinal);
+
+    public static Gate Hold(string key) =>
+        Held[key] = new Gate(new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public static void Clear()
+    {
+        foreach (var gate in Held.Values)
+        {
+            gate.Release.TrySetResult();
+        }
+        Held.Clear();
+    }
+}
+
+/// <summary>Observations and notices that arrive while a load or a cycle recovery runs. One silo with a call filter; the tests take turns.</summary>
 public sealed class LoadRaceTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
@@ -46,6 +66,11 @@ public sealed class LoadRaceTests
                 {
                     SettleGate.Reached.TrySetResult();
                     await SettleGate.Release.Task;
+                }
+                if (call.MethodName == nameof(INodeGrain.UnlatchAsync) && UnlatchGate.Held.TryGetValue(target, out var gate))
+                {
+                    gate.Reached.TrySetResult();
+                    await gate.Release.Task;
                 }
                 await call.Invoke();
                 if (call.MethodName == nameof(INodeGrain.SettleAsync) && target == SettleGate.Watched)
@@ -167,4 +192,44 @@ public sealed class LoadRaceTests
                 var entry = Assert.Single((await client.GetNodeAsync("A/s/y")).History);
                 Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (entry.From, entry.To, entry.Source));
             });
+
+    [Fact]
+    public async Task CycleMemberReportsDownDuringARecovery_ItsDependantsHearIt()
+    {
+        const string World = "race-unlatch";
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, World);
+            var topology = TestTopologies.Parse(TestTopologies.ClosedCycle);
+            await client.LoadTopologyAsync(topology, cancellationToken);
+            await DownUntilBAsync(client, "A/s/feed");
+            var a = UnlatchGate.Hold($"{World}/A/s/a");
+            var b = UnlatchGate.Hold($"{World}/A/s/b");
+
+            // feed comes back: a and b hold each other down, and a asks for a cycle check.
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2), cancellationToken);
+            await Task.WhenAll(a.Reached.Task, b.Reached.Task).WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+
+            // The world has read b reporting healthy and tells a that b is operational. Meanwhile b reports down:
+            // held down already, it does not flip, so it tells no one.
+            await client.ReportAsync(Obs("A/s/b", NodeStatus.Down, 3), cancellationToken);
+            a.Release.TrySetResult();
+            await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/a")).Operational, "a freed by the world's answer");
+
+            // b's own recovery call makes it tell its state again, under a new version: a and ws go down with it.
+            b.Release.TrySetResult();
+            await MatchesOracleAsync(client, topology);
+            string[] ids = ["A/s/a", "A/s/b", "A/s/ws"];
+            var views = await Task.WhenAll(ids.Select(id => client.GetNodeAsync(id, cancellationToken)));
+            Assert.Equal([(NodeStatus.Degraded, false), (NodeStatus.Down, false), (NodeStatus.Degraded, false)],
+                views.Select(v => (v.Status, v.Operational)));
+        }
+        finally
+        {
+            UnlatchGate.Clear();
+            await cluster.StopAllSilosAsync(cancellationToken);
+        }
+    }
 }
