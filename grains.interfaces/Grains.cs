@@ -30,7 +30,8 @@ public interface IWorldGrain : IGrainWithStringKey
 
     /// <summary>
     /// The generation the world's grains are in, 0 before the first load. It moves with every
-    /// topology load.
+    /// topology load, and with a cycle recovery that has to settle the whole world again (after a
+    /// load failed part-way); <see cref="WorldInfo.Generation"/> counts loads only.
     /// </summary>
     [Alias("generation"), AlwaysInterleave]
     ValueTask<long> GetGenerationAsync();
@@ -46,12 +47,15 @@ public interface IWorldGrain : IGrainWithStringKey
     /// Once no node has asked for <c>Bulwark:Live:CycleRecoveryDelay</c> (but at most five times
     /// that after the first request; requests meanwhile are one), the world asks the nodes that
     /// asked whether they are still held down. When none is (notices freed them meanwhile, as when
-    /// a whole world is restored at once), that is all: a recovery is seconds of work on every
-    /// node of a large world. Otherwise it reads every node's reported status and failed
-    /// dependencies, works the cascades out from the reports alone, and frees the nodes held down
-    /// by a cycle alone (<see cref="INodeGrain.UnlatchAsync"/>); they tell their dependants and
-    /// push the change with source <c>cycle-recovery</c>. Nothing else is touched: no aggregate is
-    /// set again and the generation stays. Requests from another generation are ignored.
+    /// a whole world is restored at once), that is all: a recovery reads every node, seconds of
+    /// work in a large world. Otherwise it reads every node's reported status, failed dependencies
+    /// and notice version, works the cascades out from the reports alone, and calls the nodes that
+    /// hold a dependency failed which is up by that count, or that are held down and should not be
+    /// (<see cref="INodeGrain.UnlatchAsync"/>); they tell their dependants and push a change with
+    /// source <c>cycle-recovery</c>. Nothing else is touched: no aggregate is set again and the
+    /// generation stays. Only when a node is in another generation (a load failed part-way) does
+    /// the recovery settle the whole world again, as a load of the same topology does. Requests
+    /// from another generation are ignored.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);

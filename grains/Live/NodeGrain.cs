@@ -40,9 +40,6 @@ public sealed partial class NodeGrain(
     /// </summary>
     private bool _loading;
 
-    /// <summary>This activation asked the world to check the cycles since it was last operational, in this generation.</summary>
-    private bool _cycleCheckAsked;
-
     /// <summary>A recovery came while loading: whether to ask is decided once the load has settled the node.</summary>
     private bool _askAfterSettling;
 
@@ -137,7 +134,6 @@ public sealed partial class NodeGrain(
         S.Definition = definition;
         S.Dependants = dependants;
         S.InCycle = inCycle;
-        _cycleCheckAsked = false;
         // The failed dependencies stay until the settling step replaces them, so that the node reads as before
         // meanwhile; notices that arrive during the load are recorded from here on and win over the world's answer.
         S.DependencyVersions.Clear();
@@ -200,8 +196,10 @@ public sealed partial class NodeGrain(
         {
             return;
         }
-        // Newer than anything the dependants heard from this node, and carrying its current state.
+        // Newer than anything the dependants heard from this node, and carrying its current state; kept, so that a
+        // later activation does not send the same version again.
         S.OperationalVersion++;
+        await PersistAsync();
         NotifyDependants(assumed.Status, time);
         await PushAsync(time, null, source);
     }
@@ -403,16 +401,15 @@ public sealed partial class NodeGrain(
         {
             Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
         }
-        await PersistAsync();
         // Told again under a new version even when unchanged: the world may have told the dependants this node is
         // operational, and a report that came since the world read it must reach them.
         if (Operational() == wasOperational)
         {
             S.OperationalVersion++;
         }
+        await PersistAsync();
         NotifyDependants(before, time);
-        // Still held down (a newer notice won over the world's answer): it may ask again.
-        _cycleCheckAsked = false;
+        // Still held down (a newer notice won over the world's answer): it asks again.
         AskForCycleCheck();
         if (changed)
         {
@@ -459,17 +456,13 @@ public sealed partial class NodeGrain(
     /// After a dependency or the node's own report recovered: a node on a cycle that is still held
     /// down by its dependencies alone may be held down by the cycle itself, which notices never
     /// lift; the world then works the cascades out again (<see cref="IWorldGrain.CheckCyclesAsync"/>).
-    /// Once per generation until the node is operational again; during a load, once it has settled.
+    /// Asked at each such recovery, since a check made meanwhile may have found the node rightly
+    /// down (another dependency was still down then); the world takes the requests of one check as
+    /// one. During a load, once the node has settled.
     /// </summary>
     private void AskForCycleCheck()
     {
-        if (Operational())
-        {
-            // Up again: if it is held down later, it may ask again.
-            _cycleCheckAsked = false;
-            return;
-        }
-        if (!S.InCycle || _cycleCheckAsked || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        if (Operational() || !S.InCycle || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
         {
             return;
         }
@@ -479,7 +472,6 @@ public sealed partial class NodeGrain(
             _askAfterSettling = true;
             return;
         }
-        _cycleCheckAsked = true;
         _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation, _id);
     }
 

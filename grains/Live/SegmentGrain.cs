@@ -69,7 +69,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             _nodes[node.Id] = node;
             _tally = _tally.Plus(Tally(node));
         }
-        // Changes not yet published stay real across a load (for nodes the segment still has):
+        // Changes not yet published stay real across a load or a whole-world recovery (for nodes the segment still has):
         // the watchers get them with the first forward of the new generation, which goes now, since the domain
         // above was initialised before this segment.
         _unpublished = _unpublished.FindAll(c => _nodes.ContainsKey(c.Node));
@@ -163,8 +163,8 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
 
     /// <summary>
     /// Sends the segment's current tally up the chain, then publishes the changes it carries. NaN
-    /// comes back when the aggregates belong to another generation (a topology load or cycle
-    /// recovery raced the changes); those changes wait for the new generation's first forward.
+    /// comes back when the aggregates belong to another generation (a topology load, or a cycle
+    /// recovery that settles the whole world, raced the changes); those changes wait for the new generation's first forward.
     /// Changes that could not go out (the forward failed, or the stream did not take them) wait
     /// for a later forward; one is tried a second later if no change sends one before.
     /// </summary>
@@ -193,7 +193,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         }
         if (double.IsNaN(domainCapability) || double.IsNaN(allianceCapability))
         {
-            // A load is re-initialising the aggregates. If it has reached this segment, the changes go
+            // A load or whole-world recovery is re-initialising the aggregates. If it has reached this segment, the changes go
             // with the new generation's next forward; if not yet, with the forward its initialisation asks for.
             Requeue(changes, merge: false);
             if (_generation != generation && _unpublished.Count > 0)

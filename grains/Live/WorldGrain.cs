@@ -11,7 +11,7 @@ namespace Bulwark.Grains.Live;
 [GenerateSerializer, Alias("bulwark.world-state")]
 public sealed class WorldState
 {
-    /// <summary>Increments with every load; 0 before the first load.</summary>
+    /// <summary>Increments with every load, and with a cycle recovery that settles the whole world again; 0 before the first load.</summary>
     [Id(0)] public long Generation { get; set; }
 
     /// <summary>The loaded topology.</summary>
@@ -58,6 +58,9 @@ public sealed partial class WorldGrain(
     private readonly HashSet<string> _askers = new(StringComparer.Ordinal);
     private long _recoveries, _spared;
 
+    /// <summary>The last recovery failed part-way: the next one runs whatever the askers say.</summary>
+    private bool _recoveryFailed;
+
     /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
     private long _firstAsk, _lastAsk;
 
@@ -76,7 +79,7 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        var (retired, _) = await SettleWorldAsync(topology, reset);
+        var (retired, _) = await SettleWorldAsync(topology, reset, LoadSource);
         var info = Info();
         LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
         return info;
@@ -132,7 +135,11 @@ public sealed partial class WorldGrain(
         {
             return;
         }
-        if (!await AnyHeldDownAsync(askers))
+        // After a recovery that failed part-way, some dependants may have been told a node is up whose own call, which
+        // tells them its state again, never ran: the askers being up proves nothing then.
+        var retry = _recoveryFailed;
+        _recoveryFailed = false;
+        if (!retry && !await AnyHeldDownAsync(askers))
         {
             _spared++;
             LogRecoverySpared(logger, World, askers.Count);
@@ -141,14 +148,17 @@ public sealed partial class WorldGrain(
         var started = clock.GetTimestamp();
         try
         {
-            var changed = await UnlatchAsync(topology);
+            // Nodes in another generation: a load failed part-way and left them initialised but not settled. Only a
+            // settling of the whole world brings them back, as a load of the same topology does.
+            var changed = await UnlatchAsync(topology) ?? (await SettleWorldAsync(topology, reset: false, RecoverySource)).Changed;
             _recoveries++;
             _lastRecovery = clock.GetElapsedTime(started);
             LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Nodes initialised but not settled neither push nor tell until a load settles them: try again.
+            // Some calls may not have been made: try again, the whole recovery.
+            _recoveryFailed = true;
             _lastRecovery = clock.GetElapsedTime(started);
             LogRecoveryFailed(logger, e, World);
             _askers.UnionWith(askers);
@@ -185,14 +195,14 @@ public sealed partial class WorldGrain(
     /// <summary>
     /// Gives the world <paramref name="topology"/> in a new generation and works out every cascade
     /// and aggregate from what the nodes report. Returns the nodes retired and the nodes that
-    /// changed (told their dependants and pushed with source <c>topology-load</c>).
+    /// changed (told their dependants and pushed with <paramref name="source"/>).
     /// </summary>
-    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset)
+    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
     {
         _loadsRunning++;
         try
         {
-            return await SettleWorldCoreAsync(topology, reset);
+            return await SettleWorldCoreAsync(topology, reset, source);
         }
         finally
         {
@@ -200,7 +210,7 @@ public sealed partial class WorldGrain(
         }
     }
 
-    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset)
+    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
     {
         var cancellationToken = CancellationToken.None;
         var time = clock.GetUtcNow();
@@ -263,7 +273,7 @@ public sealed partial class WorldGrain(
         var resume = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(nodes, Bounded(cancellationToken), async (node, _) =>
         {
-            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief, LoadSource, time))
+            if (await Node(world, node.Id).SettleAsync(generation, briefs[node.Id].Failed, briefs[node.Id].Brief, source, time))
             {
                 resume.Add(node.Id);
             }
@@ -271,11 +281,14 @@ public sealed partial class WorldGrain(
 
         // 5. Nodes that changed while the load ran (an observation, or a notice of one) go on from that state as after any change.
         await Parallel.ForEachAsync(resume.Order(StringComparer.Ordinal), Bounded(cancellationToken),
-            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, LoadSource, time));
+            async (id, _) => await Node(world, id).ResumeAsync(generation, briefs[id].Brief, source, time));
 
         // With the node ids below: the ingest grains look at the count of loads to know when to fetch them again.
         state.State.Generation = generation;
-        state.State.Loads++;
+        if (source == LoadSource)
+        {
+            state.State.Loads++;
+        }
         state.State.Topology = topology;
         // Before the write: reads interleave with it, and a count of loads must never come with the previous node ids.
         Index(topology);
@@ -292,9 +305,9 @@ public sealed partial class WorldGrain(
     /// failed which is operational by that count, or that are held down and should not be. Unlike
     /// a load it leaves the generation, the aggregates and every other node alone: the nodes it
     /// frees tell their dependants and push their changes as after any change. Returns how many
-    /// nodes changed.
+    /// nodes changed, or null without calling any when a node is in another generation.
     /// </summary>
-    private async Task<int> UnlatchAsync(TopologyDefinition topology)
+    private async Task<int?> UnlatchAsync(TopologyDefinition topology)
     {
         var world = World;
         var generation = state.State.Generation;
@@ -303,9 +316,9 @@ public sealed partial class WorldGrain(
         var states = new ConcurrentDictionary<string, DependencyState>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(nodes, Bounded(CancellationToken.None),
             async (node, _) => states[node.Id] = await Node(world, node.Id).GetDependencyStateAsync());
-        if (states.Values.FirstOrDefault(s => s.Generation != generation) is { } other)
+        if (states.Values.Any(s => s.Generation != generation))
         {
-            throw new InvalidOperationException($"a node is in generation {other.Generation}, the world in {generation}");
+            return null;
         }
         var failed = NodeRules.FailedNodes(nodes, id => states[id].Reported);
         var calls = new List<(string Node, ImmutableArray<DependencyClaim> Claims)>();

@@ -223,6 +223,27 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         await SettledAsync(client, topology, "after feed came back");
     }
 
+    [Fact]
+    public async Task Observe_CycleCheckedWhileRightlyDown_IsCheckedAgainWhenTheLastFeedReturns()
+    {
+        var (client, topology) = await WorldAsync("t-fed-twice", TestTopologies.CycleFedTwice);
+
+        await ReportBatchAsync(client, [Obs("A/s/feed1", NodeStatus.Down, 1), Obs("A/s/feed2", NodeStatus.Down, 1)]);
+        await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/s/b")).Operational, "a and b down with the feeds");
+
+        // feed1 comes back: a asks, and the check finds it rightly down (feed2 still is): nothing to free.
+        await client.ReportAsync(Obs("A/s/feed1", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-fed-twice") != new CycleChecks(0, 0), "the first check");
+        Assert.False((await client.GetNodeAsync("A/s/a", TestContext.Current.CancellationToken)).Operational);
+
+        // feed2 comes back: a is held down by b alone, and b by a alone. a must ask again.
+        await client.ReportAsync(Obs("A/s/feed2", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
+            "the cycle to come back once both feeds have");
+        await SettledAsync(client, topology, "after both feeds came back");
+        Assert.Equal(new CycleChecks(2, 0), await CycleChecksAsync("t-fed-twice"));
+    }
+
     private async Task<CycleChecks> CycleChecksAsync(string world) =>
         await fixture.Client.GetGrain<IWorldGrain>(world).GetCycleChecksAsync();
 

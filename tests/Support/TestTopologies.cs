@@ -97,6 +97,24 @@ public static class TestTopologies
                   - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{any-of: [a, feed]}]}
         """;
 
+    /// <summary>
+    /// A cycle fed twice: a needs feed1, feed2 and b; b needs a. With both feeds down, a and b are
+    /// down; with one back, a is still held down rightly; with both back, only the cycle holds it.
+    /// </summary>
+    public const string CycleFedTwice = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed1, kind: power-plant, owner: civilian, criticality: 2}
+                  - {id: feed2, kind: power-plant, owner: civilian, criticality: 2}
+                  - {id: a, kind: power-substation, owner: civilian, criticality: 3, depends: [{all-of: [feed1, feed2, b]}]}
+                  - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
+        """;
+
     public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
 
     public static string LibraryPath(string file = "alliance.topology.yaml") =>
