@@ -133,7 +133,8 @@ public interface INodeGrain : IGrainWithStringKey
 
     /// <summary>
     /// True when the node reports itself operational but its dependencies hold it down: what a
-    /// node on a cycle asks the world to check (<see cref="IWorldGrain.CheckCyclesAsync"/>).
+    /// node on a cycle asks the world to check (<see cref="IWorldGrain.CheckCyclesAsync"/>). A node
+    /// asks once until the world has looked at it with this or <see cref="GetDependencyStateAsync"/>.
     /// </summary>
     [Alias("held-down"), AlwaysInterleave]
     ValueTask<bool> IsHeldDownAsync();

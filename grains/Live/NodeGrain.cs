@@ -40,6 +40,14 @@ public sealed partial class NodeGrain(
     /// </summary>
     private bool _loading;
 
+    /// <summary>
+    /// The node asked the world for a cycle check that has not looked at it yet. Cleared when the world
+    /// looks at it (<see cref="IsHeldDownAsync"/>, <see cref="GetDependencyStateAsync"/>), when a load
+    /// initialises it and when it is operational: a recovery of a dependency or of its own report after
+    /// that asks again, since the check may have found it rightly down.
+    /// </summary>
+    private bool _cycleCheckAsked;
+
     /// <summary>A recovery came while loading: whether to ask is decided once the load has settled the node.</summary>
     private bool _askAfterSettling;
 
@@ -134,6 +142,7 @@ public sealed partial class NodeGrain(
         S.Definition = definition;
         S.Dependants = dependants;
         S.InCycle = inCycle;
+        _cycleCheckAsked = false;
         // The failed dependencies stay until the settling step replaces them, so that the node reads as before
         // meanwhile; notices that arrive during the load are recorded from here on and win over the world's answer.
         S.DependencyVersions.Clear();
@@ -366,8 +375,12 @@ public sealed partial class NodeGrain(
             [.. S.FailedDependencies], S.LastObserved, [.. S.History.Skip(Math.Max(0, S.History.Count - HistoryLength))]));
     }
 
-    public ValueTask<bool> IsHeldDownAsync() =>
-        ValueTask.FromResult(S.Definition is not null && !Operational() && NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true));
+    public ValueTask<bool> IsHeldDownAsync()
+    {
+        // The world's check has looked at the node: a later recovery asks again.
+        _cycleCheckAsked = false;
+        return ValueTask.FromResult(S.Definition is not null && !Operational() && NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true));
+    }
 
     public ValueTask<DependencyState> GetDependencyStateAsync()
     {
@@ -375,6 +388,7 @@ public sealed partial class NodeGrain(
         {
             throw new UnknownNodesException(_world, [_id]);
         }
+        _cycleCheckAsked = false;
         return ValueTask.FromResult(new DependencyState(S.Generation, S.Reported, Operational(), S.OperationalVersion, [.. S.FailedDependencies]));
     }
 
@@ -456,13 +470,17 @@ public sealed partial class NodeGrain(
     /// After a dependency or the node's own report recovered: a node on a cycle that is still held
     /// down by its dependencies alone may be held down by the cycle itself, which notices never
     /// lift; the world then works the cascades out again (<see cref="IWorldGrain.CheckCyclesAsync"/>).
-    /// Asked at each such recovery, since a check made meanwhile may have found the node rightly
-    /// down (another dependency was still down then); the world takes the requests of one check as
-    /// one. During a load, once the node has settled.
+    /// Once until the world has looked at the node (<see cref="_cycleCheckAsked"/>); during a load,
+    /// once the node has settled.
     /// </summary>
     private void AskForCycleCheck()
     {
-        if (Operational() || !S.InCycle || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        if (Operational())
+        {
+            _cycleCheckAsked = false;
+            return;
+        }
+        if (!S.InCycle || _cycleCheckAsked || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
         {
             return;
         }
@@ -472,6 +490,7 @@ public sealed partial class NodeGrain(
             _askAfterSettling = true;
             return;
         }
+        _cycleCheckAsked = true;
         _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation, _id);
     }
 

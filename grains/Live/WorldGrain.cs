@@ -64,6 +64,11 @@ public sealed partial class WorldGrain(
     /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
     private long _firstAsk, _lastAsk;
 
+    /// <summary>A recovery that would call more than this share of the world's nodes (and at least <see cref="MinUnlatchLimit"/>) settles the whole world instead.</summary>
+    private const int UnlatchShare = 8, MinUnlatchLimit = 64;
+
+    private static int UnlatchLimit(int nodes) => Math.Max(MinUnlatchLimit, nodes / UnlatchShare);
+
     /// <summary>While nodes keep asking, the check waits for them to stop, but at most this many times the delay.</summary>
     private const int MaxQuietWaits = 5;
 
@@ -148,9 +153,11 @@ public sealed partial class WorldGrain(
         var started = clock.GetTimestamp();
         try
         {
-            // Nodes in another generation: a load failed part-way and left them initialised but not settled. Only a
-            // settling of the whole world brings them back, as a load of the same topology does.
-            var changed = await UnlatchAsync(topology) ?? (await SettleWorldAsync(topology, reset: false, RecoverySource)).Changed;
+            // Nodes in another generation (a load failed part-way and left them initialised but not settled), or most
+            // of the world to free: the whole world is settled again, as a load of the same topology does.
+            // So many asked that freeing them one by one would cost more than settling the whole world: no need to read it.
+            var many = askers.Count > UnlatchLimit(_nodeIds.Length);
+            var changed = (many ? null : await UnlatchAsync(topology)) ?? (await SettleWorldAsync(topology, reset: false, RecoverySource)).Changed;
             _recoveries++;
             _lastRecovery = clock.GetElapsedTime(started);
             LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
@@ -305,7 +312,10 @@ public sealed partial class WorldGrain(
     /// failed which is operational by that count, or that are held down and should not be. Unlike
     /// a load it leaves the generation, the aggregates and every other node alone: the nodes it
     /// frees tell their dependants and push their changes as after any change. Returns how many
-    /// nodes changed, or null without calling any when a node is in another generation.
+    /// nodes changed; or null, without calling any, when a node is in another generation (a load
+    /// failed part-way) or more than an eighth of the world would be called: the world is then
+    /// settled whole, as a load of the same topology does (also without this read when more than
+    /// an eighth of the world asked).
     /// </summary>
     private async Task<int?> UnlatchAsync(TopologyDefinition topology)
     {
@@ -332,6 +342,12 @@ public sealed partial class WorldGrain(
             {
                 calls.Add((node.Id, claims));
             }
+        }
+        if (calls.Count > UnlatchLimit(nodes.Count))
+        {
+            // Most of the world (a whole world restored at once): one settling that sets every aggregate at once is
+            // cheaper than pushing each node's change up the chain.
+            return null;
         }
         var changed = 0;
         await Parallel.ForEachAsync(calls, Bounded(CancellationToken.None), async (call, _) =>

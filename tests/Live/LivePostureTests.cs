@@ -195,8 +195,9 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var b = await client.GetNodeAsync("A/s/b", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "cycle-recovery"), (b.History[^1].From, b.History[^1].To, b.History[^1].Source));
 
-        // A topology load counts as a generation; the recovery does not.
+        // A topology load counts as a generation; the recovery does not, and freed a and b without settling the whole world.
         Assert.Equal(1L, (await client.GetWorldAsync(TestContext.Current.CancellationToken)).Generation);
+        Assert.Equal(1L, await fixture.Client.GetGrain<IWorldGrain>("t-stuck-cycle").GetGenerationAsync());
         // a asked when feed came back, and was still held down (by b) when the world checked.
         await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-stuck-cycle") == new CycleChecks(1, 0), "one recovery, none spared");
     }
@@ -242,6 +243,31 @@ public sealed class LivePostureTests(ClusterFixture fixture)
             "the cycle to come back once both feeds have");
         await SettledAsync(client, topology, "after both feeds came back");
         Assert.Equal(new CycleChecks(2, 0), await CycleChecksAsync("t-fed-twice"));
+    }
+
+    [Fact]
+    public async Task Observe_RingOfEightyHeldDownByItself_TheWholeWorldIsSettledAgain()
+    {
+        // n00 needs n01, n01 needs n02, ... n79 needs n00: one cycle of 80 nodes.
+        var nodes = Enumerable.Range(0, 80).Select(i =>
+            $"              - {{id: n{i:00}, kind: power-substation, owner: civilian, criticality: 1, depends: [{{all-of: [n{(i + 1) % 80:00}]}}]}}");
+        var yaml = "domains:\n  - id: A\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        nodes:\n"
+            + string.Join("\n", nodes) + "\n";
+        var (client, topology) = await WorldAsync("t-ring", yaml);
+
+        await client.ReportAsync(Obs("A/s/n00", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 0.0, "the whole ring down");
+
+        // n00 comes back, held down by n01, which the ring holds down: all 80 nodes must be freed, more than an
+        // eighth of the world, so the world is settled whole, as a load does (its grains' generation moves).
+        await client.ReportAsync(Obs("A/s/n00", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "the ring back up");
+        await SettledAsync(client, topology, "after the ring came back");
+        Assert.Equal(new CycleChecks(1, 0), await CycleChecksAsync("t-ring"));
+        Assert.Equal((1L, 2L), ((await client.GetWorldAsync(TestContext.Current.CancellationToken)).Generation,
+            await fixture.Client.GetGrain<IWorldGrain>("t-ring").GetGenerationAsync()));
+        var n40 = await client.GetNodeAsync("A/s/n40", TestContext.Current.CancellationToken);
+        Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "cycle-recovery"), (n40.History[^1].From, n40.History[^1].To, n40.History[^1].Source));
     }
 
     private async Task<CycleChecks> CycleChecksAsync(string world) =>
