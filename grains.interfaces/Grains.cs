@@ -31,7 +31,8 @@ public interface IWorldGrain : IGrainWithStringKey
     /// <summary>
     /// The generation the world's grains are in, 0 before the first load. It moves with every
     /// topology load, and with a cycle recovery that has to settle the whole world again (after a
-    /// load failed part-way); <see cref="WorldInfo.Generation"/> counts loads only.
+    /// load failed part-way, or when much of the world is held down);
+    /// <see cref="WorldInfo.Generation"/> counts loads only.
     /// </summary>
     [Alias("generation"), AlwaysInterleave]
     ValueTask<long> GetGenerationAsync();
@@ -53,9 +54,10 @@ public interface IWorldGrain : IGrainWithStringKey
     /// hold a dependency failed which is up by that count, or that are held down and should not be
     /// (<see cref="INodeGrain.UnlatchAsync"/>); they tell their dependants and push a change with
     /// source <c>cycle-recovery</c>. Nothing else is touched: no aggregate is set again and the
-    /// generation stays. Only when a node is in another generation (a load failed part-way) does
-    /// the recovery settle the whole world again, as a load of the same topology does. Requests
-    /// from another generation are ignored.
+    /// generation stays. When more than an eighth of the world's nodes (and more than 64) that
+    /// asked are held down, or would need freeing, or when a node is in another generation (a load
+    /// failed part-way), the recovery settles the whole world again instead, as a load of the same
+    /// topology does. Requests from another generation are ignored.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);
@@ -141,7 +143,9 @@ public interface INodeGrain : IGrainWithStringKey
 
     /// <summary>
     /// What a cycle recovery reads of the node: its generation, reported status, whether it is
-    /// operational and the version of that, and the dependencies it holds failed.
+    /// operational and the version of that, and the dependencies it holds failed. Like
+    /// <see cref="IsHeldDownAsync"/>, it tells the node the world has looked at it: a recovery of
+    /// a dependency or of its own report after this asks for another check.
     /// </summary>
     [Alias("dependency-state"), AlwaysInterleave]
     ValueTask<DependencyState> GetDependencyStateAsync();
@@ -153,8 +157,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// each from its failed dependencies unless it has heard of a newer version since, and then
     /// tells its dependants its state again under a new version, whether it changed or not: the
     /// world may have told them this node is operational, and if its report changed since, they
-    /// must hear otherwise. A change is recorded and pushed with <paramref name="source"/>. True
-    /// when the node's status or operational state changed.
+    /// must hear otherwise. A change is recorded and pushed with <paramref name="source"/>; a node
+    /// still held down asks for another check. Nothing happens while the node is loading or in
+    /// another generation. True when the node's status or operational state changed.
     /// </summary>
     [Alias("unlatch")]
     Task<bool> UnlatchAsync(long generation, ImmutableArray<DependencyClaim> operational, string source, DateTimeOffset time);

@@ -19,6 +19,7 @@ namespace Bulwark.Grains.Live;
 public sealed partial class NodeGrain(
     [PersistentState("node", BulwarkStorage.Name)] IPersistentState<NodeState> state,
     IOptions<LiveOptions> options,
+    TimeProvider clock,
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     /// <summary>How many history entries a node keeps.</summary>
@@ -44,9 +45,16 @@ public sealed partial class NodeGrain(
     /// The node asked the world for a cycle check that has not looked at it yet. Cleared when the world
     /// looks at it (<see cref="IsHeldDownAsync"/>, <see cref="GetDependencyStateAsync"/>), when a load
     /// initialises it and when it is operational: a recovery of a dependency or of its own report after
-    /// that asks again, since the check may have found it rightly down.
+    /// that asks again, since the check may have found it rightly down. A request the world never
+    /// looked at (lost, or the world's grain was moved) expires after <see cref="AskAgainAfter"/>.
     /// </summary>
     private bool _cycleCheckAsked;
+
+    /// <summary>When the node last asked (<see cref="TimeProvider"/> timestamp).</summary>
+    private long _cycleCheckAskedAt;
+
+    /// <summary>Longer than any check waits for requests to stop (five delays), with room for the check itself.</summary>
+    private TimeSpan AskAgainAfter => 10 * options.Value.CycleRecoveryDelay;
 
     /// <summary>A recovery came while loading: whether to ask is decided once the load has settled the node.</summary>
     private bool _askAfterSettling;
@@ -480,7 +488,8 @@ public sealed partial class NodeGrain(
             _cycleCheckAsked = false;
             return;
         }
-        if (!S.InCycle || _cycleCheckAsked || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true))
+        if (!S.InCycle || !NodeRules.IsOperational(S.Reported, dependenciesSatisfied: true)
+            || (_cycleCheckAsked && clock.GetElapsedTime(_cycleCheckAskedAt) < AskAgainAfter))
         {
             return;
         }
@@ -491,6 +500,7 @@ public sealed partial class NodeGrain(
             return;
         }
         _cycleCheckAsked = true;
+        _cycleCheckAskedAt = clock.GetTimestamp();
         _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation, _id);
     }
 

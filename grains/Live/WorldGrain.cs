@@ -140,11 +140,14 @@ public sealed partial class WorldGrain(
         {
             return;
         }
+        // Every asker is asked, before anything is read: the question also tells it the world has looked at it, so
+        // that a recovery of its own after this asks again (a read made before that recovery would be stale).
+        var held = await HeldDownAsync(askers);
         // After a recovery that failed part-way, some dependants may have been told a node is up whose own call, which
         // tells them its state again, never ran: the askers being up proves nothing then.
         var retry = _recoveryFailed;
         _recoveryFailed = false;
-        if (!retry && !await AnyHeldDownAsync(askers))
+        if (!retry && held == 0)
         {
             _spared++;
             LogRecoverySpared(logger, World, askers.Count);
@@ -153,50 +156,70 @@ public sealed partial class WorldGrain(
         var started = clock.GetTimestamp();
         try
         {
-            // Nodes in another generation (a load failed part-way and left them initialised but not settled), or most
-            // of the world to free: the whole world is settled again, as a load of the same topology does.
-            // So many asked that freeing them one by one would cost more than settling the whole world: no need to read it.
-            var many = askers.Count > UnlatchLimit(_nodeIds.Length);
-            var changed = (many ? null : await UnlatchAsync(topology)) ?? (await SettleWorldAsync(topology, reset: false, RecoverySource)).Changed;
-            _recoveries++;
-            _lastRecovery = clock.GetElapsedTime(started);
-            LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
+            // So many held down that freeing them one by one would cost more than settling the whole world: no need to
+            // read it first. UnlatchAsync also settles the whole world when a node is in another generation (a load
+            // failed part-way and left it initialised but not settled) or when too many would need freeing.
+            int? freed = held > UnlatchLimit(_nodeIds.Length) ? null : await UnlatchAsync(topology);
+            if (freed is { } changed)
+            {
+                _recoveries++;
+                _lastRecovery = clock.GetElapsedTime(started);
+                LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
+            }
+            else
+            {
+                await SettleWorldAsync(topology, reset: false, RecoverySource);
+                _recoveries++;
+                _lastRecovery = clock.GetElapsedTime(started);
+                LogWorldSettled(logger, World, state.State.Generation, (long)_lastRecovery.TotalMilliseconds);
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // Some calls may not have been made: try again, the whole recovery.
+            // Some calls may not have been made: try again, the whole recovery (also when the grain is being deactivated).
             _recoveryFailed = true;
             _lastRecovery = clock.GetElapsedTime(started);
-            LogRecoveryFailed(logger, e, World);
             _askers.UnionWith(askers);
             Arm();
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+            LogRecoveryFailed(logger, e, World);
         }
     }
 
     /// <summary>
-    /// Whether any node that asked is still held down by its dependencies. A node freed since it
-    /// asked was freed by notices, and asks again if it is held down again after it recovers; when
-    /// the question cannot be answered, the recovery runs.
+    /// How many of the nodes that asked are still held down by their dependencies, asking every
+    /// one. A node freed since it asked was freed by notices, and asks again if it is held down
+    /// again after it recovers. A node whose question fails counts as held down, so that the
+    /// recovery runs.
     /// </summary>
-    private async Task<bool> AnyHeldDownAsync(List<string> askers)
+    private async Task<int> HeldDownAsync(List<string> askers)
     {
         var held = 0;
-        try
+        var unknown = 0;
+        Exception? first = null;
+        await Parallel.ForEachAsync(askers, Bounded(CancellationToken.None), async (id, _) =>
         {
-            await Parallel.ForEachAsync(askers, Bounded(CancellationToken.None), async (id, _) =>
+            try
             {
-                if (Volatile.Read(ref held) == 0 && await Node(World, id).IsHeldDownAsync())
+                if (await Node(World, id).IsHeldDownAsync())
                 {
                     Interlocked.Increment(ref held);
                 }
-            });
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Interlocked.CompareExchange(ref first, e, null);
+                Interlocked.Increment(ref unknown);
+            }
+        });
+        if (first is not null)
         {
-            LogHeldDownUnknown(logger, e, World);
-            return true;
+            LogHeldDownUnknown(logger, first, World, unknown);
         }
-        return held > 0;
+        return held + unknown;
     }
 
     /// <summary>
@@ -313,9 +336,9 @@ public sealed partial class WorldGrain(
     /// a load it leaves the generation, the aggregates and every other node alone: the nodes it
     /// frees tell their dependants and push their changes as after any change. Returns how many
     /// nodes changed; or null, without calling any, when a node is in another generation (a load
-    /// failed part-way) or more than an eighth of the world would be called: the world is then
-    /// settled whole, as a load of the same topology does (also without this read when more than
-    /// an eighth of the world asked).
+    /// failed part-way) or more nodes than <see cref="UnlatchLimit"/> would be called: the world is
+    /// then settled whole, as a load of the same topology does (also without this read when more
+    /// than that many of the nodes that asked are held down).
     /// </summary>
     private async Task<int?> UnlatchAsync(TopologyDefinition topology)
     {
@@ -402,8 +425,12 @@ public sealed partial class WorldGrain(
         Message = "World {World}: no cycle recovery needed: none of the {Askers} nodes that asked is held down any more")]
     private static partial void LogRecoverySpared(ILogger logger, string world, int askers);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: could not ask the nodes on a cycle whether they are still held down; working the cascades out again")]
-    private static partial void LogHeldDownUnknown(ILogger logger, Exception exception, string world);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: could not ask {Nodes} nodes on a cycle whether they are still held down; working the cascades out again")]
+    private static partial void LogHeldDownUnknown(ILogger logger, Exception exception, string world, int nodes);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "World {World}: cascades worked out again for the dependency cycles by settling the whole world (generation {Generation}), {Milliseconds} ms")]
+    private static partial void LogWorldSettled(ILogger logger, string world, long generation, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: cascades worked out again for the dependency cycles (generation {Generation}): {Changed} nodes held down by a cycle alone changed, {Milliseconds} ms")]

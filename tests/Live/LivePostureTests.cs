@@ -242,7 +242,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0,
             "the cycle to come back once both feeds have");
         await SettledAsync(client, topology, "after both feeds came back");
-        Assert.Equal(new CycleChecks(2, 0), await CycleChecksAsync("t-fed-twice"));
+        await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-fed-twice") == new CycleChecks(2, 0), "two recoveries, none spared");
     }
 
     [Fact]
@@ -258,12 +258,13 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         await client.ReportAsync(Obs("A/s/n00", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 0.0, "the whole ring down");
 
-        // n00 comes back, held down by n01, which the ring holds down: all 80 nodes must be freed, more than an
-        // eighth of the world, so the world is settled whole, as a load does (its grains' generation moves).
+        // n00 comes back, held down by n01, which the ring holds down: all 80 nodes must be freed, more than the 64
+        // a recovery frees one by one, so the world is settled whole, as a load does (its grains' generation moves).
         await client.ReportAsync(Obs("A/s/n00", NodeStatus.Healthy, 2), TestContext.Current.CancellationToken);
         await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "the ring back up");
         await SettledAsync(client, topology, "after the ring came back");
-        Assert.Equal(new CycleChecks(1, 0), await CycleChecksAsync("t-ring"));
+        // The world counts the recovery once the settling has written its state, a little after the nodes settled.
+        await Eventually.HoldsAsync(async () => await CycleChecksAsync("t-ring") == new CycleChecks(1, 0), "one recovery, none spared");
         Assert.Equal((1L, 2L), ((await client.GetWorldAsync(TestContext.Current.CancellationToken)).Generation,
             await fixture.Client.GetGrain<IWorldGrain>("t-ring").GetGenerationAsync()));
         var n40 = await client.GetNodeAsync("A/s/n40", TestContext.Current.CancellationToken);
