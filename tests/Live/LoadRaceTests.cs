@@ -53,15 +53,26 @@ public sealed class LoadRaceTests
 
     private static Observation Obs(string node, NodeStatus status, int minute) => new(node, status, T0.AddMinutes(minute), null, "test");
 
-    private static async Task<InProcessTestCluster> ClusterAsync()
+    /// <summary>Set: the next request for a cycle check made in the silo is lost on its way to the world.</summary>
+    private static int s_dropNextAsk;
+
+    private static async Task<InProcessTestCluster> ClusterAsync(TimeSpan? cycleRecoveryDelay = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddBulwarkGrainServices();
+            if (cycleRecoveryDelay is { } delay)
+            {
+                silo.Configure<Bulwark.Grains.Live.LiveOptions>(o => o.CycleRecoveryDelay = delay);
+            }
             silo.AddOutgoingGrainCallFilter(async call =>
             {
                 var target = call.TargetId.Key.ToString();
+                if (call.MethodName == nameof(IWorldGrain.CheckCyclesAsync) && Interlocked.Exchange(ref s_dropNextAsk, 0) == 1)
+                {
+                    return;
+                }
                 if (call.MethodName == nameof(INodeGrain.SettleAsync) && target == SettleGate.Held)
                 {
                     SettleGate.Reached.TrySetResult();
@@ -229,6 +240,41 @@ public sealed class LoadRaceTests
         finally
         {
             UnlatchGate.Clear();
+            await cluster.StopAllSilosAsync(cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task CycleCheckRequestLost_TheNodeAsksAgainOnceItHasExpired()
+    {
+        const string World = "lost-ask";
+        var cancellationToken = TestContext.Current.CancellationToken;
+        // Requests expire after ten delays: 1 s here.
+        await using var cluster = await ClusterAsync(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, World);
+            var topology = TestTopologies.Parse(TestTopologies.ClosedCycle);
+            await client.LoadTopologyAsync(topology, cancellationToken);
+            await DownUntilBAsync(client, "A/s/feed");
+
+            // feed comes back: a, held down by b alone, asks for a check, and the request is lost.
+            Interlocked.Exchange(ref s_dropNextAsk, 1);
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2), cancellationToken);
+            await Eventually.HoldsAsync(() => Task.FromResult(Volatile.Read(ref s_dropNextAsk) == 0), "the request dropped");
+            await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+            Assert.False((await client.GetNodeAsync("A/s/a", cancellationToken)).Operational);
+
+            // feed goes down and comes back: a asks again, its first request having expired, and the cycle comes back.
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Down, 3), cancellationToken);
+            await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/a")).FailedDependencies.Contains("A/s/feed"), "a hears feed is down");
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 4), cancellationToken);
+            await Eventually.HoldsAsync(async () => (await client.GetAlliancePostureAsync()).Tally.Capability == 1.0, "the cycle back up");
+            await MatchesOracleAsync(client, topology);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref s_dropNextAsk, 0);
             await cluster.StopAllSilosAsync(cancellationToken);
         }
     }
