@@ -56,8 +56,8 @@ public interface IWorldGrain : IGrainWithStringKey
     /// source <c>cycle-recovery</c>. Nothing else is touched: no aggregate is set again and the
     /// generation stays. When more than an eighth of the world's nodes (and more than 64) that
     /// asked are held down, or would need freeing, or when a node is in another generation (a load
-    /// failed part-way), the recovery settles the whole world again instead, as a load of the same
-    /// topology does. Requests from another generation are ignored.
+    /// failed part-way), or the last recovery failed part-way, the recovery settles the whole world
+    /// again instead, as a load of the same topology does. Requests from another generation are ignored.
     /// </summary>
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);

@@ -144,7 +144,8 @@ public sealed partial class WorldGrain(
         // that a recovery of its own after this asks again (a read made before that recovery would be stale).
         var held = await HeldDownAsync(askers);
         // After a recovery that failed part-way, some dependants may have been told a node is up whose own call, which
-        // tells them its state again, never ran: the askers being up proves nothing then.
+        // tells them its state again, never ran: the askers being up proves nothing then, and the dependants do not
+        // hold the node failed, so only settling the whole world puts them right.
         var retry = _recoveryFailed;
         _recoveryFailed = false;
         if (!retry && held == 0)
@@ -156,10 +157,11 @@ public sealed partial class WorldGrain(
         var started = clock.GetTimestamp();
         try
         {
-            // So many held down that freeing them one by one would cost more than settling the whole world: no need to
-            // read it first. UnlatchAsync also settles the whole world when a node is in another generation (a load
-            // failed part-way and left it initialised but not settled) or when too many would need freeing.
-            int? freed = held > UnlatchLimit(_nodeIds.Length) ? null : await UnlatchAsync(topology);
+            // After a failed recovery, or so many held down that freeing them one by one would cost more than settling the
+            // whole world: settled whole, with no need to read it first. UnlatchAsync also settles the whole world when a
+            // node is in another generation (a load failed part-way and left it initialised but not settled) or when
+            // too many would need freeing.
+            int? freed = retry || held > UnlatchLimit(_nodeIds.Length) ? null : await UnlatchAsync(topology);
             if (freed is { } changed)
             {
                 _recoveries++;

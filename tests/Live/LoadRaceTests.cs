@@ -278,4 +278,44 @@ public sealed class LoadRaceTests
             await cluster.StopAllSilosAsync(cancellationToken);
         }
     }
+
+    [Fact]
+    public async Task RecoveryCallFailsAfterACycleMemberWentDown_TheRetrySettlesTheWholeWorld()
+    {
+        const string World = "race-unlatch-fails";
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var cluster = await ClusterAsync();
+        try
+        {
+            var client = new BulwarkClient(cluster.Client, World);
+            var topology = TestTopologies.Parse(TestTopologies.ClosedCycle);
+            await client.LoadTopologyAsync(topology, cancellationToken);
+            await DownUntilBAsync(client, "A/s/feed");
+            var a = UnlatchGate.Hold($"{World}/A/s/a");
+            var b = UnlatchGate.Hold($"{World}/A/s/b");
+            await client.ReportAsync(Obs("A/s/feed", NodeStatus.Healthy, 2), cancellationToken);
+            await Task.WhenAll(a.Reached.Task, b.Reached.Task).WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+
+            // As in the test above, b reports down after the world read it, and a and ws are freed on the world's word
+            // that b is up; but b's own call, which would tell them otherwise, fails.
+            await client.ReportAsync(Obs("A/s/b", NodeStatus.Down, 3), cancellationToken);
+            a.Release.TrySetResult();
+            await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/a")).Operational, "a freed by the world's answer");
+            UnlatchGate.Held.TryRemove($"{World}/A/s/b", out _);
+            b.Release.TrySetException(new InvalidOperationException("b cannot be reached (test)"));
+
+            // a, now up, is asked again: no node that asked is held down, but after a failed recovery the world settles
+            // the whole world all the same, and a and ws go down with b.
+            await MatchesOracleAsync(client, topology);
+            string[] ids = ["A/s/a", "A/s/b", "A/s/ws"];
+            var views = await Task.WhenAll(ids.Select(id => client.GetNodeAsync(id, cancellationToken)));
+            Assert.Equal([(NodeStatus.Degraded, false), (NodeStatus.Down, false), (NodeStatus.Degraded, false)],
+                views.Select(v => (v.Status, v.Operational)));
+        }
+        finally
+        {
+            UnlatchGate.Clear();
+            await cluster.StopAllSilosAsync(cancellationToken);
+        }
+    }
 }
