@@ -31,7 +31,7 @@ public interface IWorldGrain : IGrainWithStringKey
     /// <summary>
     /// The generation the world's grains are in, 0 before the first load. It moves with every
     /// topology load, and with a cycle recovery that has to settle the whole world again (after a
-    /// load failed part-way, or when much of the world is held down);
+    /// load or a recovery failed part-way, or when much of the world is held down);
     /// <see cref="WorldInfo.Generation"/> counts loads only.
     /// </summary>
     [Alias("generation"), AlwaysInterleave]
@@ -46,7 +46,8 @@ public interface IWorldGrain : IGrainWithStringKey
     /// them, or its own report, recovered. A cycle can hold itself down after every failure that
     /// fed it has cleared, each member degraded only by the next; notices alone never lift that.
     /// Once no node has asked for <c>Bulwark:Live:CycleRecoveryDelay</c> (but at most five times
-    /// that after the first request; requests meanwhile are one), the world asks the nodes that
+    /// that after the first request, and no sooner than four times as long as the last recovery
+    /// took; requests meanwhile are one), the world asks the nodes that
     /// asked whether they are still held down. When none is (notices freed them meanwhile, as when
     /// a whole world is restored at once), that is all: a recovery reads every node, seconds of
     /// work in a large world. Otherwise it reads every node's reported status, failed dependencies
@@ -136,7 +137,8 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>
     /// True when the node reports itself operational but its dependencies hold it down: what a
     /// node on a cycle asks the world to check (<see cref="IWorldGrain.CheckCyclesAsync"/>). A node
-    /// asks once until the world has looked at it with this or <see cref="GetDependencyStateAsync"/>.
+    /// asks once until the world has looked at it with this or <see cref="GetDependencyStateAsync"/>,
+    /// or until ten recovery delays have passed without that (a request lost on its way).
     /// </summary>
     [Alias("held-down"), AlwaysInterleave]
     ValueTask<bool> IsHeldDownAsync();

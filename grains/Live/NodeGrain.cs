@@ -53,7 +53,10 @@ public sealed partial class NodeGrain(
     /// <summary>When the node last asked (<see cref="TimeProvider"/> timestamp).</summary>
     private long _cycleCheckAskedAt;
 
-    /// <summary>Longer than any check waits for requests to stop (five delays), with room for the check itself.</summary>
+    /// <summary>
+    /// Longer than a check waits for requests to stop (at most five delays) unless the last
+    /// recovery took long; a request asked again while one is pending is only a duplicate.
+    /// </summary>
     private TimeSpan AskAgainAfter => 10 * options.Value.CycleRecoveryDelay;
 
     /// <summary>A recovery came while loading: whether to ask is decided once the load has settled the node.</summary>

@@ -178,7 +178,8 @@ public sealed partial class WorldGrain(
         }
         catch (Exception e)
         {
-            // Some calls may not have been made: try again, the whole recovery (also when the grain is being deactivated).
+            // Some calls may not have been made: try again, by settling the whole world. What this activation keeps in
+            // memory is lost with it, though: a world grain that is deactivated or whose silo fails meanwhile forgets it.
             _recoveryFailed = true;
             _lastRecovery = clock.GetElapsedTime(started);
             _askers.UnionWith(askers);
