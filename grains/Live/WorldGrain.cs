@@ -84,7 +84,7 @@ public sealed partial class WorldGrain(
     {
         // A load that has started finishes: stopped half-way, it would leave nodes waiting to be settled.
         cancellationToken.ThrowIfCancellationRequested();
-        var (retired, _) = await SettleWorldAsync(topology, reset, LoadSource);
+        var retired = await SettleWorldAsync(topology, reset, LoadSource);
         var info = Info();
         LogLoaded(logger, World, info.Name, info.Generation, info.Domains, info.Segments, info.Nodes, retired);
         return info;
@@ -162,17 +162,18 @@ public sealed partial class WorldGrain(
             // node is in another generation (a load failed part-way and left it initialised but not settled) or when
             // too many would need freeing.
             int? freed = retry || held > UnlatchLimit(_nodeIds.Length) ? null : await UnlatchAsync(topology);
+            if (freed is null)
+            {
+                await SettleWorldAsync(topology, reset: false, RecoverySource);
+            }
+            _recoveries++;
+            _lastRecovery = clock.GetElapsedTime(started);
             if (freed is { } changed)
             {
-                _recoveries++;
-                _lastRecovery = clock.GetElapsedTime(started);
                 LogCyclesChecked(logger, World, state.State.Generation, changed, (long)_lastRecovery.TotalMilliseconds);
             }
             else
             {
-                await SettleWorldAsync(topology, reset: false, RecoverySource);
-                _recoveries++;
-                _lastRecovery = clock.GetElapsedTime(started);
                 LogWorldSettled(logger, World, state.State.Generation, (long)_lastRecovery.TotalMilliseconds);
             }
         }
@@ -227,10 +228,10 @@ public sealed partial class WorldGrain(
 
     /// <summary>
     /// Gives the world <paramref name="topology"/> in a new generation and works out every cascade
-    /// and aggregate from what the nodes report. Returns the nodes retired and the nodes that
-    /// changed (told their dependants and pushed with <paramref name="source"/>).
+    /// and aggregate from what the nodes report; the nodes that changed tell their dependants and
+    /// push with <paramref name="source"/>. Returns how many nodes were retired.
     /// </summary>
-    private async Task<(int Retired, int Changed)> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
+    private async Task<int> SettleWorldAsync(TopologyDefinition topology, bool reset, string source)
     {
         _loadsRunning++;
         try
@@ -243,7 +244,7 @@ public sealed partial class WorldGrain(
         }
     }
 
-    private async Task<(int Retired, int Changed)> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
+    private async Task<int> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
     {
         var cancellationToken = CancellationToken.None;
         var time = clock.GetUtcNow();
@@ -329,7 +330,7 @@ public sealed partial class WorldGrain(
 
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
-        return (retired.Count, resume.Count);
+        return retired.Count;
     }
 
     /// <summary>

@@ -176,7 +176,6 @@ public sealed class RunMetrics
         }
     }
 
-
     private static ((NodeStatus From, NodeStatus To), bool Operational, int Cascade) ParseStatus(string detail)
     {
         var parts = detail.Split(' ');

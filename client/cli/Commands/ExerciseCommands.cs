@@ -243,13 +243,13 @@ internal static class ExerciseCommands
     private static bool ClockTime(string text, out TimeSpan time)
     {
         var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)d ?)?(\d{1,2}):(\d{2})$");
+        int Part(int group) => match.Groups[group].Success ? int.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         time = TimeSpan.Zero;
-        if (!match.Success || int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) > 59)
+        if (!match.Success || Part(3) > 59)
         {
             return false;
         }
-        var days = match.Groups[1].Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        time = new TimeSpan(days, int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), 0);
+        time = new TimeSpan(Part(1), Part(2), Part(3), 0);
         return true;
     }
 
