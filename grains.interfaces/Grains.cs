@@ -183,6 +183,14 @@ public interface ISegmentGrain : IGrainWithStringKey
     ValueTask<IngestResult> ObserveAsync(ObservationBatch batch);
 
     /// <summary>
+    /// As <see cref="ObserveAsync"/>, with the batch already cut into one batch per node
+    /// (<see cref="ObservationBatch.ByNode"/>), as the ingest path sends it: the nodes are called in
+    /// the order given. Every part is checked before any node is called.
+    /// </summary>
+    [Alias("observe-nodes")]
+    ValueTask<IngestResult> ObserveNodesAsync(ImmutableArray<ObservationBatch> nodes);
+
+    /// <summary>
     /// A node's effective status or operational state changed (at <paramref name="time"/>, reported
     /// with <paramref name="technique"/> by <paramref name="source"/>); returns capabilities up the
     /// chain once they include the change, and once a change of status is on the posture stream.

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Bulwark;
 
@@ -60,11 +61,12 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             return problems;
         }
         var nodeProblems = new string?[Nodes.Length];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // A part for one node, as the ingest path sends each node, needs no check for repeats.
+        var seen = Nodes.Length > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var i = 0; i < Nodes.Length; i++)
         {
             nodeProblems[i] = ObservationRules.NodeProblem(Nodes[i])
-                ?? (seen.Add(Nodes[i]) ? null : $"node '{Nodes[i]}' is listed more than once in the batch's nodes");
+                ?? (seen is null || seen.Add(Nodes[i]) ? null : $"node '{Nodes[i]}' is listed more than once in the batch's nodes");
         }
         var techniqueProblems = new string?[Labels.Length];
         var techniqueChecked = new bool[Labels.Length];
@@ -99,24 +101,48 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
     }
 
     /// <summary>
-    /// The observations grouped by <paramref name="groupOfNode"/> (a group for each node index),
-    /// in their order, each group in a list of its exact size: a batch of thousands is split at
-    /// every level on its way to the nodes. A group without observations gets an empty list.
+    /// The batch cut into one batch per node, by node index: each has the one node (index 0) and its
+    /// observations in their order, in an array of its exact size, made in one pass. A node without
+    /// observations gets <see cref="Empty"/>. The parts share this batch's labels when they are few
+    /// (the usual batch names a handful of techniques and sources), and otherwise get only their own.
     /// </summary>
-    public List<ObservationItem>[] ItemsByGroup(int groups, IReadOnlyList<int> groupOfNode)
+    public ObservationBatch[] ByNode()
     {
-        var sizes = new int[groups];
+        var sizes = new int[Nodes.Length];
         foreach (var item in Items)
         {
-            sizes[groupOfNode[item.Node]]++;
+            sizes[item.Node]++;
         }
-        var lists = Array.ConvertAll(sizes, size => new List<ObservationItem>(size));
+        var arrays = new ObservationItem[Nodes.Length][];
+        var filled = new int[Nodes.Length];
+        for (var i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = sizes[i] == 0 ? [] : new ObservationItem[sizes[i]];
+        }
         foreach (var item in Items)
         {
-            lists[groupOfNode[item.Node]].Add(item);
+            arrays[item.Node][filled[item.Node]++] = item with { Node = 0 };
         }
-        return lists;
+        var parts = new ObservationBatch[Nodes.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (sizes[i] == 0)
+            {
+                parts[i] = Empty;
+                continue;
+            }
+            var items = ImmutableCollectionsMarshal.AsImmutableArray(arrays[i]);
+            var node = ImmutableCollectionsMarshal.AsImmutableArray(new[] { Nodes[i] });
+            parts[i] = Labels.Length <= SharedLabels ? new ObservationBatch(node, Labels, items) : Part(node, ToFirstNode, items);
+        }
+        return parts;
     }
+
+    /// <summary>Up to this many labels, the parts of <see cref="ByNode"/> share the batch's labels.</summary>
+    public const int SharedLabels = 64;
+
+    /// <summary>Node index 0 of a one-node part stays 0.</summary>
+    private static readonly int[] ToFirstNode = [0];
 
     /// <summary>
     /// A batch of some of this batch's observations, for a part of its nodes: <paramref name="nodes"/>
@@ -140,7 +166,7 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             }
             return local;
         }
-        // Sized once and handed over without a copy: a batch of thousands is split twice on its way to the nodes.
+        // Sized once and handed over without a copy.
         var partItems = ImmutableArray.CreateBuilder<ObservationItem>(items.Count);
         foreach (var item in items)
         {

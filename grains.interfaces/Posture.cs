@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Bulwark;
 
@@ -19,7 +20,7 @@ public sealed record PostureTally(ImmutableArray<int> ByStatus, long TotalWeight
     {
         var counts = new int[StatusCount];
         counts[(int)status] = 1;
-        return new([.. counts], weight, operational ? weight : 0);
+        return new(ImmutableCollectionsMarshal.AsImmutableArray(counts), weight, operational ? weight : 0);
     }
 
     /// <summary>Number of nodes.</summary>
@@ -32,20 +33,35 @@ public sealed record PostureTally(ImmutableArray<int> ByStatus, long TotalWeight
     public int Count(NodeStatus status) => ByStatus[(int)status];
 
     /// <summary><c>this + other</c>.</summary>
-    public PostureTally Plus(PostureTally other) => Combine(other, 1);
+    public PostureTally Plus(PostureTally other) => Replace(Empty, other);
 
     /// <summary><c>this - other</c>.</summary>
-    public PostureTally Minus(PostureTally other) => Combine(other, -1);
+    public PostureTally Minus(PostureTally other) => Replace(other, Empty);
 
-    private PostureTally Combine(PostureTally other, int sign)
+    /// <summary><c>this - removed + added</c>, in one step: an aggregate replaces a part's tally with its newer one.</summary>
+    public PostureTally Replace(PostureTally removed, PostureTally added)
     {
         var counts = new int[StatusCount];
         for (var i = 0; i < counts.Length; i++)
         {
-            counts[i] = ByStatus[i] + sign * other.ByStatus[i];
+            counts[i] = ByStatus[i] - removed.ByStatus[i] + added.ByStatus[i];
         }
-        return new([.. counts], TotalWeight + sign * other.TotalWeight,
-            OperationalWeight + sign * other.OperationalWeight);
+        return new(ImmutableCollectionsMarshal.AsImmutableArray(counts), TotalWeight - removed.TotalWeight + added.TotalWeight,
+            OperationalWeight - removed.OperationalWeight + added.OperationalWeight);
+    }
+
+    /// <summary>
+    /// <c>this</c> with one node moved from (<paramref name="fromStatus"/>, <paramref name="fromOperational"/>) to
+    /// (<paramref name="toStatus"/>, <paramref name="toOperational"/>), its weight from <paramref name="fromWeight"/>
+    /// to <paramref name="toWeight"/>: what a segment does for each change of one of its nodes.
+    /// </summary>
+    public PostureTally Move(NodeStatus fromStatus, bool fromOperational, int fromWeight, NodeStatus toStatus, bool toOperational, int toWeight)
+    {
+        var counts = ByStatus.ToArray();
+        counts[(int)fromStatus]--;
+        counts[(int)toStatus]++;
+        return new(ImmutableCollectionsMarshal.AsImmutableArray(counts), TotalWeight - fromWeight + toWeight,
+            OperationalWeight - (fromOperational ? fromWeight : 0) + (toOperational ? toWeight : 0));
     }
 
     /// <inheritdoc />

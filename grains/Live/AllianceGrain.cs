@@ -30,7 +30,7 @@ public sealed class AllianceGrain : Grain, IAllianceGrain
         if (generation == _generation && _domains.TryGetValue(domain, out var old) && old.Version < version)
         {
             _domains[domain] = (version, tally);
-            _tally = _tally.Minus(old.Tally).Plus(tally);
+            _tally = _tally.Replace(old.Tally, tally);
         }
         return ValueTask.FromResult(_tally.Capability);
     }

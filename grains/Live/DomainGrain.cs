@@ -48,7 +48,7 @@ public sealed class DomainGrain : Grain, IDomainGrain
             return (_tally.Capability, double.NaN);
         }
         _segments[segment] = (version, tally);
-        _tally = _tally.Minus(old.Tally).Plus(tally);
+        _tally = _tally.Replace(old.Tally, tally);
         return await _forward.RequestAsync();
     }
 

@@ -64,7 +64,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
                 try
                 {
                     // Await first, then add: the other callers change total while this one waits.
-                    var result = await Segment(world, segment).ObserveAsync(part);
+                    var result = await Segment(world, segment).ObserveNodesAsync(part);
                     total = total.Plus(result);
                 }
                 catch (Exception e)
@@ -95,28 +95,34 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
         return grain;
     }
 
-    /// <summary>The batch cut into one batch per segment, each with only its own nodes and labels.</summary>
-    private static List<(string Segment, ObservationBatch Batch)> SplitBySegment(ObservationBatch batch)
+    /// <summary>
+    /// The batch cut once into one batch per node (<see cref="ObservationBatch.ByNode"/>), grouped by
+    /// segment in the order the segments first appear, each segment's nodes in ordinal order of id.
+    /// </summary>
+    private static List<(string Segment, ImmutableArray<ObservationBatch> Nodes)> SplitBySegment(ObservationBatch batch)
     {
-        // Per node of the batch: which segment part it goes to and its index among that part's nodes.
-        var parts = new List<(string Segment, ImmutableArray<string>.Builder Nodes)>();
+        var byNode = batch.ByNode();
+        var parts = new List<(string Segment, List<int> Nodes)>();
         var partOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var nodePart = new int[batch.Nodes.Length];
-        var nodeLocal = new int[batch.Nodes.Length];
         for (var i = 0; i < batch.Nodes.Length; i++)
         {
+            if (byNode[i].Count == 0)
+            {
+                continue;
+            }
             var segment = EntityId.SegmentOf(batch.Nodes[i]);
             if (!partOf.TryGetValue(segment, out var part))
             {
                 partOf[segment] = part = parts.Count;
-                parts.Add((segment, ImmutableArray.CreateBuilder<string>()));
+                parts.Add((segment, []));
             }
-            nodePart[i] = part;
-            nodeLocal[i] = parts[part].Nodes.Count;
-            parts[part].Nodes.Add(batch.Nodes[i]);
+            parts[part].Nodes.Add(i);
         }
-        var items = batch.ItemsByGroup(parts.Count, nodePart);
-        return [.. parts.Select((p, k) => (p.Segment, batch.Part(p.Nodes.ToImmutable(), nodeLocal, items[k])))];
+        return parts.ConvertAll(p =>
+        {
+            p.Nodes.Sort((a, b) => string.CompareOrdinal(batch.Nodes[a], batch.Nodes[b]));
+            return (p.Segment, p.Nodes.Select(i => byNode[i]).ToImmutableArray());
+        });
     }
 }
 

@@ -89,41 +89,63 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         return await _forward.RequestAsync();
     }
 
-    public async ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
+    public ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
     {
         ObservationRules.ThrowIfInvalid(batch);
-        if (batch.Count == 0)
+        var byNode = batch.ByNode();
+        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => byNode[i].Count > 0)
+            .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
+        return ApplyAsync([.. order.Select(i => byNode[i])]);
+    }
+
+    public ValueTask<IngestResult> ObserveNodesAsync(ImmutableArray<ObservationBatch> nodes)
+    {
+        if (nodes.IsDefault)
+        {
+            throw new InvalidRequestException("no node batches were given");
+        }
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            ObservationRules.ThrowIfInvalid(nodes[i]);
+            if (nodes[i].Nodes.Length != 1)
+            {
+                throw new InvalidRequestException($"node batch {i + 1} has {nodes[i].Nodes.Length} nodes, not one");
+            }
+        }
+        return ApplyAsync(nodes);
+    }
+
+    /// <summary>Applies one-node batches, checked: each node once, then one update up the chain.</summary>
+    private async ValueTask<IngestResult> ApplyAsync(ImmutableArray<ObservationBatch> nodes)
+    {
+        if (nodes.IsEmpty)
         {
             return IngestResult.Empty;
         }
         // If a topology load reset the segment meanwhile, a node's brief still applies only when newer than the one the
         // load set: a node that changed before the load is in the load's brief already, and one still loading returns none.
-        var outcomes = await Task.WhenAll(SplitByNode(batch).Select(p => Node(p.Node).ObserveForSegmentAsync(p.Batch).AsTask()));
+        var calls = new Task<NodeOutcome>[nodes.Length];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            calls[i] = Node(nodes[i].Nodes[0]).ObserveForSegmentAsync(nodes[i]).AsTask();
+        }
+        var outcomes = await Task.WhenAll(calls);
 
         var applied = false;
+        int accepted = 0, fresh = 0, stale = 0, changed = 0;
         foreach (var o in outcomes)
         {
             if (o.Change is { } change && Apply(change, o.Time, o.Technique, o.Source))
             {
                 applied = true;
             }
+            (accepted, fresh, stale, changed) = (accepted + o.Result.Accepted, fresh + o.Result.Applied, stale + o.Result.Stale, changed + o.Result.Changed);
         }
         if (applied)
         {
             await _forward.RequestAsync();
         }
-        return outcomes.Aggregate(IngestResult.Empty, (sum, o) => sum.Plus(o.Result));
-    }
-
-    /// <summary>The batch cut into one batch per node, in ordinal order of node id, each with only its own labels.</summary>
-    private static IEnumerable<(string Node, ObservationBatch Batch)> SplitByNode(ObservationBatch batch)
-    {
-        var items = batch.ItemsByGroup(batch.Nodes.Length, Enumerable.Range(0, batch.Nodes.Length).ToArray());
-        // Each part has one node: every node index of the batch maps to the part's node 0.
-        var toFirst = new int[batch.Nodes.Length];
-        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => items[i].Count > 0)
-            .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
-        return order.Select(i => (batch.Nodes[i], batch.Part([batch.Nodes[i]], toFirst, items[i])));
+        return new IngestResult(accepted, fresh, stale, changed);
     }
 
     /// <summary>The grain of one of this segment's nodes; references are kept, since a segment calls the same nodes again and again.</summary>
@@ -153,7 +175,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             return false;
         }
         _nodes[node.Id] = node;
-        _tally = _tally.Minus(Tally(old)).Plus(Tally(node));
+        _tally = _tally.Move(old.Status, old.Operational, old.Criticality, node.Status, node.Operational, node.Criticality);
         if (node.Status != old.Status)
         {
             _unpublished.Add(new Unpublished(node.Id, old.Status, node.Status, time, technique, source));

@@ -88,7 +88,7 @@ public sealed class ObservationBatchTests
     }
 
     [Fact]
-    public void ItemsByGroup_KeepsOrderWithinEachGroup_AndSizesEachListExactly()
+    public void ByNode_OnePartPerNode_InOrder_SizedExactly_SharingTheLabels()
     {
         var batch = ObservationBatch.From(
         [
@@ -97,11 +97,34 @@ public sealed class ObservationBatchTests
             new Observation("A/mil/c2", NodeStatus.Detected, T0.AddMinutes(2), "T1190", null),
         ]);
 
-        // Node 0 (c2) to group 2, node 1 (router) to group 0; group 1 has no node.
-        var groups = batch.ItemsByGroup(3, [2, 0]);
+        var parts = batch.ByNode();
 
-        Assert.Equal([[batch.Items[1]], [], [batch.Items[0], batch.Items[2]]], groups.Select(g => g.ToArray()));
-        Assert.Equal([1, 0, 2], groups.Select(g => g.Capacity));
+        Assert.Equal(2, parts.Length);
+        Assert.Equal(["A/mil/c2"], parts[0].Nodes);
+        Assert.Equal([batch[0], batch[2]], Enumerable.Range(0, parts[0].Count).Select(i => parts[0][i]));
+        Assert.Equal(["B/telecom/router"], parts[1].Nodes);
+        Assert.Equal([batch[1]], Enumerable.Range(0, parts[1].Count).Select(i => parts[1][i]));
+        Assert.True(parts[0].Labels == batch.Labels, "a part of a batch with few labels shares its label table");
+        Assert.All(parts, p => Assert.Empty(p.Problems()));
+    }
+
+    [Fact]
+    public void ByNode_ManyLabels_EachPartGetsOnlyItsOwn_AndANodeWithoutObservationsGetsAnEmptyPart()
+    {
+        var observations = Enumerable.Range(0, ObservationBatch.SharedLabels + 1)
+            .Select(i => new Observation(i == 0 ? "B/telecom/router" : "A/mil/c2", NodeStatus.Detected, T0.AddMinutes(i), $"T{1000 + i}", null))
+            .ToArray();
+        var full = ObservationBatch.From(observations);
+        var batch = full with { Nodes = full.Nodes.Add("C/power/sub") };
+
+        var parts = batch.ByNode();
+
+        Assert.Equal(3, parts.Length);
+        Assert.Equal(["T1000"], parts[0].Labels);
+        Assert.Equal(observations[0], parts[0][0]);
+        Assert.Equal(ObservationBatch.SharedLabels, parts[1].Labels.Length);
+        Assert.Equal(observations.Skip(1), Enumerable.Range(0, parts[1].Count).Select(i => parts[1][i]));
+        Assert.Equal(0, parts[2].Count);
     }
 
     [Fact]
