@@ -55,9 +55,26 @@ public static class ObservationRules
     public static string? NodeProblem(string? node) =>
         EntityId.IsNode(node) ? null : $"'{node}' is not a node id (DOM/segment/node, parts of letters, digits and '-')";
 
+    /// <summary>True for a defined <see cref="NodeStatus"/>.</summary>
+    public static bool IsStatus(NodeStatus status) => (uint)status < (uint)DefinedStatuses.Length && DefinedStatuses[(int)status];
+
+    /// <summary>By value: whether it is a defined status.</summary>
+    private static readonly bool[] DefinedStatuses = DefinedTable();
+
+    private static bool[] DefinedTable()
+    {
+        var values = Enum.GetValues<NodeStatus>();
+        var table = new bool[(int)values.Max() + 1];
+        foreach (var value in values)
+        {
+            table[(int)value] = true;
+        }
+        return table;
+    }
+
     /// <summary>What is wrong with a status value, or null.</summary>
     public static string? StatusProblem(NodeStatus status) =>
-        Enum.IsDefined(status) ? null : $"status {(int)status} is not one of {string.Join(", ", WireNames.All<NodeStatus>())}";
+        IsStatus(status) ? null : $"status {(int)status} is not one of {string.Join(", ", WireNames.All<NodeStatus>())}";
 
     /// <summary>What is wrong with a technique id, or null.</summary>
     public static string? TechniqueProblem(string? technique) =>
@@ -78,8 +95,13 @@ public static class ObservationRules
     }
 
     /// <summary>Throws <see cref="InvalidRequestException"/> when there is no batch, or naming every bad observation of the batch by index.</summary>
-    public static void ThrowIfInvalid(ObservationBatch? batch) =>
-        ThrowIfAny(batch is null ? ["no batch was given"] : batch.Problems());
+    public static void ThrowIfInvalid(ObservationBatch? batch)
+    {
+        if (batch is null || !batch.IsValid())
+        {
+            ThrowIfAny(batch is null ? ["no batch was given"] : batch.Problems());
+        }
+    }
 
     private static void ThrowIfAny(IReadOnlyList<string>? problems)
     {

@@ -49,6 +49,56 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
     public string? Label(int index) => index == ObservationItem.None ? null : Labels[index];
 
     /// <summary>
+    /// True when <see cref="Problems"/> finds nothing. Segments and nodes check each one-node part
+    /// they are given with it, which allocates nothing for a part of a few labels; the messages are
+    /// only worked out for a batch that fails it.
+    /// </summary>
+    public bool IsValid()
+    {
+        if (Nodes.IsDefault || Labels.IsDefault || Items.IsDefault)
+        {
+            return false;
+        }
+        if (Nodes.Length != 1)
+        {
+            // A whole batch, checked once at the ingest grain: the full check says the same.
+            return Problems().Count == 0;
+        }
+        if (ObservationRules.NodeProblem(Nodes[0]) is not null)
+        {
+            return false;
+        }
+        // Per label: 0 not yet checked as a technique, 1 a technique, 2 not one.
+        Span<byte> techniques = Labels.Length <= 256 ? stackalloc byte[Labels.Length] : new byte[Labels.Length];
+        techniques.Clear();
+        foreach (var item in Items)
+        {
+            if ((uint)item.Node >= (uint)Nodes.Length || !ObservationRules.IsStatus(item.Status)
+                || (item.Source != ObservationItem.None && (uint)item.Source >= (uint)Labels.Length))
+            {
+                return false;
+            }
+            if (item.Technique != ObservationItem.None)
+            {
+                if ((uint)item.Technique >= (uint)Labels.Length)
+                {
+                    return false;
+                }
+                ref var known = ref techniques[item.Technique];
+                if (known == 0)
+                {
+                    known = ObservationRules.IsTechnique(Labels[item.Technique]) ? (byte)1 : (byte)2;
+                }
+                if (known == 2)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
     /// What is wrong with the batch, by observation number (from 1), or an empty list. Each
     /// distinct node id and technique is checked once.
     /// </summary>

@@ -30,6 +30,9 @@ public sealed partial class NodeGrain(
     private IGrainTimer? _saveTimer;
     private bool _savePending;
     private INodeGrain[]? _dependantGrains;
+
+    /// <summary>The history source of a change a dependency caused, by dependency: made once, not per notice.</summary>
+    private readonly Dictionary<string, string> _dependencySources = new(StringComparer.Ordinal);
     private ISegmentGrain? _segment;
     private long _notifiedVersion;
     private long _preparedSequence;
@@ -361,7 +364,7 @@ public sealed partial class NodeGrain(
         {
             S.FailedDependencies.Add(dependency);
         }
-        var source = "dependency:" + dependency;
+        var source = DependencySource(dependency);
         var changed = Settle(before, wasOperational);
         if (operational)
         {
@@ -505,6 +508,15 @@ public sealed partial class NodeGrain(
         _cycleCheckAsked = true;
         _cycleCheckAskedAt = clock.GetTimestamp();
         _ = GrainFactory.GetGrain<IWorldGrain>(_world).CheckCyclesAsync(S.Generation, _id);
+    }
+
+    private string DependencySource(string dependency)
+    {
+        if (!_dependencySources.TryGetValue(dependency, out var source))
+        {
+            _dependencySources[dependency] = source = "dependency:" + dependency;
+        }
+        return source;
     }
 
     private NodeBrief Brief() => new(_id, Effective(), Operational(), S.Definition!.Criticality, S.Sequence);

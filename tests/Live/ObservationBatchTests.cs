@@ -52,6 +52,41 @@ public sealed class ObservationBatchTests
         ], batch.Problems());
     }
 
+    public static TheoryData<string> OneFault() =>
+    [
+        "node id", "node listed twice", "node index", "status", "technique id", "technique index", "source index", "incomplete",
+    ];
+
+    [Theory]
+    [MemberData(nameof(OneFault))]
+    public void IsValid_FalseExactlyWhenProblemsAreFound(string fault)
+    {
+        ImmutableArray<string> nodes = fault switch
+        {
+            "node id" => ["A/mil"],
+            "node listed twice" => ["A/mil/c2", "A/mil/c2"],
+            "incomplete" => default,
+            _ => ["A/mil/c2"],
+        };
+        ImmutableArray<string> labels = [fault == "technique id" ? "TX" : "T1190", "soc"];
+        var item = fault switch
+        {
+            "node index" => new ObservationItem(1, NodeStatus.Down, T0, 0, 1),
+            "node listed twice" => new ObservationItem(1, NodeStatus.Down, T0, 0, 1),
+            "status" => new ObservationItem(0, (NodeStatus)7, T0, 0, 1),
+            "technique index" => new ObservationItem(0, NodeStatus.Down, T0, 2, 1),
+            "source index" => new ObservationItem(0, NodeStatus.Down, T0, 0, -2),
+            _ => new ObservationItem(0, NodeStatus.Down, T0, 0, 1),
+        };
+        var bad = new ObservationBatch(nodes, labels, [item]);
+        var good = new ObservationBatch(["A/mil/c2"], ["T1190", "soc"], [new ObservationItem(0, NodeStatus.Recovering, T0, 0, 1)]);
+
+        Assert.False(bad.IsValid());
+        Assert.Single(bad.Problems());
+        Assert.True(good.IsValid());
+        Assert.Empty(good.Problems());
+    }
+
     [Fact]
     public void Problems_NodeListedTwice_Named()
     {
