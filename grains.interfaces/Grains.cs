@@ -176,16 +176,11 @@ public interface ISegmentGrain : IGrainWithStringKey
     Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes);
 
     /// <summary>
-    /// Applies a batch of observations of this segment's nodes: each node once, then one update up
-    /// the chain for the whole batch.
-    /// </summary>
-    [Alias("observe")]
-    ValueTask<IngestResult> ObserveAsync(ObservationBatch batch);
-
-    /// <summary>
-    /// As <see cref="ObserveAsync"/>, with the batch already cut into one batch per node
-    /// (<see cref="ObservationBatch.ByNode"/>), as the ingest path sends it: the nodes are called in
-    /// the order given. Every part is checked before any node is called.
+    /// Applies observations of this segment's nodes, cut one batch per node as
+    /// <see cref="ObservationBatch.ByNode"/> cuts them (the ingest grain sends them so): each node
+    /// once, in the order given, then one update up the chain. Parts without observations are
+    /// skipped. Every part is checked first, and nothing is applied when one is wrong (not one node,
+    /// a node of another segment or given twice, or a bad observation).
     /// </summary>
     [Alias("observe-nodes")]
     ValueTask<IngestResult> ObserveNodesAsync(ImmutableArray<ObservationBatch> nodes);

@@ -64,7 +64,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             // A whole batch, checked once at the ingest grain: the full check says the same.
             return Problems().Count == 0;
         }
-        if (ObservationRules.NodeProblem(Nodes[0]) is not null)
+        // As in Problems, a node id is wrong only for an observation of it.
+        if (Items.Length > 0 && ObservationRules.NodeProblem(Nodes[0]) is not null)
         {
             return false;
         }
@@ -152,7 +153,7 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
 
     /// <summary>
     /// The batch cut into one batch per node, by node index: each has the one node (index 0) and its
-    /// observations in their order, in an array of its exact size, made in one pass. A node without
+    /// observations in their order, in an array of its exact size (counted, then filled). A node without
     /// observations gets <see cref="Empty"/>. The parts share this batch's labels when they are few
     /// (the usual batch names a handful of techniques and sources), and otherwise get only their own.
     /// </summary>
@@ -188,8 +189,11 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
         return parts;
     }
 
-    /// <summary>Up to this many labels, the parts of <see cref="ByNode"/> share the batch's labels.</summary>
-    public const int SharedLabels = 64;
+    /// <summary>
+    /// Up to this many labels, the parts of <see cref="ByNode"/> share the batch's labels: within a
+    /// silo the table is passed, not copied, and to another silo it costs a few bytes a label.
+    /// </summary>
+    public const int SharedLabels = 16;
 
     /// <summary>Node index 0 of a one-node part stays 0.</summary>
     private static readonly int[] ToFirstNode = [0];

@@ -89,33 +89,46 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         return await _forward.RequestAsync();
     }
 
-    public ValueTask<IngestResult> ObserveAsync(ObservationBatch batch)
-    {
-        ObservationRules.ThrowIfInvalid(batch);
-        var byNode = batch.ByNode();
-        var order = Enumerable.Range(0, batch.Nodes.Length).Where(i => byNode[i].Count > 0)
-            .OrderBy(i => batch.Nodes[i], StringComparer.Ordinal);
-        return ApplyAsync([.. order.Select(i => byNode[i])]);
-    }
-
     public ValueTask<IngestResult> ObserveNodesAsync(ImmutableArray<ObservationBatch> nodes)
     {
         if (nodes.IsDefault)
         {
             throw new InvalidRequestException("no node batches were given");
         }
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        var parts = ImmutableArray.CreateBuilder<ObservationBatch>(nodes.Length);
         for (var i = 0; i < nodes.Length; i++)
         {
-            ObservationRules.ThrowIfInvalid(nodes[i]);
-            if (nodes[i].Nodes.Length != 1)
+            var part = nodes[i];
+            ObservationRules.ThrowIfInvalid(part);
+            if (part.Count == 0)
             {
-                throw new InvalidRequestException($"node batch {i + 1} has {nodes[i].Nodes.Length} nodes, not one");
+                continue;
             }
+            if (part.Nodes.Length != 1)
+            {
+                throw new InvalidRequestException($"node batch {i + 1} has {part.Nodes.Length} nodes, not one");
+            }
+            var node = part.Nodes[0];
+            if (!InSegment(node))
+            {
+                throw new InvalidRequestException($"node batch {i + 1}: '{node}' is not a node of segment '{_id}'");
+            }
+            if (!given.Add(node))
+            {
+                throw new InvalidRequestException($"node batch {i + 1}: '{node}' is given more than once");
+            }
+            parts.Add(part);
         }
-        return ApplyAsync(nodes);
+        return ApplyAsync(parts.DrainToImmutable());
     }
 
-    /// <summary>Applies one-node batches, checked: each node once, then one update up the chain.</summary>
+    /// <summary>True when <paramref name="node"/> is <c>segment/name</c> for this segment, by its id alone.</summary>
+    private bool InSegment(string node) =>
+        node.Length > _id.Length + 1 && node[_id.Length] == '/' && node.StartsWith(_id, StringComparison.Ordinal)
+        && node.IndexOf('/', _id.Length + 1) < 0;
+
+    /// <summary>Applies one-node batches, checked, each of another node: each node once, then one update up the chain.</summary>
     private async ValueTask<IngestResult> ApplyAsync(ImmutableArray<ObservationBatch> nodes)
     {
         if (nodes.IsEmpty)

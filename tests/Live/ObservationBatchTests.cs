@@ -88,6 +88,20 @@ public sealed class ObservationBatchTests
     }
 
     [Fact]
+    public void IsValid_AgreesWithProblems_ForANodeWithoutObservations_AndATechniqueUsedAgain()
+    {
+        // A bad node id without observations is not a problem (nothing is reported of it).
+        var unused = new ObservationBatch(["A/mil"], ["T1190"], []);
+        // The second use of a bad technique is found from the first one's check.
+        var again = new ObservationBatch(["A/mil/c2"], ["TX"],
+            [new(0, NodeStatus.Compromised, T0, ObservationItem.None, ObservationItem.None), new(0, NodeStatus.Compromised, T0, 0, ObservationItem.None),
+             new(0, NodeStatus.Detected, T0, 0, ObservationItem.None)]);
+
+        Assert.Equal((true, 0), (unused.IsValid(), unused.Problems().Count));
+        Assert.Equal((false, 2), (again.IsValid(), again.Problems().Count));
+    }
+
+    [Fact]
     public void Problems_NodeListedTwice_Named()
     {
         var batch = new ObservationBatch(["A/mil/c2", "A/mil/c2"], [],
@@ -159,7 +173,24 @@ public sealed class ObservationBatchTests
         Assert.Equal(observations[0], parts[0][0]);
         Assert.Equal(ObservationBatch.SharedLabels, parts[1].Labels.Length);
         Assert.Equal(observations.Skip(1), Enumerable.Range(0, parts[1].Count).Select(i => parts[1][i]));
-        Assert.Equal(0, parts[2].Count);
+        Assert.Same(ObservationBatch.Empty, parts[2]);
+    }
+
+    [Fact]
+    public void Tally_MoveAndReplace_EqualTheRecount()
+    {
+        var a = PostureTally.Of(NodeStatus.Healthy, true, 5);
+        var b = PostureTally.Of(NodeStatus.Down, false, 3);
+        var both = a.Plus(b);
+
+        var moved = both.Move(NodeStatus.Healthy, true, 5, NodeStatus.Isolated, false, 5);
+        var replaced = both.Replace(b, PostureTally.Of(NodeStatus.Degraded, true, 3));
+
+        Assert.Equal(PostureTally.Of(NodeStatus.Isolated, false, 5).Plus(b), moved);
+        Assert.Equal((2, 8L, 0L, 1), (moved.Nodes, moved.TotalWeight, moved.OperationalWeight, moved.Count(NodeStatus.Isolated)));
+        Assert.Equal(a.Plus(PostureTally.Of(NodeStatus.Degraded, true, 3)), replaced);
+        Assert.Equal((2, 8L, 8L), (replaced.Nodes, replaced.TotalWeight, replaced.OperationalWeight));
+        Assert.Equal((1, 5L, 5L), (both.Count(NodeStatus.Healthy), a.TotalWeight, both.OperationalWeight));
     }
 
     [Fact]
@@ -237,5 +268,54 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
             new HistoryEntry(T0.AddMinutes(5), NodeStatus.Compromised, NodeStatus.Detected, NodeStatus.Detected, "T1190", "soc-b", false),
         ], router.History);
         Assert.Equal(NodeStatus.Compromised, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
+    }
+
+    [Fact]
+    public async Task ObserveNodes_WrongParts_RefusedWhole_EmptyPartsSkipped()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-segment");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var segment = fixture.Client.GetGrain<ISegmentGrain>(EntityId.Key("t-batch-segment", "A/power"));
+        ObservationBatch Part(string node, NodeStatus status) =>
+            new([node], [], [new(0, status, T0, ObservationItem.None, ObservationItem.None)]);
+        var sub1 = Part("A/power/sub-1", NodeStatus.Down);
+
+        async Task<string> Refused(ImmutableArray<ObservationBatch> parts) =>
+            (await Assert.ThrowsAsync<InvalidRequestException>(() => segment.ObserveNodesAsync(parts).AsTask())).Message;
+
+        Assert.Equal("no node batches were given", await Refused(default));
+        Assert.Equal("node batch 2: 'A/mil/c2' is not a node of segment 'A/power'", await Refused([sub1, Part("A/mil/c2", NodeStatus.Down)]));
+        Assert.Equal("node batch 2: 'A/power/sub-1' is given more than once", await Refused([sub1, Part("A/power/sub-1", NodeStatus.Healthy)]));
+        Assert.Equal("node batch 2 has 2 nodes, not one", await Refused([sub1,
+            new(["A/power/sub-2", "A/power/sub-3"], [], [new(0, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None)])]));
+        Assert.Equal("observation 1: status 9 is not one of healthy, compromised, detected, isolated, degraded, down, recovering",
+            await Refused([sub1, Part("A/power/sub-2", (NodeStatus)9)]));
+        Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).Status);
+
+        // An empty part is skipped, whatever node it names (ByNode gives one for a listed node without observations).
+        var result = await segment.ObserveNodesAsync([ObservationBatch.Empty, new(["A/power/nowhere"], [], []), sub1]);
+
+        Assert.Equal(new IngestResult(1, 1, 0, 1), result);
+        var posture = await client.GetSegmentPostureAsync("A/power", TestContext.Current.CancellationToken);
+        Assert.Equal((1, 1), (posture.Tally.Count(NodeStatus.Down), posture.Tally.Count(NodeStatus.Healthy)));
+    }
+
+    [Fact]
+    public async Task ReportBatch_MoreLabelsThanShared_EachNodeRecordsItsOwn()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-labels");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ingest = fixture.Client.GetGrain<IIngestGrain>("t-batch-labels");
+        // One source per observation: more labels than the parts share, so each part gets its own.
+        var observations = Enumerable.Range(0, ObservationBatch.SharedLabels + 2)
+            .Select(i => new Observation(i % 2 == 0 ? "A/mil/ws" : "B/telecom/router", NodeStatus.Compromised, T0.AddMinutes(i), "T1190", $"sensor-{i}"))
+            .ToArray();
+
+        var result = await ingest.ReportBatchAsync(ObservationBatch.From(observations));
+
+        Assert.Equal(new IngestResult(observations.Length, observations.Length, 0, 2), result);
+        var router = await client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken);
+        Assert.Equal(observations.Where((_, i) => i % 2 == 1).Select(o => (o.Time, o.Technique, o.Source)),
+            router.History.Select(h => (h.Time, h.Technique, h.Source)));
     }
 }
