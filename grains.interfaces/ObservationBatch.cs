@@ -12,7 +12,8 @@ namespace Bulwark;
 /// <param name="Nodes">Distinct node ids.</param>
 /// <param name="Labels">Distinct techniques and sources.</param>
 /// <param name="Items">The observations, in the order they were given.</param>
-[GenerateSerializer, Immutable, Alias("bulwark.observation-batch")]
+/// <remarks>Sent as <see cref="ObservationBatchWire"/>: its arrays become the batch's without a copy.</remarks>
+[Immutable]
 public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArray<string> Labels, ImmutableArray<ObservationItem> Items)
 {
     /// <summary>No observations.</summary>
@@ -269,4 +270,31 @@ public readonly record struct ObservationItem(
 {
     /// <summary>The label index that stands for no technique or no source.</summary>
     public const int None = -1;
+}
+
+/// <summary>
+/// The wire form of an <see cref="ObservationBatch"/>: plain arrays, which the serializer reads
+/// into arrays of their exact size and the batch then takes over as they are (an immutable array
+/// read directly is read into an array first and then copied: a second copy of a batch of
+/// thousands, on the large-object heap).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("bulwark.observation-batch")]
+public readonly record struct ObservationBatchWire(
+    [property: Id(0)] string[]? Nodes,
+    [property: Id(1)] string[]? Labels,
+    [property: Id(2)] ObservationItem[]? Items);
+
+/// <summary>Converts an <see cref="ObservationBatch"/> to and from <see cref="ObservationBatchWire"/> for the Orleans serializer.</summary>
+[RegisterConverter]
+public sealed class ObservationBatchWireConverter : IConverter<ObservationBatch, ObservationBatchWire>
+{
+    public ObservationBatch ConvertFromSurrogate(in ObservationBatchWire surrogate) => new(
+        ImmutableCollectionsMarshal.AsImmutableArray(surrogate.Nodes),
+        ImmutableCollectionsMarshal.AsImmutableArray(surrogate.Labels),
+        ImmutableCollectionsMarshal.AsImmutableArray(surrogate.Items));
+
+    public ObservationBatchWire ConvertToSurrogate(in ObservationBatch value) => new(
+        ImmutableCollectionsMarshal.AsArray(value.Nodes),
+        ImmutableCollectionsMarshal.AsArray(value.Labels),
+        ImmutableCollectionsMarshal.AsArray(value.Items));
 }

@@ -178,6 +178,22 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ObserveFile_MalformedLine_WorldWithoutTopology_TheFilesProblemIsReported()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-obs-empty-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"node":"FIN/telecom/backbone-router-1","status":"exploded"}
+            """, TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await Cli.RunAsync("observe", "--file", file, "--world", "t-cli-no-topology");
+
+        Assert.Equal(2, code);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"{file}:1:50: unknown status 'exploded'", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["bulwark: 1 error; nothing was reported"], lines[1..]);
+    }
+
+    [Fact]
     public async Task ObserveFile_MalformedLineAndUnknownNode_BothReportedInLineOrder()
     {
         await LoadLibraryAsync();

@@ -1,12 +1,39 @@
 using System.Collections.Immutable;
 using Bulwark.Client;
 using Bulwark.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Bulwark.Tests.Live;
 
 public sealed class ObservationBatchTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    private static readonly Serializer Serializer = new ServiceCollection()
+        .AddSerializer(b => b.AddAssembly(typeof(ObservationBatch).Assembly))
+        .BuildServiceProvider().GetRequiredService<Serializer>();
+
+    [Fact]
+    public void Wire_RoundTrip_KeepsEveryValue_AndMissingArrays()
+    {
+        var batch = ObservationBatch.From(
+        [
+            new Observation("A/mil/c2", NodeStatus.Compromised, T0.ToOffset(TimeSpan.FromHours(2)), "T1190", "soc-a"),
+            new Observation("B/telecom/router", NodeStatus.Down, T0.AddMinutes(1), null, null),
+        ]);
+        var incomplete = new ObservationBatch(["A/mil/c2"], default, []);
+
+        var back = Serializer.Deserialize<ObservationBatch>(Serializer.SerializeToArray(batch))!;
+        var backIncomplete = Serializer.Deserialize<ObservationBatch>(Serializer.SerializeToArray(incomplete))!;
+
+        Assert.Equal(batch.Nodes, back.Nodes);
+        Assert.Equal(batch.Labels, back.Labels);
+        Assert.Equal(batch.Items, back.Items);
+        Assert.Equal(TimeSpan.FromHours(2), back.Items[0].Time.Offset);
+        Assert.True(backIncomplete.Labels.IsDefault);
+        Assert.Equal(["the batch is incomplete"], backIncomplete.Problems());
+    }
 
     [Fact]
     public void From_RepeatedNodesAndLabels_StoredOnceAndReadBackWhole()

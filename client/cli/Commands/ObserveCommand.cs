@@ -75,9 +75,10 @@ internal static class ObserveCommand
                     await using var quick = await c.ConnectAsync(TimeSpan.FromSeconds(2));
                     problems.AddRange(await UnknownAsync(c, quick.For(c.World), file, parsed));
                 }
-                catch (ConnectionException)
+                catch (Exception e) when (e is ConnectionException or NoTopologyException)
                 {
-                    // The file's own problems are reported without them.
+                    // The file's own problems are reported without them: no cluster answered, or its world has no
+                    // topology yet (which the report would say once the file is right).
                 }
             }
             throw new ScenarioFileException([.. problems.OrderBy(d => d.Line).ThenBy(d => d.Column)], NothingReported);
