@@ -82,12 +82,26 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         Assert.Equal((2, ""), (code, output));
         Assert.Equal($"{file}:3:11: unknown domain kind 'natoin'; did you mean 'nation'?\n{file}:7:17: link to unknown segment 'A/nowhere'\nbulwark: 2 errors\n", error);
 
+        // With --json the same lines go to stderr, and stdout has them in the shape of every failing command's --json.
+        var text = error;
         (code, output, error) = await Cli.RunAsync("topology", "validate", file, "--json");
-        Assert.Equal((2, ""), (code, error));
+        Assert.Equal((2, text), (code, error));
         var json = JsonNode.Parse(output)!;
-        Assert.Equal((file, false), ((string?)json["file"], (bool)json["valid"]!));
+        Assert.Equal((file, false, "2 errors", 2), ((string?)json["file"], (bool)json["valid"]!, (string?)json["error"], (int)json["exitCode"]!));
         Assert.Equal([(3, 11, "unknown domain kind 'natoin'; did you mean 'nation'?"), (7, 17, "link to unknown segment 'A/nowhere'")],
             json["errors"]!.AsArray().Select(e => ((int)e!["line"]!, (int)e["column"]!, (string)e["message"]!)));
+    }
+
+    [Fact]
+    public async Task TopologyValidate_ScenarioFile_SaysToValidateItAsAScenario()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-scenario-as-topology-{Environment.ProcessId}.yaml");
+        await File.WriteAllTextAsync(file, "name: drill\nseed: 7\nduration: 1d\ntopology:\n  include: alliance.topology.yaml\n", TestContext.Current.CancellationToken);
+
+        var (code, output, error) = await Cli.RunAsync("topology", "validate", file);
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.Contains($"\n{file}: this looks like a scenario file; check it with 'bulwark validate {file}'\nbulwark: ", error, StringComparison.Ordinal);
     }
 
     [Fact]

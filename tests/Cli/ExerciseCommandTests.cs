@@ -130,10 +130,16 @@ public sealed class ExerciseValidateTests : IDisposable
         var good = ExerciseFiles.Write(_directory.FullName, "drill.yaml", ExerciseFiles.Drill);
         var bad = ExerciseFiles.Write(_directory.FullName, "bad.yaml", "name: x\nseed: -1\n");
 
-        var (code, output, _) = await RunLocalAsync("validate", good, bad, "--json");
+        var (code, output, error) = await RunLocalAsync("validate", good, bad, "--json");
 
         Assert.Equal(2, code);
-        var files = JsonNode.Parse(output)!["files"]!.AsArray();
+        var json = JsonNode.Parse(output)!;
+        var files = json["files"]!.AsArray();
+        // Also the shape of every failing command's --json, with every file's errors; and the errors on stderr.
+        var errors = files[1]!["errors"]!.AsArray().Count;
+        Assert.Equal(($"{errors} error{(errors == 1 ? "" : "s")} in 1 of 2 files", 2, errors),
+            ((string?)json["error"], (int)json["exitCode"]!, json["errors"]!.AsArray().Count));
+        Assert.EndsWith($"\nbulwark: {json["error"]}\n", error, StringComparison.Ordinal);
         Assert.Equal("""{"file":"GOOD","valid":true,"name":"Power drill","seed":42,"duration":"1d","domains":2,"segments":3,"nodes":7,"injects":2,"objectives":3,"variants":["no-sharing"]}""",
             files[0]!.ToJsonString().Replace(good, "GOOD", StringComparison.Ordinal));
         Assert.False((bool)files[1]!["valid"]!);
@@ -426,7 +432,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
 
         Assert.Equal((2, ""), (code, output));
         Assert.StartsWith($"{missing}:1:1: cannot read the file: ", error, StringComparison.Ordinal);
-        Assert.EndsWith("\nbulwark: 1 error; nothing was loaded\n", error, StringComparison.Ordinal);
+        Assert.EndsWith("\nbulwark: 1 error; nothing was started\n", error, StringComparison.Ordinal);
     }
 
     [Fact]

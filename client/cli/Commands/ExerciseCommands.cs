@@ -24,23 +24,35 @@ internal static class ExerciseCommands
         }
         var results = files.Select(f => (File: f, Result: ScenarioFile.Load(f))).ToList();
         var invalid = results.Where(r => !r.Result.Succeeded).ToList();
+        var errors = RunFormat.Count(invalid.Sum(r => r.Result.Diagnostics.Length), "error");
+        var summary = files.Count == 1 ? errors : $"{errors} in {invalid.Count} of {files.Count} files";
         if (c.Json)
         {
-            await c.Out.WriteLineAsync(Output.Json(new JsonObject
+            var body = new JsonObject
             {
                 ["files"] = new JsonArray([.. results.Select(r => (JsonNode)ValidationJson(r.File, r.Result))]),
-            }));
-            return invalid.Count == 0 ? Cli.Ok : Cli.BadInput;
+            };
+            if (invalid.Count > 0)
+            {
+                // The shape of every failing command's --json, besides each file's own verdict.
+                body["error"] = summary;
+                body["exitCode"] = Cli.BadInput;
+                body["errors"] = ErrorsJson(invalid.SelectMany(r => r.Result.Diagnostics));
+            }
+            await c.Out.WriteLineAsync(Output.Json(body));
         }
         foreach (var (file, result) in results)
         {
             if (result.Succeeded)
             {
-                var set = result.Value!;
-                var s = set.Base;
-                var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
-                await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
-                    + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
+                if (!c.Json)
+                {
+                    var set = result.Value!;
+                    var s = set.Base;
+                    var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
+                    await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
+                        + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
+                }
             }
             else
             {
@@ -58,8 +70,7 @@ internal static class ExerciseCommands
         {
             return Cli.Ok;
         }
-        var errors = RunFormat.Count(invalid.Sum(r => r.Result.Diagnostics.Length), "error");
-        await c.Err.WriteLineAsync(files.Count == 1 ? $"bulwark: {errors}" : $"bulwark: {errors} in {invalid.Count} of {files.Count} files");
+        await c.Err.WriteLineAsync($"bulwark: {summary}");
         return Cli.BadInput;
     }
 

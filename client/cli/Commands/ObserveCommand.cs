@@ -115,7 +115,8 @@ internal static class ObserveCommand
             }));
             return;
         }
-        var stale = result.Stale > 0 ? $", {result.Stale} older than their node's newest (kept in history only)" : "";
-        await c.Out.WriteLineAsync($"accepted {result.Accepted} observation{(result.Accepted == 1 ? "" : "s")}: {result.Applied} applied{stale}; {result.Changed} node{(result.Changed == 1 ? "" : "s")} changed status");
+        var stale = result.Stale > 0 ? string.Create(CultureInfo.InvariantCulture, $", {result.Stale:N0}") + " older than their node's newest (kept in history only)" : "";
+        await c.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"accepted {result.Accepted:N0} observation{(result.Accepted == 1 ? "" : "s")}: {result.Applied:N0} applied{stale}; {result.Changed:N0} node{(result.Changed == 1 ? "" : "s")} changed status"));
     }
 }

@@ -44,7 +44,12 @@ internal static class RunCommand
             throw new UsageException($"--compare needs another variant than --variant '{variant}'");
         }
 
-        var set = ScenarioFile.Load(file).GetValueOrThrow();
+        var loaded = ScenarioFile.Load(file);
+        if (!loaded.Succeeded)
+        {
+            throw new ScenarioFileException(loaded.Diagnostics, "nothing was started");
+        }
+        var set = loaded.Value!;
         var first = Variant(set, variant);
         first = first with { Seed = seed ?? first.Seed };
         List<ScenarioDefinition> scenarios = [first];

@@ -7,6 +7,9 @@ namespace Bulwark.Cli.Commands;
 /// <summary><c>bulwark topology validate|load FILE</c>.</summary>
 internal static class TopologyCommands
 {
+    /// <summary>Keys only a scenario file has at its top: a topology file that has one is likely a scenario.</summary>
+    private static readonly string[] ScenarioKeys = ["injects", "seed", "topology", "objectives"];
+
     public static async Task<int> ValidateAsync(CliContext c)
     {
         c.Line.ExpectPositionals(1, "FILE");
@@ -14,24 +17,29 @@ internal static class TopologyCommands
         var result = TopologyFile.Load(file);
         if (!result.Succeeded)
         {
-            // As `validate` does: the errors, on stdout as JSON with --json, else one per line on stderr.
+            // As `validate` does: the errors one per line on stderr, and with --json also on stdout, in the shape of
+            // every failing command's --json.
+            var summary = RunFormat.Count(result.Diagnostics.Length, "error");
             if (c.Json)
             {
                 await c.Out.WriteLineAsync(Output.Json(new JsonObject
                 {
                     ["file"] = file,
                     ["valid"] = false,
+                    ["error"] = summary,
+                    ["exitCode"] = Cli.BadInput,
                     ["errors"] = ExerciseCommands.ErrorsJson(result.Diagnostics),
                 }));
             }
-            else
+            foreach (var diagnostic in result.Diagnostics)
             {
-                foreach (var diagnostic in result.Diagnostics)
-                {
-                    await c.Err.WriteLineAsync(diagnostic.ToString());
-                }
-                await c.Err.WriteLineAsync($"bulwark: {RunFormat.Count(result.Diagnostics.Length, "error")}");
+                await c.Err.WriteLineAsync(diagnostic.ToString());
             }
+            if (result.Diagnostics.Any(d => ScenarioKeys.Any(k => d.Message.StartsWith($"unknown key '{k}'", StringComparison.Ordinal))))
+            {
+                await c.Err.WriteLineAsync($"{file}: this looks like a scenario file; check it with 'bulwark validate {file}'");
+            }
+            await c.Err.WriteLineAsync($"bulwark: {summary}");
             return Cli.BadInput;
         }
         var topology = result.Value!;
