@@ -11,7 +11,7 @@ namespace Bulwark.Grains.Live;
 /// compact form of <see cref="ObservationBatch"/>.
 /// </summary>
 [GrainType("bulwark.ingest"), StatelessWorker]
-public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestGrain
+public sealed class IngestGrain(IOptions<LiveOptions> options, TimeProvider clock) : Grain, IIngestGrain
 {
     private long _loads;
     private FrozenSet<string> _nodes = FrozenSet<string>.Empty;
@@ -27,6 +27,7 @@ public sealed class IngestGrain(IOptions<LiveOptions> options) : Grain, IIngestG
         {
             return IngestResult.Empty;
         }
+        ObservationClock.ThrowIfAhead(batch, clock.GetUtcNow(), options.Value.FutureTolerance);
 
         var world = this.GetPrimaryKeyString();
         var worldGrain = GrainFactory.GetGrain<IWorldGrain>(world);

@@ -30,4 +30,12 @@ public sealed class LiveOptions
     /// fifth of the world's time.
     /// </summary>
     public TimeSpan CycleRecoveryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How far ahead of the silo's clock an observation may be dated. A node's newest report sets its
+    /// status, so one dated days ahead (a reporter's wrong clock, a mistyped time) would leave every
+    /// report after it stale; such a report is refused, with the whole call. Default 1 h; zero or
+    /// less accepts any time.
+    /// </summary>
+    public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromHours(1);
 }

@@ -241,7 +241,10 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
-        var outcome = await ApplyAsync(observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations));
+        var batch = observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations);
+        ObservationRules.ThrowIfInvalid(batch);
+        ObservationClock.ThrowIfAhead(batch, clock.GetUtcNow(), options.Value.FutureTolerance);
+        var outcome = await ApplyAsync(batch);
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);

@@ -129,6 +129,26 @@ public sealed class ObservationBatchTests
     }
 
     [Fact]
+    public void ThrowIfAhead_NamesEveryObservationPastTheTolerance_ZeroChecksNothing()
+    {
+        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var batch = ObservationBatch.From(
+        [
+            new Observation("A/mil/c2", NodeStatus.Down, now.AddMinutes(59)),
+            new Observation("A/mil/c2", NodeStatus.Down, now.AddDays(2).AddMinutes(3).AddSeconds(30.5)),
+            new Observation("A/mil/ws", NodeStatus.Down, now.AddHours(1).AddSeconds(1).ToOffset(TimeSpan.FromHours(2))),
+        ]);
+
+        var error = Assert.Throws<InvalidRequestException>(() => Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.FromHours(1)));
+
+        Assert.Equal("observation 2: time 2026-11-29T12:03:30Z is 2d3m30s ahead of the silo's clock (2026-11-27T12:00:00Z); "
+            + "observation 3: time 2026-11-27T13:00:01Z is 1h1s ahead of the silo's clock (2026-11-27T12:00:00Z); "
+            + "reports more than 1h ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)", error.Message);
+        Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.Zero);
+        Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.FromDays(3));
+    }
+
+    [Fact]
     public void Problems_NodeListedTwice_Named()
     {
         var batch = new ObservationBatch(["A/mil/c2", "A/mil/c2"], [],
@@ -344,5 +364,26 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         var router = await client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken);
         Assert.Equal(observations.Where((_, i) => i % 2 == 1).Select(o => (o.Time, o.Technique, o.Source)),
             router.History.Select(h => (h.Time, h.Technique, h.Source)));
+    }
+
+    [Fact]
+    public async Task Report_DatedDaysAhead_RefusedWhole_SingleAndBatch()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-ahead");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ahead = DateTimeOffset.UtcNow.AddDays(3);
+
+        var single = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            client.ReportAsync(new Observation("A/mil/ws", NodeStatus.Down, ahead), TestContext.Current.CancellationToken));
+        var batch = await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(
+            [new Observation("A/power/sub-1", NodeStatus.Down, T0), new Observation("A/mil/ws", NodeStatus.Down, ahead)], TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"observation 1: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is 2d23h59m", single.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"observation 2: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is 2d23h59m", batch.Message, StringComparison.Ordinal);
+        Assert.EndsWith("reports more than 1h ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)",
+            batch.Message, StringComparison.Ordinal);
+        var posture = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
+        Assert.Equal((7, 1.0), (posture.Tally.Count(NodeStatus.Healthy), posture.Tally.Capability));
+        Assert.Empty((await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).History);
     }
 }
