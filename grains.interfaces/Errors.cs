@@ -24,6 +24,11 @@ public sealed class UnknownNodesException : Exception
 
     private static string Describe(string world, IReadOnlyCollection<string> nodes)
     {
+        if (nodes.Count == 1)
+        {
+            // As an unknown domain or segment is named.
+            return $"unknown node '{nodes.First()}' in world '{world}'";
+        }
         var shown = nodes.Take(10).ToList();
         var more = nodes.Count > shown.Count ? $" and {nodes.Count - shown.Count} more" : "";
         var noun = nodes.Count == 1 ? "node" : "nodes";

@@ -284,8 +284,7 @@ public sealed partial class NodeGrain(
         }
         if (S.Definition is null)
         {
-            DeactivateOnIdle();
-            throw new UnknownNodesException(_world, [_id]);
+            throw await NotANodeAsync();
         }
 
         var before = Effective();
@@ -385,11 +384,22 @@ public sealed partial class NodeGrain(
         }
     }
 
-    public ValueTask<NodeView> GetViewAsync()
+    public async ValueTask<NodeView> GetViewAsync()
     {
-        var definition = S.Definition ?? throw new UnknownNodesException(_world, [_id]);
-        return ValueTask.FromResult(new NodeView(definition, S.Reported, Effective(), Operational(),
-            [.. S.FailedDependencies], S.LastObserved, [.. S.History.Skip(Math.Max(0, S.History.Count - HistoryLength))]));
+        var definition = S.Definition ?? throw await NotANodeAsync();
+        return new NodeView(definition, S.Reported, Effective(), Operational(),
+            [.. S.FailedDependencies], S.LastObserved, [.. S.History.Skip(Math.Max(0, S.History.Count - HistoryLength))]);
+    }
+
+    /// <summary>
+    /// What to tell a caller of a node the topology does not have: that the world has no topology
+    /// at all, when it has none, or else that it has no such node. The activation goes when idle.
+    /// </summary>
+    private async Task<Exception> NotANodeAsync()
+    {
+        DeactivateOnIdle();
+        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
+        return loads == 0 ? new NoTopologyException(_world) : new UnknownNodesException(_world, [_id]);
     }
 
     public ValueTask<bool> IsHeldDownAsync()

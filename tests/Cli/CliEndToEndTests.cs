@@ -266,9 +266,9 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("unknown node in world 'live': EST/nope/x", "observe", "EST/nope/x", "--status", "down")]
+    [InlineData("unknown node 'EST/nope/x' in world 'live'", "observe", "EST/nope/x", "--status", "down")]
     [InlineData("unknown domain 'XX' in world 'live'", "posture", "--domain", "XX")]
-    [InlineData("unknown node in world 'live': EST/energy/nothing", "node", "EST/energy/nothing")]
+    [InlineData("unknown node 'EST/energy/nothing' in world 'live'", "node", "EST/energy/nothing")]
     [InlineData("missing --status STATUS", "observe", "EST/energy/substation-harku")]
     [InlineData("unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored", "observe", "EST/energy/substation-harku", "--status", "exploded")]
     [InlineData("unknown command 'frobnicate'", "frobnicate")]

@@ -315,7 +315,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var (client, _) = await WorldAsync("t-unknown");
 
         var single = await Assert.ThrowsAsync<UnknownNodesException>(() => client.ReportAsync(Obs("A/power/sub-9", NodeStatus.Down, 1), TestContext.Current.CancellationToken));
-        Assert.Equal("unknown node in world 't-unknown': A/power/sub-9", single.Message);
+        Assert.Equal("unknown node 'A/power/sub-9' in world 't-unknown'", single.Message);
 
         var batch = await Assert.ThrowsAsync<UnknownNodesException>(() => ReportBatchAsync(client,
             [Obs("A/power/sub-1", NodeStatus.Down, 1), Obs("Z/x/y", NodeStatus.Down, 1), Obs("A/power/nope", NodeStatus.Down, 1)]));
@@ -335,11 +335,15 @@ public sealed class LivePostureTests(ClusterFixture fixture)
             (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetDomainPostureAsync("C", TestContext.Current.CancellationToken))).Message);
         Assert.Equal("unknown segment 'A/nothing' in world 't-reads'",
             (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("A/nothing", TestContext.Current.CancellationToken))).Message);
-        Assert.Equal("unknown node in world 't-reads': A/mil/none",
+        Assert.Equal("unknown node 'A/mil/none' in world 't-reads'",
             (await Assert.ThrowsAsync<UnknownNodesException>(() => client.GetNodeAsync("A/mil/none", TestContext.Current.CancellationToken))).Message);
         await Assert.ThrowsAsync<InvalidRequestException>(() => client.GetNodeAsync("A/mil", TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0, "TX"), TestContext.Current.CancellationToken));
-        await Assert.ThrowsAsync<NoTopologyException>(() => new BulwarkClient(fixture.Client, "t-empty").GetAlliancePostureAsync(TestContext.Current.CancellationToken));
+        var empty = new BulwarkClient(fixture.Client, "t-empty");
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetAlliancePostureAsync(TestContext.Current.CancellationToken));
+        // A node of a world without a topology says so, as the aggregates do, not that the node is unknown.
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0), TestContext.Current.CancellationToken));
     }
 
     [Fact]
