@@ -31,8 +31,7 @@ public sealed class UnknownNodesException : Exception
         }
         var shown = nodes.Take(10).ToList();
         var more = nodes.Count > shown.Count ? $" and {nodes.Count - shown.Count} more" : "";
-        var noun = nodes.Count == 1 ? "node" : "nodes";
-        return $"unknown {noun} in world '{world}': {string.Join(", ", shown)}{more}";
+        return $"unknown nodes in world '{world}': {string.Join(", ", shown)}{more}";
     }
 }
 

@@ -114,7 +114,12 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("retire")]
     Task RetireAsync(long generation);
 
-    /// <summary>Applies observations of this node in time order; throws <see cref="UnknownNodesException"/> when the node is not in the topology.</summary>
+    /// <summary>
+    /// Applies observations of this node in time order; throws <see cref="UnknownNodesException"/>
+    /// when the node is not in the topology, <see cref="NoTopologyException"/> when the world has
+    /// none, and <see cref="InvalidRequestException"/> for a bad value or a time too far ahead of
+    /// the silo's clock.
+    /// </summary>
     [Alias("observe")]
     ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations);
 
@@ -247,6 +252,14 @@ public interface IIngestGrain : IGrainWithStringKey
     /// <summary>Like <see cref="ReportAsync"/>, with the batch in its compact form: the way to send thousands at once.</summary>
     [Alias("report-batch")]
     ValueTask<IngestResult> ReportBatchAsync(ObservationBatch batch);
+
+    /// <summary>
+    /// The silo's clock and how far ahead of it an observation may be dated
+    /// (<c>Bulwark:Live:FutureTolerance</c>), for a client that sends a batch in several calls to check
+    /// the whole batch first (<see cref="ObservationRules.ThrowIfAhead"/>).
+    /// </summary>
+    [Alias("clock"), AlwaysInterleave]
+    ValueTask<(DateTimeOffset Now, TimeSpan Tolerance)> GetClockAsync();
 }
 
 /// <summary>A grain that does nothing: the yardstick for raw call rates in benchmarks. Key: any.</summary>

@@ -80,6 +80,42 @@ public static class ObservationRules
     public static string? TechniqueProblem(string? technique) =>
         IsTechnique(technique) ? null : $"'{technique}' is not an ATT&CK technique id (T1234 or T1234.001)";
 
+    /// <summary>
+    /// Throws <see cref="InvalidRequestException"/> naming, by number (from 1), every one of
+    /// <paramref name="times"/> more than <paramref name="tolerance"/> after <paramref name="now"/>
+    /// (a silo's clock): a node's newest report sets its status, so a report dated ahead by a
+    /// reporter's wrong clock or a typing mistake would leave every report after it stale. A
+    /// tolerance of zero or less checks nothing.
+    /// </summary>
+    public static void ThrowIfAhead(IEnumerable<DateTimeOffset> times, DateTimeOffset now, TimeSpan tolerance)
+    {
+        if (tolerance <= TimeSpan.Zero)
+        {
+            return;
+        }
+        List<string>? problems = null;
+        var number = 0;
+        foreach (var time in times)
+        {
+            number++;
+            // A difference, not now + tolerance: a tolerance of centuries must not overflow.
+            var ahead = time - now;
+            if (ahead > tolerance)
+            {
+                // Whole seconds up, so that a time just past the tolerance never reads as equal to it.
+                (problems ??= []).Add($"observation {number}: time {time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is "
+                    + $"{Duration.Format(TimeSpan.FromSeconds(Math.Ceiling(ahead.TotalSeconds)))} ahead of the silo's clock ({now.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})");
+            }
+        }
+        if (problems is not null)
+        {
+            throw new InvalidRequestException(string.Join("; ", problems.Take(20))
+                + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : "")
+                + $"; reports more than {Duration.Format(tolerance)} ahead are refused, since a node's newest report sets its status"
+                + " (setting Bulwark:Live:FutureTolerance)");
+        }
+    }
+
     /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation by index.</summary>
     public static void ThrowIfInvalid(IReadOnlyList<Observation> observations)
     {

@@ -46,8 +46,9 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// Reports one observation straight to its node. <paramref name="cancellationToken"/> stops the
     /// wait for the answer; once sent, the observation may still be applied.
     /// </summary>
-    /// <exception cref="InvalidRequestException">A value is malformed.</exception>
+    /// <exception cref="InvalidRequestException">A value is malformed, or the time is too far ahead of the silo's clock.</exception>
     /// <exception cref="UnknownNodesException">The node is not in the topology.</exception>
+    /// <exception cref="NoTopologyException">The world has no topology loaded.</exception>
     public Task<IngestResult> ReportAsync(Observation observation, CancellationToken cancellationToken = default)
     {
         ObservationRules.ThrowIfInvalid([observation]);
@@ -61,8 +62,9 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// <paramref name="cancellationToken"/> stops the wait, and sends no further chunk; chunks
     /// already sent may still be applied.
     /// </summary>
-    /// <exception cref="InvalidRequestException">A value is malformed.</exception>
+    /// <exception cref="InvalidRequestException">A value is malformed, or a time is too far ahead of the silo's clock.</exception>
     /// <exception cref="UnknownNodesException">Some nodes are not in the topology.</exception>
+    /// <exception cref="NoTopologyException">The world has no topology loaded.</exception>
     public async Task<IngestResult> ReportAsync(IReadOnlyList<Observation> observations, CancellationToken cancellationToken = default)
     {
         ObservationRules.ThrowIfInvalid(observations);
@@ -77,6 +79,9 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         {
             throw new UnknownNodesException(World, unknown);
         }
+        // The silo checks each chunk's times; the whole batch is checked against its clock first, and numbered as given.
+        var (now, tolerance) = await ingest.GetClockAsync().AsTask().WaitAsync(cancellationToken);
+        ObservationRules.ThrowIfAhead(observations.Select(o => o.Time), now, tolerance);
         var total = IngestResult.Empty;
         foreach (var chunk in observations.Chunk(ChunkSize))
         {
@@ -115,7 +120,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         return Cluster.GetGrain<ISegmentGrain>(EntityId.Key(World, segment)).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
     }
 
-    /// <summary>A node's state and recent history; <see cref="UnknownNodesException"/> for an unknown node.</summary>
+    /// <summary>A node's state and recent history; <see cref="UnknownNodesException"/> for an unknown node, <see cref="NoTopologyException"/> in a world without a topology.</summary>
     public Task<NodeView> GetNodeAsync(string node, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(node, 3, "node id (EST/mil-c2/c2-core)");

@@ -86,6 +86,9 @@ public sealed class IngestGrain(IOptions<LiveOptions> options, TimeProvider cloc
         return total;
     }
 
+    public ValueTask<(DateTimeOffset Now, TimeSpan Tolerance)> GetClockAsync() =>
+        ValueTask.FromResult((clock.GetUtcNow(), options.Value.FutureTolerance));
+
     /// <summary>A segment's grain; references are kept, since every batch calls the same segments again.</summary>
     private ISegmentGrain Segment(string world, string segment)
     {

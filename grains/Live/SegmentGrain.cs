@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Streams;
 
@@ -46,9 +47,14 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     /// <summary>A node's change of effective status, waiting for the forward that publishes it.</summary>
     private readonly record struct Unpublished(string Node, NodeStatus From, NodeStatus To, DateTimeOffset Time, string? Technique, string? Source);
 
-    public SegmentGrain(ILogger<SegmentGrain> logger)
+    private readonly IOptions<LiveOptions> _options;
+    private readonly TimeProvider _clock;
+
+    public SegmentGrain(ILogger<SegmentGrain> logger, IOptions<LiveOptions> options, TimeProvider clock)
     {
         _logger = logger;
+        _options = options;
+        _clock = clock;
         _forward = new(SendAsync);
     }
 
@@ -105,6 +111,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             {
                 continue;
             }
+            ObservationClock.ThrowIfAhead(part, _clock.GetUtcNow(), _options.Value.FutureTolerance);
             if (part.Nodes.Length != 1)
             {
                 throw new InvalidRequestException($"node batch {i + 1} has {part.Nodes.Length} nodes, not one");

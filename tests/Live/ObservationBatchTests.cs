@@ -141,11 +141,16 @@ public sealed class ObservationBatchTests
 
         var error = Assert.Throws<InvalidRequestException>(() => Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.FromHours(1)));
 
-        Assert.Equal("observation 2: time 2026-11-29T12:03:30Z is 2d3m30s ahead of the silo's clock (2026-11-27T12:00:00Z); "
+        Assert.Equal("observation 2: time 2026-11-29T12:03:30Z is 2d3m31s ahead of the silo's clock (2026-11-27T12:00:00Z); "
             + "observation 3: time 2026-11-27T13:00:01Z is 1h1s ahead of the silo's clock (2026-11-27T12:00:00Z); "
             + "reports more than 1h ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)", error.Message);
         Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.Zero);
         Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.FromDays(3));
+        // A tolerance of ten thousand years cannot overflow the check.
+        Bulwark.Grains.Live.ObservationClock.ThrowIfAhead(batch, now, TimeSpan.FromDays(3_650_000));
+        // Just past the tolerance reads as past it, not as equal to it.
+        var justPast = Assert.Throws<InvalidRequestException>(() => ObservationRules.ThrowIfAhead([now.AddHours(1).AddMilliseconds(500)], now, TimeSpan.FromHours(1)));
+        Assert.StartsWith("observation 1: time 2026-11-27T13:00:00Z is 1h1s ahead", justPast.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -337,6 +342,9 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
             new(["A/power/sub-2", "A/power/sub-3"], [], [new(0, NodeStatus.Down, T0, ObservationItem.None, ObservationItem.None)])]));
         Assert.Equal("observation 1: status 9 is not one of healthy, compromised, detected, isolated, degraded, down, recovering",
             await Refused([sub1, Part("A/power/sub-2", (NodeStatus)9)]));
+        var ahead = await Refused([sub1, new(["A/power/sub-2"], [], [new(0, NodeStatus.Down, DateTimeOffset.UtcNow.AddDays(2), ObservationItem.None, ObservationItem.None)])]);
+        Assert.StartsWith("observation 1: time ", ahead, StringComparison.Ordinal);
+        Assert.Contains(" ahead of the silo's clock ", ahead, StringComparison.Ordinal);
         Assert.Equal(NodeStatus.Healthy, (await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).Status);
 
         // An empty part is skipped, whatever node it names (ByNode gives one for a listed node without observations).
@@ -378,12 +386,30 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         var batch = await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(
             [new Observation("A/power/sub-1", NodeStatus.Down, T0), new Observation("A/mil/ws", NodeStatus.Down, ahead)], TestContext.Current.CancellationToken));
 
-        Assert.StartsWith($"observation 1: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is 2d23h59m", single.Message, StringComparison.Ordinal);
-        Assert.StartsWith($"observation 2: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is 2d23h59m", batch.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"observation 1: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is ", single.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"observation 2: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is ", batch.Message, StringComparison.Ordinal);
+        Assert.Contains(" ahead of the silo's clock (", single.Message, StringComparison.Ordinal);
         Assert.EndsWith("reports more than 1h ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)",
             batch.Message, StringComparison.Ordinal);
         var posture = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
         Assert.Equal((7, 1.0), (posture.Tally.Count(NodeStatus.Healthy), posture.Tally.Capability));
         Assert.Empty((await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).History);
+    }
+
+    [Fact]
+    public async Task Report_ChunkedBatchWithOneTimeAhead_NothingApplied_NumberedAsGiven()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-ahead-chunks");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        var ahead = DateTimeOffset.UtcNow.AddDays(2);
+        // More than one chunk: the one dated ahead is in the second.
+        var observations = Enumerable.Range(0, client.ChunkSize + 1_000)
+            .Select(i => new Observation("A/power/sub-1", i % 2 == 0 ? NodeStatus.Down : NodeStatus.Healthy, i == client.ChunkSize + 499 ? ahead : T0.AddSeconds(i)))
+            .ToArray();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(observations, TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"observation {client.ChunkSize + 500}: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is ", error.Message, StringComparison.Ordinal);
+        Assert.Empty((await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).History);
     }
 }
