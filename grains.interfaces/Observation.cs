@@ -98,23 +98,36 @@ public static class ObservationRules
         foreach (var time in times)
         {
             number++;
-            // A difference, not now + tolerance: a tolerance of centuries must not overflow.
-            var ahead = time - now;
-            if (ahead > tolerance)
+            if (AheadProblem(time, now, tolerance) is { } problem)
             {
-                // Whole seconds up, so that a time just past the tolerance never reads as equal to it.
-                (problems ??= []).Add($"observation {number}: time {time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is "
-                    + $"{Duration.Format(TimeSpan.FromSeconds(Math.Ceiling(ahead.TotalSeconds)))} ahead of the silo's clock ({now.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})");
+                (problems ??= []).Add($"observation {number}: {problem}");
             }
         }
         if (problems is not null)
         {
             throw new InvalidRequestException(string.Join("; ", problems.Take(20))
                 + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : "")
-                + $"; reports more than {Duration.Format(tolerance)} ahead are refused, since a node's newest report sets its status"
-                + " (setting Bulwark:Live:FutureTolerance)");
+                + "; " + AheadRule(tolerance));
         }
     }
+
+    /// <summary>What is wrong with <paramref name="time"/> against a silo's clock (see <see cref="ThrowIfAhead"/>), or null.</summary>
+    public static string? AheadProblem(DateTimeOffset time, DateTimeOffset now, TimeSpan tolerance)
+    {
+        // A difference, not now + tolerance: a tolerance of centuries must not overflow.
+        var ahead = time - now;
+        if (tolerance <= TimeSpan.Zero || ahead <= tolerance)
+        {
+            return null;
+        }
+        // Whole seconds up, so that a time just past the tolerance never reads as equal to it.
+        return $"time {time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is {Duration.Format(TimeSpan.FromSeconds(Math.Ceiling(ahead.TotalSeconds)))} "
+            + $"ahead of the silo's clock ({now.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})";
+    }
+
+    /// <summary>Why times ahead are refused, said after them.</summary>
+    public static string AheadRule(TimeSpan tolerance) =>
+        $"reports more than {Duration.Format(tolerance)} ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)";
 
     /// <summary>Throws <see cref="InvalidRequestException"/> naming every bad observation by index.</summary>
     public static void ThrowIfInvalid(IReadOnlyList<Observation> observations)

@@ -27,7 +27,11 @@ public static class ObservationFile
     public static string StatusNames => string.Join(", ", WireNames.All<NodeStatus>().Append("restored"));
 
     /// <summary>Parsed observations, where each node first appears (for locating unknown nodes), and every problem.</summary>
-    public sealed record Result(List<Observation> Observations, Dictionary<string, (int Line, int Column)> FirstSeen, List<Diagnostic> Diagnostics);
+    public sealed record Result(List<Observation> Observations, Dictionary<string, (int Line, int Column)> FirstSeen, List<Diagnostic> Diagnostics)
+    {
+        /// <summary>Where each observation's time is (by its index), or its line's start when the line gives none.</summary>
+        public List<(int Line, int Column)> TimeAt { get; } = [];
+    }
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="file"/> names it in diagnostics.</summary>
     public static Result Parse(string text, string file, DateTimeOffset now)
@@ -56,7 +60,7 @@ public static class ObservationFile
         string? node = null, technique = null, source = null;
         NodeStatus? status = null;
         DateTimeOffset? time = null;
-        long nodeAt = 0;
+        long nodeAt = 0, timeAt = 0;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -118,6 +122,7 @@ public static class ObservationFile
                         source = value;
                         break;
                     case "time":
+                        timeAt = at;
                         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
                         {
                             time = t;
@@ -161,5 +166,6 @@ public static class ObservationFile
         }
         result.FirstSeen.TryAdd(node, (lineNumber, Column(nodeAt)));
         result.Observations.Add(new Observation(node, status.Value, time ?? now, technique, source));
+        result.TimeAt.Add((lineNumber, Column(timeAt)));
     }
 }

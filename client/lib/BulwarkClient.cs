@@ -80,7 +80,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
             throw new UnknownNodesException(World, unknown);
         }
         // The silo checks each chunk's times; the whole batch is checked against its clock first, and numbered as given.
-        var (now, tolerance) = await ingest.GetClockAsync().AsTask().WaitAsync(cancellationToken);
+        var (now, tolerance) = await GetSiloClockAsync(cancellationToken);
         ObservationRules.ThrowIfAhead(observations.Select(o => o.Time), now, tolerance);
         var total = IngestResult.Empty;
         foreach (var chunk in observations.Chunk(ChunkSize))
@@ -90,6 +90,13 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         }
         return total;
     }
+
+    /// <summary>
+    /// The silo's clock and how far ahead of it an observation may be dated (see
+    /// <see cref="ObservationRules.ThrowIfAhead"/>): to check times before reporting them.
+    /// </summary>
+    public async Task<(DateTimeOffset Now, TimeSpan Tolerance)> GetSiloClockAsync(CancellationToken cancellationToken = default) =>
+        await Cluster.GetGrain<IIngestGrain>(World).GetClockAsync().AsTask().WaitAsync(cancellationToken);
 
     /// <summary>Those of <paramref name="nodes"/> the topology lacks, sorted.</summary>
     public async Task<ImmutableArray<string>> FindUnknownAsync(IEnumerable<string> nodes, CancellationToken cancellationToken = default)

@@ -208,6 +208,28 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ObserveFile_TimeDaysAhead_LocatedAndNothingReported()
+    {
+        await LoadLibraryAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"bulwark-obs-ahead-{Environment.ProcessId}.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"node":"FIN/telecom/backbone-router-1","status":"compromised","technique":"T1133"}
+            {"node":"FIN/telecom/backbone-router-1","status":"down","time":"2030-01-01T00:00:00Z"}
+            """, TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await Cli.RunAsync("observe", "--file", file);
+
+        Assert.Equal(2, code);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"{file}:2:64: time 2030-01-01T00:00:00Z is ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(" ahead of the silo's clock (", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["bulwark: 1 error; nothing was reported; reports more than 1h ahead are refused, since a node's newest report sets its status (setting Bulwark:Live:FutureTolerance)"],
+            lines[1..]);
+        var fin = await Cli.JsonAsync("posture", "--domain", "FIN");
+        Assert.Equal(0, (int)fin["byStatus"]!["compromised"]!);
+    }
+
+    [Fact]
     public async Task ObserveFile_MalformedLineAndUnknownNode_BothReportedInLineOrder()
     {
         await LoadLibraryAsync();

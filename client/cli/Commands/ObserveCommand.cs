@@ -91,6 +91,16 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([.. unknown], NothingReported);
         }
+        // Times too far ahead of the silo's clock, located in the file, before anything is sent.
+        var (now, tolerance) = await client.GetSiloClockAsync(c.CancellationToken);
+        var ahead = parsed.Observations
+            .Select((o, i) => ObservationRules.AheadProblem(o.Time, now, tolerance) is { } problem
+                ? new Diagnostic(file, parsed.TimeAt[i].Line, parsed.TimeAt[i].Column, problem) : null)
+            .OfType<Diagnostic>().ToList();
+        if (ahead.Count > 0)
+        {
+            throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
+        }
         var result = await client.ReportAsync(parsed.Observations, c.CancellationToken);
         await WriteAsync(c, result);
         return Cli.Ok;
