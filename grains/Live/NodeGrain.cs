@@ -241,10 +241,7 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<IngestResult> ObserveAsync(ImmutableArray<Observation> observations)
     {
-        var batch = observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations);
-        ObservationRules.ThrowIfInvalid(batch);
-        ObservationClock.ThrowIfAhead(batch, clock.GetUtcNow(), options.Value.FutureTolerance);
-        var outcome = await ApplyAsync(batch);
+        var outcome = await ApplyAsync(observations.IsDefaultOrEmpty ? ObservationBatch.Empty : ObservationBatch.From(observations), checkTimes: true);
         if (outcome.Change is not null)
         {
             NotifyDependants(outcome.From, outcome.Time);
@@ -255,7 +252,7 @@ public sealed partial class NodeGrain(
 
     public async ValueTask<NodeOutcome> ObserveForSegmentAsync(ObservationBatch batch)
     {
-        var outcome = await ApplyAsync(batch);
+        var outcome = await ApplyAsync(batch, checkTimes: false);
         if (_loading)
         {
             return outcome with { Change = null };
@@ -267,10 +264,18 @@ public sealed partial class NodeGrain(
         return outcome;
     }
 
-    /// <summary>Applies observations in time order, persists, and says what changed.</summary>
-    private async ValueTask<NodeOutcome> ApplyAsync(ObservationBatch batch)
+    /// <summary>
+    /// Applies observations in time order, persists, and says what changed. With
+    /// <paramref name="checkTimes"/>, refuses times too far ahead of the clock first (a segment has
+    /// checked the parts it sends).
+    /// </summary>
+    private async ValueTask<NodeOutcome> ApplyAsync(ObservationBatch batch, bool checkTimes)
     {
         ObservationRules.ThrowIfInvalid(batch);
+        if (checkTimes)
+        {
+            ObservationClock.ThrowIfAhead(batch, clock.GetUtcNow(), options.Value.FutureTolerance);
+        }
         if (batch.Count == 0)
         {
             return new NodeOutcome(IngestResult.Empty, null, Effective(), default, null, null);

@@ -102,6 +102,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             throw new InvalidRequestException("no node batches were given");
         }
         var given = new HashSet<string>(StringComparer.Ordinal);
+        var now = _clock.GetUtcNow();
         var parts = ImmutableArray.CreateBuilder<ObservationBatch>(nodes.Length);
         for (var i = 0; i < nodes.Length; i++)
         {
@@ -111,7 +112,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             {
                 continue;
             }
-            ObservationClock.ThrowIfAhead(part, _clock.GetUtcNow(), _options.Value.FutureTolerance);
+            ObservationClock.ThrowIfAhead(part, now, _options.Value.FutureTolerance);
             if (part.Nodes.Length != 1)
             {
                 throw new InvalidRequestException($"node batch {i + 1} has {part.Nodes.Length} nodes, not one");

@@ -43,18 +43,15 @@ internal static class ExerciseCommands
         }
         foreach (var (file, result) in results)
         {
-            if (result.Succeeded)
+            if (result.Succeeded && !c.Json)
             {
-                if (!c.Json)
-                {
-                    var set = result.Value!;
-                    var s = set.Base;
-                    var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
-                    await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
-                        + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
-                }
+                var set = result.Value!;
+                var s = set.Base;
+                var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
+                await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
+                    + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
             }
-            else
+            else if (!result.Succeeded)
             {
                 foreach (var diagnostic in result.Diagnostics)
                 {
