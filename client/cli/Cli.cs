@@ -30,7 +30,8 @@ public static class Cli
           topology load FILE [--reset]            replace the world's topology; nodes it keeps keep
                                                   their posture (--reset: all nodes start healthy)
           observe NODE --status STATUS [--technique T] [--source S] [--time ISO-8601]
-          observe --file FILE.jsonl               report a batch, one JSON object a line
+          observe --file FILE.jsonl [--source S]  report a batch, one JSON object a line (S: the
+                                                  source of lines that give none; default cli)
           posture [--domain D | --segment D/S]    capability and counts by status
           node NODE                               a node's state and recent history
           watch [--count N]                       follow posture changes as they happen

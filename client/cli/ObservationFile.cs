@@ -8,7 +8,7 @@ namespace Bulwark.Cli;
 /// <summary>
 /// Batches of observations as JSON Lines: one object a line,
 /// <c>{"node":"EST/mil-c2/c2-core","status":"compromised","technique":"T1190","source":"soc-1","time":"2026-11-26T10:00:00Z"}</c>;
-/// <c>time</c> defaults to now, blank lines and lines starting with <c>#</c> are skipped.
+/// <c>time</c> defaults to now and <c>source</c> to the one given for the file, blank lines and lines starting with <c>#</c> are skipped.
 /// </summary>
 public static class ObservationFile
 {
@@ -33,8 +33,11 @@ public static class ObservationFile
         public List<(int Line, int Column)> TimeAt { get; } = [];
     }
 
-    /// <summary>Parses <paramref name="text"/>; <paramref name="file"/> names it in diagnostics.</summary>
-    public static Result Parse(string text, string file, DateTimeOffset now)
+    /// <summary>
+    /// Parses <paramref name="text"/>; <paramref name="file"/> names it in diagnostics, and a line without a source
+    /// (or with a null one) gets <paramref name="source"/>.
+    /// </summary>
+    public static Result Parse(string text, string file, DateTimeOffset now, string? source = null)
     {
         var result = new Result([], new(StringComparer.Ordinal), []);
         var lines = text.Split('\n');
@@ -45,12 +48,12 @@ public static class ObservationFile
             {
                 continue;
             }
-            ParseLine(line, i + 1, file, now, result);
+            ParseLine(line, i + 1, file, now, source, result);
         }
         return result;
     }
 
-    private static void ParseLine(string line, int lineNumber, string file, DateTimeOffset now, Result result)
+    private static void ParseLine(string line, int lineNumber, string file, DateTimeOffset now, string? defaultSource, Result result)
     {
         var bytes = Encoding.UTF8.GetBytes(line);
         int Column(long byteIndex) => Encoding.UTF8.GetCharCount(bytes, 0, (int)Math.Min(byteIndex, bytes.Length)) + 1;
@@ -165,7 +168,7 @@ public static class ObservationFile
             return;
         }
         result.FirstSeen.TryAdd(node, (lineNumber, Column(nodeAt)));
-        result.Observations.Add(new Observation(node, status.Value, time ?? now, technique, source));
+        result.Observations.Add(new Observation(node, status.Value, time ?? now, technique, source ?? defaultSource));
         result.TimeAt.Add((lineNumber, Column(timeAt)));
     }
 }

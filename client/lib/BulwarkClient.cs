@@ -113,14 +113,14 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     public Task<PostureSnapshot> GetAlliancePostureAsync(CancellationToken cancellationToken = default) =>
         Cluster.GetGrain<IAllianceGrain>(World).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
 
-    /// <summary>A domain's posture with each segment's; <see cref="UnknownScopeException"/> for an unknown domain.</summary>
+    /// <summary>A domain's posture with each segment's; <see cref="UnknownScopeException"/> for an unknown domain, <see cref="NoTopologyException"/> in a world without a topology.</summary>
     public Task<PostureSnapshot> GetDomainPostureAsync(string domain, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(domain, 1, "domain id (EST)");
         return Cluster.GetGrain<IDomainGrain>(EntityId.Key(World, domain)).GetPostureAsync().AsTask().WaitAsync(cancellationToken);
     }
 
-    /// <summary>A segment's posture with each node's status; <see cref="UnknownScopeException"/> for an unknown segment.</summary>
+    /// <summary>A segment's posture with each node's status; <see cref="UnknownScopeException"/> for an unknown segment, <see cref="NoTopologyException"/> in a world without a topology.</summary>
     public Task<PostureSnapshot> GetSegmentPostureAsync(string segment, CancellationToken cancellationToken = default)
     {
         ThrowIfBadId(segment, 2, "segment id (EST/mil-c2)");

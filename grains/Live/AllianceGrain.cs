@@ -39,6 +39,8 @@ public sealed class AllianceGrain : Grain, IAllianceGrain
     {
         if (_generation == 0)
         {
+            // Not kept alive for a world that has no topology (a mistyped name): a load initialises a new activation.
+            DeactivateOnIdle();
             throw new NoTopologyException(World);
         }
         return ValueTask.FromResult(new PostureSnapshot(World, "alliance", "", _tally,

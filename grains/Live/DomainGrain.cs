@@ -66,10 +66,20 @@ public sealed class DomainGrain : Grain, IDomainGrain
     {
         if (_generation == 0)
         {
-            DeactivateOnIdle();
-            throw new UnknownScopeException(_world, "domain", _id);
+            return NotInWorldAsync();
         }
         return ValueTask.FromResult(new PostureSnapshot(_world, "domain", _id, _tally,
             [.. _segments.Select(p => new PostureSnapshot(_world, "segment", p.Key, p.Value.Tally, [], []))], []));
+    }
+
+    /// <summary>
+    /// What to tell a reader of a domain the topology does not have: that the world has no topology at all,
+    /// when it has none, or else that it has no such domain. The activation goes when idle.
+    /// </summary>
+    private async ValueTask<PostureSnapshot> NotInWorldAsync()
+    {
+        DeactivateOnIdle();
+        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
+        throw loads == 0 ? new NoTopologyException(_world) : new UnknownScopeException(_world, "domain", _id);
     }
 }

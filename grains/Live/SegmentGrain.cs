@@ -321,10 +321,20 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     {
         if (_generation == 0)
         {
-            DeactivateOnIdle();
-            throw new UnknownScopeException(_world, "segment", _id);
+            return NotInWorldAsync();
         }
         return ValueTask.FromResult(new PostureSnapshot(_world, "segment", _id, _tally, [], [.. _nodes.Values]));
+    }
+
+    /// <summary>
+    /// What to tell a reader of a segment the topology does not have: that the world has no topology at all,
+    /// when it has none, or else that it has no such segment. The activation goes when idle.
+    /// </summary>
+    private async ValueTask<PostureSnapshot> NotInWorldAsync()
+    {
+        DeactivateOnIdle();
+        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
+        throw loads == 0 ? new NoTopologyException(_world) : new UnknownScopeException(_world, "segment", _id);
     }
 
     private static PostureTally Tally(NodeBrief node) => PostureTally.Of(node.Status, node.Operational, node.Criticality);

@@ -392,17 +392,48 @@ public sealed partial class WorldGrain(
 
     private INodeGrain Node(string world, string id) => GrainFactory.GetGrain<INodeGrain>(EntityId.Key(world, id));
 
-    public ValueTask<WorldInfo> GetInfoAsync() => ValueTask.FromResult(Info());
+    public ValueTask<WorldInfo> GetInfoAsync()
+    {
+        ReleaseIfEmpty();
+        return ValueTask.FromResult(Info());
+    }
 
-    public ValueTask<long> GetGenerationAsync() => ValueTask.FromResult(state.State.Generation);
+    public ValueTask<long> GetGenerationAsync()
+    {
+        ReleaseIfEmpty();
+        return ValueTask.FromResult(state.State.Generation);
+    }
 
-    public ValueTask<long> GetLoadsAsync() => ValueTask.FromResult(state.State.Loads);
+    public ValueTask<long> GetLoadsAsync()
+    {
+        ReleaseIfEmpty();
+        return ValueTask.FromResult(state.State.Loads);
+    }
 
-    public ValueTask<ImmutableArray<string>> GetNodeIdsAsync() => ValueTask.FromResult(_nodeIds);
+    public ValueTask<ImmutableArray<string>> GetNodeIdsAsync()
+    {
+        ReleaseIfEmpty();
+        return ValueTask.FromResult(_nodeIds);
+    }
 
-    public ValueTask<ImmutableArray<string>> FindUnknownAsync(ImmutableArray<string> nodes) =>
-        ValueTask.FromResult(nodes.Where(n => !_nodeSet.Contains(n)).Distinct(StringComparer.Ordinal)
+    public ValueTask<ImmutableArray<string>> FindUnknownAsync(ImmutableArray<string> nodes)
+    {
+        ReleaseIfEmpty();
+        return ValueTask.FromResult(nodes.Where(n => !_nodeSet.Contains(n)).Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal).ToImmutableArray());
+    }
+
+    /// <summary>
+    /// A world that has no topology and is not loading one (a mistyped world name, read or reported to)
+    /// is let go once idle, rather than kept alive; its persisted state is all it has.
+    /// </summary>
+    private void ReleaseIfEmpty()
+    {
+        if (state.State.Topology is null && _loadsRunning == 0)
+        {
+            DeactivateOnIdle();
+        }
+    }
 
     private WorldInfo Info()
     {

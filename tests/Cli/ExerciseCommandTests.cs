@@ -210,6 +210,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Matches("^run-[0-9a-f]{8}$", (string?)run["runId"]);
         Assert.Equal("completed", (string?)run["state"]);
         Assert.Equal((42UL, 1440L, "1m", "1d"), ((ulong)run["seed"]!, (long)run["ticks"]!, (string)run["tickLength"]!, (string)run["duration"]!));
+        Assert.Equal((1440L, "1d 00:00"), ((long)run["tick"]!, (string)run["virtualTime"]!));
         AssertReport(expected, run);
         // Worked by hand: for 3h A keeps only hmi (2 of 14), the cascade taking one tick down and one back up.
         var a = run["domains"]!.AsArray().Single(d => (string?)d!["id"] == "A")!;
@@ -522,6 +523,8 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
             // The report says where the run stopped.
             var report = await Cli.JsonAsync("report", id);
             Assert.Equal(((long)status["tick"]!, 1440L), ((long)report["tick"]!, (long)report["ticks"]!));
+            Assert.Equal((string?)status["virtualTime"], (string?)report["virtualTime"]);
+            Assert.Matches("^[0-9]{2}:[0-9]{2}$", (string?)report["virtualTime"]);
         }
     }
 

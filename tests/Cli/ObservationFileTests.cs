@@ -41,4 +41,19 @@ public sealed class ObservationFileTests
         Assert.Equal(new Observation("A/s/n", NodeStatus.Down, new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero), "T1486", "edr"),
             Assert.Single(result.Observations));
     }
+
+    [Fact]
+    public void Parse_LineWithoutASource_GetsTheFilesSource()
+    {
+        var text = """
+            {"node":"A/s/n","status":"down","time":"2026-11-26T10:00:00Z"}
+            {"node":"A/s/m","status":"down","source":null,"time":"2026-11-26T10:00:00Z"}
+            {"node":"A/s/o","status":"down","source":"edr","time":"2026-11-26T10:00:00Z"}
+            """;
+
+        var result = ObservationFile.Parse(text, "o.jsonl", Now, "grid-soc");
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(["grid-soc", "grid-soc", "edr"], result.Observations.Select(o => o.Source));
+    }
 }

@@ -341,9 +341,40 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<InvalidRequestException>(() => client.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0, "TX"), TestContext.Current.CancellationToken));
         var empty = new BulwarkClient(fixture.Client, "t-empty");
         await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetAlliancePostureAsync(TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetDomainPostureAsync("A", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetSegmentPostureAsync("A/mil", TestContext.Current.CancellationToken));
         // A node of a world without a topology says so, as the aggregates do, not that the node is unknown.
         await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<NoTopologyException>(() => empty.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task MistypedWorld_ReadAndReportedTo_LeavesNoGrainActive()
+    {
+        var empty = new BulwarkClient(fixture.Client, "t-typo");
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetAlliancePostureAsync(TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetDomainPostureAsync("A", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetSegmentPostureAsync("A/mil", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetNodeAsync("A/mil/c2", TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.ReportAsync(new Observation("A/mil/c2", NodeStatus.Down, T0), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.ReportAsync([new Observation("A/mil/c2", NodeStatus.Down, T0)], TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<NoTopologyException>(() => empty.GetWorldAsync(TestContext.Current.CancellationToken));
+
+        // The world, its aggregates and the node are kept alive once loaded, but not for a name that has no topology.
+        // (The ingest grain is a stateless worker, collected when idle like any other grain.)
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var active = new List<string>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            active = [.. (await management.GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken))
+                .Where(s => s.GrainId.Key.ToString()!.StartsWith("t-typo", StringComparison.Ordinal) && s.GrainId.Type.ToString() != "bulwark.ingest")
+                .Select(s => s.GrainId.ToString()).Order(StringComparer.Ordinal)];
+            return active.Count == 0;
+        }, "no grain of world t-typo active but the ingest worker");
+
+        // And the world is still one a load can give a topology.
+        var (client, _) = await WorldAsync("t-typo");
+        Assert.Equal(1.0, (await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken)).Tally.Capability);
     }
 
     [Fact]

@@ -44,15 +44,18 @@ internal static class ObserveCommand
 
         await using var connection = await c.ConnectAsync();
         var result = await connection.For(c.World).ReportAsync(
-            new Observation(node, status, time, technique, c.Line.Option("--source") ?? "cli"));
+            new Observation(node, status, time, technique, Source(c)));
         await WriteAsync(c, result);
         return Cli.Ok;
     }
 
+    /// <summary>The source of an observation that names none: <c>--source</c>, or <c>cli</c>.</summary>
+    private static string Source(CliContext c) => c.Line.Option("--source") ?? "cli";
+
     private static async Task<int> BatchAsync(CliContext c, string file)
     {
         c.Line.ExpectPositionals(0, "");
-        foreach (var option in new[] { "--status", "--technique", "--source", "--time" })
+        foreach (var option in new[] { "--status", "--technique", "--time" })
         {
             if (c.Line.Option(option) is not null)
             {
@@ -63,7 +66,7 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([problem!], NothingReported);
         }
-        var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow);
+        var parsed = ObservationFile.Parse(text, file, DateTimeOffset.UtcNow, Source(c));
         if (parsed.Diagnostics.Count > 0)
         {
             // Every problem at once: the unknown nodes of the lines that did parse too, if the cluster answers soon.

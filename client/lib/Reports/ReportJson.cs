@@ -21,9 +21,9 @@ public static class ReportJson
             ["state"] = WireNames.Of(run.Info.State),
             ["message"] = run.Info.Message,
             ["ticks"] = r.Ticks,
-            // Where the run stands (or stopped): the same as ticks once it has completed.
+            // Where the run stands (or stopped): the same as ticks once it has completed. The virtual time as run-status gives it.
             ["tick"] = run.Info.Tick,
-            ["at"] = Duration.Format(RunFormat.At(run.Info.Tick, r.Tick)),
+            ["virtualTime"] = RunFormat.VirtualTime(RunFormat.At(run.Info.Tick, r.Tick)),
             ["tickLength"] = Duration.Format(r.Tick),
             ["duration"] = Duration.Format(RunFormat.At(r.Ticks, r.Tick)),
             ["journalHash"] = r.JournalHash,
