@@ -5,6 +5,9 @@ namespace Bulwark;
 /// <summary>Durations as scenario files write them: <c>45s</c>, <c>90m</c>, <c>36h</c>, <c>3d</c>, <c>1h30m</c>.</summary>
 public static class Duration
 {
+    /// <summary>The longest duration written: a century, far past any exercise, outage or delay.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromDays(36_500);
+
     /// <summary>Parses a duration; false with a reason when the text is not one.</summary>
     public static bool TryParse(string text, out TimeSpan value, out string error)
     {
@@ -46,6 +49,11 @@ public static class Duration
             total += amount * unit switch { 0 => 86_400L, 1 => 3_600L, 2 => 60L, _ => 1L };
             lastUnit = unit;
             i++;
+        }
+        if (total > (long)Max.TotalSeconds)
+        {
+            error = $"'{text}' is too long a duration (at most {Format(Max)})";
+            return false;
         }
         value = TimeSpan.FromSeconds(total);
         return true;

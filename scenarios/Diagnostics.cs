@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 
 namespace Bulwark.Scenarios;
@@ -49,19 +50,30 @@ public static class SourceFile
             $"the file is not UTF-8: byte 0x{bytes[Math.Min(valid, bytes.Length - 1)]:X2} cannot be read; save the file as UTF-8");
     }
 
+    /// <summary>The largest file read: far more than any topology or exercise, and millions of observations.</summary>
+    public const int MaxBytes = 512 << 20;
+
     /// <summary>The file's text, or a <c>file:1:1: cannot read the file: …</c> diagnostic.</summary>
+    /// <remarks>
+    /// At most <see cref="MaxBytes"/> are read: a device given by mistake (<c>/dev/zero</c>) would otherwise be
+    /// read until memory runs out.
+    /// </remarks>
     public static bool TryRead(string path, out string text, out Diagnostic? problem)
     {
+        text = "";
         if (Directory.Exists(path))
         {
             // File.ReadAllText calls this "access denied".
-            text = "";
             problem = new Diagnostic(path, 1, 1, "cannot read the file: it is a directory");
             return false;
         }
         try
         {
-            var bytes = File.ReadAllBytes(path);
+            if (ReadAtMost(path, MaxBytes) is not { } bytes)
+            {
+                problem = new Diagnostic(path, 1, 1, string.Create(CultureInfo.InvariantCulture, $"cannot read the file: it is larger than {MaxBytes / (1 << 20):N0} MB"));
+                return false;
+            }
             try
             {
                 text = Strict.GetString(bytes);
@@ -86,5 +98,41 @@ public static class SourceFile
             problem = new Diagnostic(path, 1, 1, "cannot read the file: " + e.Message);
             return false;
         }
+    }
+
+    /// <summary>The file's bytes, or null when it has more than <paramref name="limit"/>; a file that gives no length (a device) is read up to the limit.</summary>
+    private static byte[]? ReadAtMost(string path, int limit)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        var known = stream.CanSeek ? stream.Length : 0;
+        if (known > limit)
+        {
+            return null;
+        }
+        var buffer = new byte[known > 0 ? known + 1 : 1 << 16];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > limit)
+                {
+                    return null;
+                }
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit + 1L));
+            }
+            var read = stream.Read(buffer, length, buffer.Length - length);
+            if (read == 0)
+            {
+                break;
+            }
+            length += read;
+        }
+        if (length > limit)
+        {
+            return null;
+        }
+        Array.Resize(ref buffer, length);
+        return buffer;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Bulwark.Scenarios.Generators;
 using Bulwark.Scenarios.Yaml;
 using YamlDotNet.RepresentationModel;
@@ -217,12 +218,25 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
 
         var generated = new List<DomainDefinition>();
+        var specs = new List<(YamlNode Item, GeneratorSpec Spec, YamlNode PrefixAt)>();
+        long generatedNodes = 0;
         foreach (var item in r.Items(f.Get("generators"), "generators"))
         {
-            if (GeneratorReader.Read(r, item, seed, out var prefixAt) is not { } spec)
+            if (GeneratorReader.Read(r, item, seed, out var prefixAt) is { } spec)
             {
-                continue;
+                specs.Add((item, spec, prefixAt));
+                // The bound holds for all generators together, not only for each; checked before any of them runs.
+                var before = generatedNodes;
+                generatedNodes += spec.Nodes;
+                if (before <= GeneratorReader.MaxNodes && generatedNodes > GeneratorReader.MaxNodes)
+                {
+                    r.Error(item, string.Create(CultureInfo.InvariantCulture,
+                        $"the generators make more than {GeneratorReader.MaxNodes:N0} nodes together ({generatedNodes:N0} with this one)"));
+                }
             }
+        }
+        foreach (var (item, spec, prefixAt) in generatedNodes > GeneratorReader.MaxNodes ? [] : specs)
+        {
             var clash = false;
             for (var i = 0; i < spec.Domains; i++)
             {
@@ -269,23 +283,43 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
     }
 
+    /// <summary>The most injects a cycle's message names; a longer cycle is shortened in the middle.</summary>
+    private const int CycleNamesShown = 8;
+
+    /// <summary>
+    /// The cycle from its <paramref name="from"/>-th inject round to it again: <c>a -> b -> a</c>; a long one as
+    /// <c>a -> b -> c -> d -> … -> y -> z -> a (26 injects)</c>, so that every inject's message stays short.
+    /// </summary>
+    private static string CyclePath(List<RawInject> cycle, int from)
+    {
+        var names = Enumerable.Range(0, cycle.Count + 1).Select(j => cycle[(from + j) % cycle.Count].Id).ToList();
+        if (names.Count <= CycleNamesShown + 1)
+        {
+            return string.Join(" -> ", names);
+        }
+        var half = CycleNamesShown / 2;
+        return string.Join(" -> ", names.Take(half)) + " -> … -> " + string.Join(" -> ", names.TakeLast(half))
+            + string.Create(CultureInfo.InvariantCulture, $" ({cycle.Count:N0} injects)");
+    }
+
     /// <summary>Loads an included topology file; its own errors are reported in that file.</summary>
     private TopologyDefinition? Include(YamlNode at, string text)
     {
         var path = baseDirectory.Length == 0 ? text : Path.Combine(baseDirectory, text);
+        if (Directory.Exists(path))
+        {
+            r.Error(at, $"included topology '{text}' is a directory, not a file");
+            return null;
+        }
         if (!File.Exists(path))
         {
             r.Error(at, $"included topology '{text}' does not exist");
             return null;
         }
-        string content;
-        try
+        // Read as any file given on the command line is: UTF-8 only, and bounded; a problem is located in the included file.
+        if (!SourceFile.TryRead(path, out var content, out var problem))
         {
-            content = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            r.Error(at, $"cannot read included topology '{text}': {e.Message}");
+            r.Report(problem!);
             return null;
         }
         var result = TopologyFile.Parse(content, path);
@@ -781,8 +815,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
                 var cycle = path.Skip(path.IndexOf(current)).ToList();
                 for (var i = 0; i < cycle.Count; i++)
                 {
-                    var names = Enumerable.Range(0, cycle.Count + 1).Select(j => cycle[(i + j) % cycle.Count].Id);
-                    r.Error(cycle[i].AfterAt!, "cyclic inject dependency: " + string.Join(" -> ", names));
+                    r.Error(cycle[i].AfterAt!, "cyclic inject dependency: " + CyclePath(cycle, i));
                     cyclic.Add(cycle[i].Id);
                 }
             }

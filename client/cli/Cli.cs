@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Bulwark.Client;
@@ -261,15 +262,32 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
         {
             endpoints.Add(BulwarkConnection.TryParseGateway(text, out var endpoint)
                 ? endpoint
-                : throw new UsageException($"bad gateway '{text}' in {from}: expected HOST:PORT"));
+                : throw new UsageException($"bad gateway '{text}' in {from}: {GatewayProblem(text)}"));
         }
         return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
+    }
+
+    /// <summary>Why a gateway that did not parse is wrong: its form, its port, or a host name that does not resolve.</summary>
+    private static string GatewayProblem(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            return "expected HOST:PORT";
+        }
+        return port is < 1 or > 65535 ? $"port {port} is not in 1..65535" : $"cannot resolve host '{text[..colon].Trim('[', ']')}'";
     }
 
     /// <summary>Connects to the cluster the command line names; <paramref name="timeout"/> bounds the wait (default 10 s).</summary>
     public Task<BulwarkConnection> ConnectAsync(TimeSpan? timeout = null)
     {
+        // Everything the command line says about where to go is checked before going.
+        _ = World;
         var clusterId = Line.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("BULWARK_CLUSTER_ID") ?? "bulwark";
+        if (string.IsNullOrWhiteSpace(clusterId))
+        {
+            throw new UsageException(Line.Option("--cluster-id") is null ? "BULWARK_CLUSTER_ID is empty" : "--cluster-id needs a value");
+        }
         var serviceId = Environment.GetEnvironmentVariable("BULWARK_SERVICE_ID") ?? "bulwark";
         return BulwarkConnection.ConnectAsync(Gateways(), clusterId, serviceId, timeout, CancellationToken);
     }

@@ -55,7 +55,8 @@ public sealed class CommandLine
             }
             else if (options.Contains(name))
             {
-                var value = inline ?? (e.MoveNext() ? e.Current : throw new UsageException($"{name} needs a value"));
+                // An option where its value should be is a value forgotten, not a value: --status --json.
+                var value = inline ?? (e.MoveNext() && !IsOptionName(e.Current) ? e.Current : throw new UsageException($"{name} needs a value"));
                 if (!line._options.TryGetValue(name, out var list))
                 {
                     line._options[name] = list = [];
@@ -69,6 +70,8 @@ public sealed class CommandLine
         }
         return line;
     }
+
+    private static bool IsOptionName(string arg) => arg.Length > 2 && arg.StartsWith("--", StringComparison.Ordinal);
 
     /// <summary>True when the switch was given.</summary>
     public bool Flag(string name) => _flags.Contains(name);

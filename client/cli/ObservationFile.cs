@@ -50,6 +50,10 @@ public static class ObservationFile
             }
             ParseLine(line, i + 1, file, now, source, result);
         }
+        if (result.Observations.Count == 0 && result.Diagnostics.Count == 0)
+        {
+            result.Diagnostics.Add(new Diagnostic(file, 1, 1, "no observations: every line is blank or a comment"));
+        }
         return result;
     }
 
@@ -87,13 +91,27 @@ public static class ObservationFile
                     Error(keyAt, $"unknown field '{name}'; expected node, status, technique, source, time");
                     continue;
                 }
-                present.Add(name);
+                if (!present.Add(name))
+                {
+                    Error(keyAt, $"'{name}' is given twice");
+                    continue;
+                }
                 if (type is not (JsonTokenType.String or JsonTokenType.Null))
                 {
                     Error(at, $"'{name}' must be a string");
                     continue;
                 }
-                var value = type == JsonTokenType.String ? reader.GetString() : null;
+                string? value;
+                try
+                {
+                    value = type == JsonTokenType.String ? reader.GetString() : null;
+                }
+                catch (InvalidOperationException)
+                {
+                    // A \u escape of half a surrogate pair: valid JSON syntax, but no text.
+                    Error(at, $"'{name}' is not valid text (a \\u escape of half a surrogate pair)");
+                    continue;
+                }
                 switch (name)
                 {
                     case "node":
@@ -160,6 +178,12 @@ public static class ObservationFile
             {
                 return;
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // A key with a \u escape of half a surrogate pair (values are caught above).
+            Error(reader.TokenStartIndex, "not valid text (a \\u escape of half a surrogate pair)");
+            return;
         }
         catch (JsonException e)
         {

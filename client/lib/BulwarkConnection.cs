@@ -37,6 +37,9 @@ public sealed class BulwarkConnection : IAsyncDisposable
         var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        // A connection is a part of its caller's process, not its host: Ctrl-C and SIGTERM stay the caller's to handle
+        // (the default lifetime would take them for itself and cancel a connection being made).
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering([.. gateways]);
@@ -124,3 +127,11 @@ public sealed class BulwarkConnection : IAsyncDisposable
 
 /// <summary>The cluster could not be reached.</summary>
 public sealed class ConnectionException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>A host lifetime that leaves the process's signals alone.</summary>
+file sealed class CallerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -29,6 +29,10 @@ internal sealed class YamlReader(string file)
     /// <summary>Parses YAML text into its first document's root, or reports the syntax error.</summary>
     public YamlNode? Parse(string text)
     {
+        if (!Shallow(text))
+        {
+            return null;
+        }
         var stream = new YamlStream();
         try
         {
@@ -156,6 +160,57 @@ internal sealed class YamlReader(string file)
             }
         }
         return null;
+    }
+
+    /// <summary>How deep collections may nest: far more than any scenario needs, and far less than would exhaust the stack.</summary>
+    public const int MaxDepth = 200;
+
+    /// <summary>
+    /// Looks at the text's events before it is read into a tree (which recurses once per level): a
+    /// collection nested deeper than <see cref="MaxDepth"/>, or an alias with no anchor before it, is
+    /// reported where it is. Syntax errors are left to the tree's reading, which reports them.
+    /// </summary>
+    private bool Shallow(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.DocumentStart:
+                        anchors.Clear();
+                        break;
+                    case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.Contains(alias.Value.Value):
+                        Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' names no anchor '&{alias.Value.Value}' before it");
+                        return false;
+                    case YamlDotNet.Core.Events.NodeEvent node:
+                        if (!node.Anchor.IsEmpty)
+                        {
+                            anchors.Add(node.Anchor.Value);
+                        }
+                        if (node is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart && ++depth > MaxDepth)
+                        {
+                            Error(node.Start, $"YAML syntax: collections nested deeper than {MaxDepth} levels");
+                            return false;
+                        }
+                        break;
+                    case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (YamlException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        return true;
     }
 
     private static string Describe(YamlException e)

@@ -16,6 +16,17 @@ public sealed class CliUsageTests
     [InlineData("'topology' takes a subcommand: validate, load", "topology")]
     [InlineData("unknown command 'frobnicate'", "frobnicate")]
     [InlineData("bad gateway 'nowhere' in --gateway: expected HOST:PORT", "--gateway", "nowhere", "status")]
+    [InlineData("bad gateway 'a:99999' in --gateway: port 99999 is not in 1..65535", "--gateway", "a:99999", "status")]
+    [InlineData("bad gateway 'nothing.invalid:9' in --gateway: cannot resolve host 'nothing.invalid'", "--gateway", "nothing.invalid:9", "status")]
+    [InlineData("--status needs a value", "observe", "A/b/c", "--status", "--gateway", "127.0.0.1:9")]
+    [InlineData("--file needs a value", "observe", "--file", "--json")]
+    [InlineData("--domain needs a value", "posture", "--domain", "--json", "--gateway", "127.0.0.1:9")]
+    [InlineData("'A/b' is not a domain id (EST)", "posture", "--domain", "A/b", "--gateway", "127.0.0.1:9")]
+    [InlineData("'A/b/c' is not a segment id (EST/mil-c2)", "posture", "--segment", "A/b/c", "--gateway", "127.0.0.1:9")]
+    [InlineData("'A/b/c!' is not a node id (DOM/segment/node)", "node", "A/b/c!", "--gateway", "127.0.0.1:9")]
+    [InlineData("--cluster-id needs a value", "--cluster-id", "", "status", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad world 'a b'", "--world", "a b", "status", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad world ''", "--world", "", "posture", "--gateway", "127.0.0.1:9")]
     public async Task BadCommandLine_ExitsTwoWithOneLine(string message, params string[] args)
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
@@ -97,6 +108,47 @@ public sealed class CliUsageTests
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public async Task SignalWhileConnecting_EndsQuietlyWithTheSignalsCode(string signal, int expected)
+    {
+        // Nothing listens there: the CLI keeps trying to connect for 10 s unless the signal ends it.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var cli = Path.Combine(Support.TestTopologies.RepositoryRoot(), "client", "cli", "bin", configuration, "net10.0", "bulwark.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { cli, "status", "--gateway", "127.0.0.1:9" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+            Assert.False(process.HasExited, "still connecting");
+            using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(6));
+            await process.WaitForExitAsync(deadline.Token);
+
+            Assert.Equal(expected, process.ExitCode);
+            var stderr = await errors;
+            Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
     }
 }

@@ -413,6 +413,44 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Parse_IncludedTopologyNotUtf8OrADirectory_IsLocated()
+    {
+        var directory = Directory.CreateTempSubdirectory("bulwark-include-");
+        try
+        {
+            File.WriteAllBytes(Path.Combine(directory.FullName, "latin1.yaml"), [.. "name: Caf"u8, 0xE9, .. "\ndomains: []\n"u8]);
+            Directory.CreateDirectory(Path.Combine(directory.FullName, "dir.yaml"));
+            var scenario = """
+                name: Includes
+                seed: 1
+                duration: 1d
+                topology:
+                  include: [latin1.yaml, dir.yaml]
+                """;
+
+            // In ordinal order: the temporary directory's path sorts before t.yaml.
+            var errors = ScenarioFile.Parse(scenario, "t.yaml", directory.FullName).Diagnostics.Select(d => d.ToString()).Order(StringComparer.Ordinal);
+
+            Assert.Equal([
+                $"{Path.Combine(directory.FullName, "latin1.yaml")}:1:10: the file is not UTF-8: byte 0xE9 cannot be read; save the file as UTF-8",
+                "t.yaml:5:26: included topology 'dir.yaml' is a directory, not a file",
+            ], errors);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Load_Device_IsReadOnlyUpToTheLimit()
+    {
+        var error = Assert.Single(ScenarioFile.Load("/dev/zero").Diagnostics);
+
+        Assert.Equal("/dev/zero:1:1: cannot read the file: it is larger than 512 MB", error.ToString());
+    }
+
+    [Fact]
     public void Load_MissingFile_IsALocatedError()
     {
         var error = Assert.Single(ScenarioFile.Load("/nonexistent/x.yaml").Diagnostics);
@@ -429,6 +467,52 @@ public sealed class ScenarioFileTests
 
         Assert.Equal(Flatten(first.Base), Flatten(second.Base));
         Assert.Equal(Flatten(first.Get("quiet")), Flatten(second.Get("quiet")));
+    }
+
+    [Fact]
+    public void Parse_InjectCycle_EachInjectLocatedWithTheCycle_ALongOneShortened()
+    {
+        Assert.Equal([
+            "t.yaml:27:20: cyclic inject dependency: a -> b -> a",
+            "t.yaml:28:20: cyclic inject dependency: b -> a -> b",
+        ], Errors(Head + """
+            injects:
+              - {id: a, after: b, target: A/mil/c2, kind: isolate}
+              - {id: b, after: a, target: A/mil/c2, kind: isolate}
+            """));
+
+        var injects = string.Concat(Enumerable.Range(0, 2_000).Select(i => $"  - {{id: c{i}, after: c{(i + 1999) % 2000}, target: A/mil/c2, kind: isolate}}\n"));
+        var errors = Errors(Head + "injects:\n" + injects);
+
+        Assert.Equal(2_000, errors.Length);
+        Assert.Equal("t.yaml:27:21: cyclic inject dependency: c0 -> c1999 -> c1998 -> c1997 -> … -> c3 -> c2 -> c1 -> c0 (2,000 injects)", errors[0]);
+        Assert.All(errors, e => Assert.True(e.Length < 150, e));
+    }
+
+    [Theory]
+    [InlineData("duration: 99999999d", "t.yaml:3:11: 'duration': '99999999d' is too long a duration (at most 36500d)")]
+    [InlineData("duration: 36501d", "t.yaml:3:11: 'duration': '36501d' is too long a duration (at most 36500d)")]
+    public void Parse_DurationPastACentury_IsLocated(string line, string expected) =>
+        Assert.Contains(expected, Errors(Head.Replace("duration: 1d", line, StringComparison.Ordinal)));
+
+    [Fact]
+    public void Parse_NestingTooDeep_IsLocatedNotAStackOverflow()
+    {
+        var deep = "name: x\nnotes: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+
+        Assert.Equal(["t.yaml:2:207: YAML syntax: collections nested deeper than 200 levels"], Errors(deep));
+    }
+
+    [Fact]
+    public void Parse_AliasWithoutAnchor_IsLocatedWhereItIs()
+    {
+        Assert.Equal(["t.yaml:28:11: YAML syntax: alias '*nothere' names no anchor '&nothere' before it"], Errors(Head + """
+            injects:
+              - id: a
+                time: *nothere
+                target: A/mil/c2
+                kind: isolate
+            """));
     }
 
     /// <summary>A text form of a definition; records holding immutable arrays compare by reference.</summary>

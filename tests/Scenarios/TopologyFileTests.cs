@@ -281,7 +281,8 @@ public sealed class TopologyFileTests
     [InlineData("36h", 129600, "1d12h")]
     [InlineData("3d", 259200, "3d")]
     [InlineData("45s", 45, "45s")]
-    public void DurationTryParse_ValidText_GivesSeconds(string text, int seconds, string formatted)
+    [InlineData("36500d", 3_153_600_000L, "36500d")]
+    public void DurationTryParse_ValidText_GivesSeconds(string text, long seconds, string formatted)
     {
         Assert.True(Duration.TryParse(text, out var value, out _));
         Assert.Equal(TimeSpan.FromSeconds(seconds), value);
@@ -295,6 +296,10 @@ public sealed class TopologyFileTests
     [InlineData("30m1h")]
     [InlineData("1.5h")]
     [InlineData("1w")]
+    [InlineData("36501d")]
+    [InlineData("99999999d")]
+    [InlineData("10000000d100000000h")]
+    [InlineData("999999999999999999999d")]
     public void DurationTryParse_BadText_Fails(string text)
     {
         Assert.False(Duration.TryParse(text, out _, out var error));

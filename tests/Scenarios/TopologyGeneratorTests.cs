@@ -18,6 +18,24 @@ public sealed class TopologyGeneratorTests
         [.. topology.AllSegments.SelectMany(s => s.Links.Where(l => string.CompareOrdinal(s.Id, l) < 0).Select(l => s.Id[(s.Id.IndexOf('/') + 1)..] + "-" + l[(l.IndexOf('/') + 1)..]))];
 
     [Fact]
+    public void Generators_MoreThanAMillionNodesTogether_AreRefusedAtTheOneThatCrossesTheBound()
+    {
+        var result = ScenarioFile.Parse("""
+            name: g
+            seed: 1
+            duration: 1d
+            topology:
+              generators:
+                - {model: erdos-renyi, nodes: 600000, domain-prefix: A}
+                - {model: erdos-renyi, nodes: 600000, domain-prefix: B}
+                - {model: erdos-renyi, nodes: 600000, domain-prefix: C}
+            """, "g.yaml");
+
+        Assert.Equal(["g.yaml:7:7: the generators make more than 1,000,000 nodes together (1,200,000 with this one)"],
+            result.Diagnostics.Select(d => d.ToString()));
+    }
+
+    [Fact]
     public void Generate_Ids_NumberDomainsSegmentsAndNodes()
     {
         var topology = Generate("{model: erdos-renyi, nodes: 45, segment-size: 20, domains: 2, domain-prefix: X}");

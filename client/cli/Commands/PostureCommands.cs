@@ -16,6 +16,14 @@ internal static class PostureCommands
         {
             throw new UsageException("give --domain or --segment, not both");
         }
+        if (domain is not null && !EntityId.IsValid(domain, 1))
+        {
+            throw new UsageException($"'{domain}' is not a domain id (EST)");
+        }
+        if (segment is not null && !EntityId.IsValid(segment, 2))
+        {
+            throw new UsageException($"'{segment}' is not a segment id (EST/mil-c2)");
+        }
         await using var connection = await c.ConnectAsync();
         var client = connection.For(c.World);
         var posture = segment is not null ? await client.GetSegmentPostureAsync(segment)
@@ -93,6 +101,10 @@ internal static class PostureCommands
     public static async Task<int> NodeAsync(CliContext c)
     {
         c.Line.ExpectPositionals(1, "NODE");
+        if (!EntityId.IsNode(c.Line.Positionals[0]))
+        {
+            throw new UsageException($"'{c.Line.Positionals[0]}' is not a node id (DOM/segment/node)");
+        }
         await using var connection = await c.ConnectAsync();
         var view = await connection.For(c.World).GetNodeAsync(c.Line.Positionals[0]);
         var d = view.Definition;
