@@ -73,6 +73,11 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         var f = r.Fields(map, "scenario", "name", "description", "author", "tlp", "seed", "duration", "tick", "topology",
             "sharing", "playbooks", "adversary", "injects", "objectives", "variants");
         var name = f.Required("name") is { } nameNode ? r.String(nameNode, "name") : null;
+        if (name is not null && string.IsNullOrWhiteSpace(name))
+        {
+            r.Error(f.Get("name")!, "'name' is empty; reports and run lists show it");
+            name = null;
+        }
         var description = f.Get("description") is { } d ? r.String(d, "description") : "";
         var author = f.Get("author") is { } a ? r.String(a, "author") : "";
         var tlp = f.Get("tlp") is { } tlpNode ? r.Enum<Tlp>(tlpNode, "tlp") : Tlp.Amber;
@@ -579,6 +584,12 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             {
                 r.Error(checkNode, problem);
             }
+            // Capability is known at ticks: a time between two would be judged at neither.
+            if (parsed is { Kind: ObjectiveKind.CapabilityAt, Time: var at } && _tick is { } tick && at.Ticks % tick.Ticks != 0)
+            {
+                r.Error(checkNode, $"objective time {Duration.Format(at)} is not a whole number of ticks ({Duration.Format(tick)})");
+                parsed = null;
+            }
             objectives.Add(new RawObjective(checkNode, id, text, parsed));
         }
         return objectives;
@@ -617,6 +628,12 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         foreach (var (keyNode, value) in map.Children)
         {
             var name = r.Id(keyNode, "variant name");
+            if (name == "base")
+            {
+                // Reports and comparisons call the scenario as written "base".
+                r.Error(keyNode, "'base' names the scenario as written; give the variant another name");
+                name = null;
+            }
             var variantMap = r.Mapping(value, "a variant");
             if (variantMap is null)
             {

@@ -224,7 +224,9 @@ internal static class ExerciseCommands
         {
             throw new UsageException(atText!.StartsWith('-')
                 ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
-                : $"--at: {error}");
+                : timeText.Contains(':', StringComparison.Ordinal)
+                    ? $"--at: '{timeText}' is not a virtual time; write HH:MM or 'Nd HH:MM', minutes below 60 (06:30, '1d 06:30')"
+                    : $"--at: {error}");
         }
         var parameters = Parameters(c.Line.Options("--param"));
         var problems = InjectRules.Problems(kind, parameters);
