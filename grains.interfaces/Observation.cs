@@ -49,7 +49,24 @@ public static class ObservationRules
     public static string? Problem(Observation observation) =>
         NodeProblem(observation.Node)
         ?? StatusProblem(observation.Status)
-        ?? (observation.Technique is null ? null : TechniqueProblem(observation.Technique));
+        ?? (observation.Technique is null ? null : TechniqueProblem(observation.Technique))
+        ?? SourceProblem(observation.Source);
+
+    /// <summary>The longest source: a reporter's name, kept with every report in the node's history.</summary>
+    public const int MaxSourceLength = 200;
+
+    /// <summary>
+    /// True for no source, or one of at most <see cref="MaxSourceLength"/> characters and no control
+    /// characters: a line break or an escape in it would forge lines or colours where it is printed.
+    /// </summary>
+    public static bool IsSource(string? source) =>
+        source is null || (source.Length <= MaxSourceLength && !source.AsSpan().ContainsAnyInRange('\0', '\u001f') && !source.Contains('\u007f'));
+
+    /// <summary>What is wrong with a source, or null.</summary>
+    public static string? SourceProblem(string? source) =>
+        IsSource(source) ? null
+        : source!.Length > MaxSourceLength ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"source is {source.Length:N0} characters long, more than {MaxSourceLength}")
+        : "source has a control character (a line break, a tab or an escape)";
 
     /// <summary>What is wrong with a node id, or null.</summary>
     public static string? NodeProblem(string? node) =>

@@ -70,15 +70,29 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
         {
             return false;
         }
-        // Per label: 0 not yet checked as a technique, 1 a technique, 2 not one.
-        Span<byte> techniques = Labels.Length <= 256 ? stackalloc byte[Labels.Length] : new byte[Labels.Length];
+        // Per label: 0 not yet checked as a technique (as a source), 1 one, 2 not one.
+        Span<byte> techniques = Labels.Length <= 128 ? stackalloc byte[Labels.Length] : new byte[Labels.Length];
+        Span<byte> sources = Labels.Length <= 128 ? stackalloc byte[Labels.Length] : new byte[Labels.Length];
         techniques.Clear();
+        sources.Clear();
         foreach (var item in Items)
         {
             if ((uint)item.Node >= (uint)Nodes.Length || !ObservationRules.IsStatus(item.Status)
                 || (item.Source != ObservationItem.None && (uint)item.Source >= (uint)Labels.Length))
             {
                 return false;
+            }
+            if (item.Source != ObservationItem.None)
+            {
+                ref var source = ref sources[item.Source];
+                if (source == 0)
+                {
+                    source = ObservationRules.IsSource(Labels[item.Source]) ? (byte)1 : (byte)2;
+                }
+                if (source == 2)
+                {
+                    return false;
+                }
             }
             if (item.Technique != ObservationItem.None)
             {
@@ -102,7 +116,7 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
 
     /// <summary>
     /// What is wrong with the batch, by observation number (from 1), or an empty list. Each
-    /// distinct node id and technique is checked once.
+    /// distinct node id, technique and source is checked once.
     /// </summary>
     public IReadOnlyList<string> Problems()
     {
@@ -122,6 +136,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
         }
         var techniqueProblems = new string?[Labels.Length];
         var techniqueChecked = new bool[Labels.Length];
+        var sourceProblems = new string?[Labels.Length];
+        var sourceChecked = new bool[Labels.Length];
         for (var i = 0; i < Items.Length; i++)
         {
             var item = Items[i];
@@ -130,8 +146,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
                 : ObservationRules.StatusProblem(item.Status) is { } statusProblem ? statusProblem
                 : !InLabels(item.Technique) ? $"technique index {item.Technique} is outside the batch's {Labels.Length} labels"
                 : !InLabels(item.Source) ? $"source index {item.Source} is outside the batch's {Labels.Length} labels"
-                : item.Technique == ObservationItem.None ? null
-                : TechniqueProblem(item.Technique);
+                : (item.Technique == ObservationItem.None ? null : TechniqueProblem(item.Technique))
+                    ?? (item.Source == ObservationItem.None ? null : SourceProblem(item.Source));
             if (problem is not null)
             {
                 problems.Add($"observation {i + 1}: {problem}");
@@ -140,6 +156,16 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
         return problems;
 
         bool InLabels(int index) => index == ObservationItem.None || (uint)index < (uint)Labels.Length;
+
+        string? SourceProblem(int index)
+        {
+            if (!sourceChecked[index])
+            {
+                sourceChecked[index] = true;
+                sourceProblems[index] = ObservationRules.SourceProblem(Labels[index]);
+            }
+            return sourceProblems[index];
+        }
 
         string? TechniqueProblem(int index)
         {

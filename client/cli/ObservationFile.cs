@@ -140,6 +140,10 @@ public static class ObservationFile
                         technique = value;
                         break;
                     case "source":
+                        if (ObservationRules.SourceProblem(value) is { } sourceProblem)
+                        {
+                            Error(at, sourceProblem);
+                        }
                         source = value;
                         break;
                     case "time":

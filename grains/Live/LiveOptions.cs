@@ -38,4 +38,23 @@ public sealed class LiveOptions
     /// less accepts any time.
     /// </summary>
     public TimeSpan FutureTolerance { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>What is wrong with the values, each said once; empty when nothing is.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (PersistInterval < TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:PersistInterval must not be negative");
+        }
+        if (IngestFanOut < 0)
+        {
+            problems.Add($"{Section}:IngestFanOut must not be negative");
+        }
+        if (CycleRecoveryDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:CycleRecoveryDelay must be longer than 0");
+        }
+        return problems;
+    }
 }

@@ -51,8 +51,7 @@ public static class SiloExtensions
     {
         silo.Services.AddOptions<JournalOptions>().BindConfiguration(SiloOptions.Section);
         silo.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section)
-            .Validate(o => o.PersistInterval >= TimeSpan.Zero, "Bulwark:Live:PersistInterval must not be negative")
-            .Validate(o => o.IngestFanOut >= 0, "Bulwark:Live:IngestFanOut must not be negative").ValidateOnStart();
+            .Validate(o => o.Problems().Count == 0, "Bulwark:Live has values out of range").ValidateOnStart();
         silo.Services.AddSingleton<IJournalStore, FileJournalStore>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddMemoryGrainStorage(BulwarkStorage.Name);

@@ -27,6 +27,20 @@ public static class StartupChecks
             // "Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'."
             throw new StartupException(2, e.Message);
         }
+        // The live world's settings are bound again by the silo's services; checked here, they fail with one line.
+        try
+        {
+            var live = configuration.GetSection(Bulwark.Grains.Live.LiveOptions.Section).Get<Bulwark.Grains.Live.LiveOptions>()
+                ?? new Bulwark.Grains.Live.LiveOptions();
+            if (live.Problems() is { Count: > 0 } problems)
+            {
+                throw new StartupException(2, string.Join("; ", problems));
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StartupException(2, e.Message);
+        }
         foreach (var (name, port) in new[] { ("silo port", options.SiloPort), ("gateway port", options.GatewayPort) })
         {
             if (port is < 1 or > 65535)

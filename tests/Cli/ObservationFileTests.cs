@@ -15,6 +15,7 @@ public sealed class ObservationFileTests
     [InlineData("""{"node":"A/s/n","status":"exploded"}""", "o.jsonl:1:26: unknown status 'exploded'; expected one of: healthy, compromised, detected, isolated, degraded, down, recovering, restored")]
     [InlineData("""{"status":"down"}""", "o.jsonl:1:1: missing 'node'")]
     [InlineData("""{"node":"A/s/n","status":"down","status":"healthy"}""", "o.jsonl:1:33: 'status' is given twice")]
+    [InlineData("""{"node":"A/s/n","status":"down","source":"evil\nA/s/m  down"}""", "o.jsonl:1:42: source has a control character (a line break, a tab or an escape)")]
     [InlineData("""{"node":"A/s/n","status":"down","source":"\ud800"}""", "o.jsonl:1:42: 'source' is not valid text (a \\u escape of half a surrogate pair)")]
     [InlineData("""{"node":"A/s/n","\ud800":"down"}""", "o.jsonl:1:17: not valid text (a \\u escape of half a surrogate pair)")]
     [InlineData("\n# only a comment\n\n", "o.jsonl:1:1: no observations: every line is blank or a comment")]

@@ -55,6 +55,15 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
+    public async Task Start_LiveSettingBad_ExitsTwoWithOneLine()
+    {
+        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'xyz' at 'Bulwark:Live:FutureTolerance' to type 'System.TimeSpan'.\n"),
+            await RunSiloAsync("--Bulwark:Live:FutureTolerance", "xyz"));
+        Assert.Equal((2, "bulwark-silo: Bulwark:Live:IngestFanOut must not be negative\n"),
+            await RunSiloAsync("--Bulwark:Live:IngestFanOut", "-5"));
+    }
+
+    [Fact]
     public async Task Start_DataDirectoryIsAFile_ExitsTwo()
     {
         var file = Path.GetTempFileName();

@@ -77,11 +77,20 @@ public sealed class ObservationBatchTests
             "observation 6: technique index 3 is outside the batch's 3 labels",
             "observation 7: source index -2 is outside the batch's 3 labels",
         ], batch.Problems());
+
+        var escape = ObservationBatch.From([new Observation("A/mil/c2", NodeStatus.Down, T0, null, "soc\u001b[2J"),
+            new Observation("A/mil/c2", NodeStatus.Down, T0, null, new string('s', 201))]);
+        Assert.Equal(
+        [
+            "observation 1: source has a control character (a line break, a tab or an escape)",
+            "observation 2: source is 201 characters long, more than 200",
+        ], escape.Problems());
     }
 
     public static TheoryData<string> OneFault() =>
     [
         "node id", "node listed twice", "node index", "status", "technique id", "technique index", "source index", "incomplete",
+        "source with a line break", "source too long",
     ];
 
     [Theory]
@@ -95,7 +104,12 @@ public sealed class ObservationBatchTests
             "incomplete" => default,
             _ => ["A/mil/c2"],
         };
-        ImmutableArray<string> labels = [fault == "technique id" ? "TX" : "T1190", "soc"];
+        ImmutableArray<string> labels = [fault == "technique id" ? "TX" : "T1190", fault switch
+        {
+            "source with a line break" => "soc\n2026-11-27T00:00:00Z  A/mil/c2  down -> healthy",
+            "source too long" => new string('s', ObservationRules.MaxSourceLength + 1),
+            _ => "soc",
+        }];
         var item = fault switch
         {
             "node index" => new ObservationItem(1, NodeStatus.Down, T0, 0, 1),

@@ -50,7 +50,10 @@ internal static class ObserveCommand
     }
 
     /// <summary>The source of an observation that names none: <c>--source</c>, or <c>cli</c>.</summary>
-    private static string Source(CliContext c) => c.Line.Option("--source") ?? "cli";
+    private static string Source(CliContext c) =>
+        c.Line.Option("--source") is { } source
+            ? ObservationRules.SourceProblem(source) is { } problem ? throw new UsageException("--source: " + problem) : source
+            : "cli";
 
     private static async Task<int> BatchAsync(CliContext c, string file)
     {
