@@ -63,6 +63,16 @@ public interface IWorldGrain : IGrainWithStringKey
     [Alias("check-cycles"), AlwaysInterleave, OneWay]
     Task CheckCyclesAsync(long generation, string node);
 
+    /// <summary>
+    /// A node on a dependency cycle has flipped many times on its dependencies' notices alone, with
+    /// no report of its own: a change shorter than the time a notice takes round the cycle keeps
+    /// going round it, each node passing on the down and the up in turn. The world settles itself
+    /// whole, in a new generation (whose nodes ignore the old one's notices), from what the nodes
+    /// report, as the next recovery; requests from another generation are ignored.
+    /// </summary>
+    [Alias("settle-cycles"), AlwaysInterleave, OneWay]
+    Task SettleCyclesAsync(long generation, string node);
+
     /// <summary>How many cycle recoveries the world ran, and how many it spared because the nodes that asked were up again.</summary>
     [Alias("cycle-checks"), AlwaysInterleave]
     ValueTask<CycleChecks> GetCycleChecksAsync();

@@ -70,6 +70,17 @@ public sealed partial class NodeGrain(
 
     private NodeState S => state.State;
 
+    /// <summary>Flips of operational state on dependencies' notices alone since the node's own last report, settling or request.</summary>
+    private int _noticeFlips;
+
+    /// <summary>
+    /// That many flips on notices alone, on a cycle, and the node asks the world to settle itself whole
+    /// (<see cref="IWorldGrain.SettleCyclesAsync"/>): a down and up shorter than a notice's way round the
+    /// cycle goes round it for ever otherwise. A dependency outside that really flaps this often asks too,
+    /// at a settling per this many flips.
+    /// </summary>
+    private const int NoticeFlipsBeforeSettling = 64;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_world, _id) = EntityId.SplitKey(this.GetPrimaryKeyString());
@@ -157,6 +168,7 @@ public sealed partial class NodeGrain(
         S.Dependants = dependants;
         S.InCycle = inCycle;
         _cycleCheckAsked = false;
+        _noticeFlips = 0;
         // The failed dependencies stay until the settling step replaces them, so that the node reads as before
         // meanwhile; notices that arrive during the load are recorded from here on and win over the world's answer.
         S.DependencyVersions.Clear();
@@ -313,6 +325,7 @@ public sealed partial class NodeGrain(
                 continue;
             }
             applied++;
+            _noticeFlips = 0;
             S.Reported = observation.Status;
             S.LastObserved = observation.Time;
             Record(new HistoryEntry(observation.Time, from, NodeRules.Effective(S.Reported, satisfied), observation.Status, technique, source, Stale: false));
@@ -376,6 +389,11 @@ public sealed partial class NodeGrain(
         if (operational)
         {
             AskForCycleCheck();
+        }
+        if (S.InCycle && Operational() != wasOperational && ++_noticeFlips >= NoticeFlipsBeforeSettling)
+        {
+            _noticeFlips = 0;
+            _ = GrainFactory.GetGrain<IWorldGrain>(_world).SettleCyclesAsync(S.Generation, _id);
         }
         if (changed)
         {

@@ -61,6 +61,9 @@ public sealed partial class WorldGrain(
     /// <summary>The last recovery failed part-way: the next one runs whatever the askers say.</summary>
     private bool _recoveryFailed;
 
+    /// <summary>A node reported notices going round a cycle: the next recovery settles the whole world.</summary>
+    private bool _settleRequested;
+
     /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
     private long _firstAsk, _lastAsk;
 
@@ -97,6 +100,17 @@ public sealed partial class WorldGrain(
         {
             _askers.Add(node);
             _lastAsk = clock.GetTimestamp();
+            Arm();
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task SettleCyclesAsync(long generation, string node)
+    {
+        if (generation == state.State.Generation && state.State.Topology is not null && !_settleRequested)
+        {
+            _settleRequested = true;
+            LogWaveReported(logger, World, node);
             Arm();
         }
         return Task.CompletedTask;
@@ -146,8 +160,10 @@ public sealed partial class WorldGrain(
         // After a recovery that failed part-way, some dependants may have been told a node is up whose own call, which
         // tells them its state again, never ran: the askers being up proves nothing then, and the dependants do not
         // hold the node failed, so only settling the whole world puts them right.
-        var retry = _recoveryFailed;
+        // Notices going round a cycle, or a recovery that failed part-way: only a new generation puts them right.
+        var retry = _recoveryFailed || _settleRequested;
         _recoveryFailed = false;
+        _settleRequested = false;
         if (!retry && held == 0)
         {
             _spared++;
@@ -455,6 +471,10 @@ public sealed partial class WorldGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "World {World}: working the cascades out again for the dependency cycles failed; trying again")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string world);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "World {World}: notices keep going round a dependency cycle (node {Node} flipped many times on them alone); settling the whole world")]
+    private static partial void LogWaveReported(ILogger logger, string world, string node);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "World {World}: no cycle recovery needed: none of the {Askers} nodes that asked is held down any more")]

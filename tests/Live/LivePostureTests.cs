@@ -349,6 +349,44 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Observe_PulseShorterThanARingsRoundTrip_StopsGoingRound_AndTheRingEndsUp()
+    {
+        // A ring of 1,000 nodes, each depending on the next: n0 down and up again at once sends a down and an up round
+        // it, each node passing on both in turn; without the world settling, they went round for ever (both cores busy).
+        const int size = 1_000;
+        var yaml = "name: Ring\ndomains:\n  - id: R\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        nodes:\n"
+            + string.Concat(Enumerable.Range(0, size).Select(i =>
+                $"          - {{id: n{i}, kind: server, owner: civilian, depends: [{{all-of: [R/s/n{(i + 1) % size}]}}]}}\n"));
+        var (client, _) = await WorldAsync("t-ring", yaml);
+        var world = fixture.Client.GetGrain<IWorldGrain>("t-ring");
+        var generation = await world.GetGenerationAsync();
+        var n0 = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-ring", "R/s/n0"));
+
+        // Down, and up again a moment later: far less than the down takes round 1,000 nodes, far more than two
+        // notices sent one after the other could be taken in the wrong order.
+        await n0.ObserveAsync([Obs("R/s/n0", NodeStatus.Down, 0)]);
+        await Task.Delay(TimeSpan.FromMilliseconds(30), TestContext.Current.CancellationToken);
+        await n0.ObserveAsync([Obs("R/s/n0", NodeStatus.Healthy, 1)]);
+
+        // The pulse went round (a node half way had it), the world settled itself in a new generation, and it stopped:
+        // the version of a node's notices stays put, and every node is operational.
+        var half = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-ring", $"R/s/n{size / 2}"));
+        await Eventually.HoldsAsync(async () => (await half.GetViewAsync()).History.Any(h => h.To == NodeStatus.Degraded),
+            "the pulse to reach half way round the ring", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(async () => await world.GetGenerationAsync() > generation,
+            "the world to settle itself in a new generation", TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(async () =>
+        {
+            var before = await half.GetDependencyStateAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            var after = await half.GetDependencyStateAsync();
+            return before.OperationalVersion == after.OperationalVersion && after.Operational;
+        }, "the notices to stop going round", TimeSpan.FromSeconds(60));
+        var posture = await client.GetAlliancePostureAsync(TestContext.Current.CancellationToken);
+        Assert.Equal((1.0, size), (posture.Tally.Capability, posture.Tally.Count(NodeStatus.Healthy)));
+    }
+
+    [Fact]
     public async Task MistypedWorld_ReadAndReportedTo_LeavesNoGrainActive()
     {
         var empty = new BulwarkClient(fixture.Client, "t-typo");
