@@ -411,6 +411,8 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not '0.0000001x'", "run", "x.yaml", "--pace", "0.0000001x")]
     [InlineData("bad run id 'a/b': letters, digits and dashes, at most 64 characters", "stop", "a/b")]
     [InlineData("missing FILE", "run")]
+    [InlineData("--html: cannot write '/proc/x.html': Could not find file '/proc/x.html'.", "run", "x.yaml", "--html", "/proc/x.html")]
+    [InlineData("--html: cannot write '/proc/x.html': Could not find file '/proc/x.html'.", "report", "run-00000000", "--html", "/proc/x.html")]
     [InlineData("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'", "run", "x.yaml", "--detach", "--html", "x.html")]
     [InlineData("--compare needs another variant than --variant 'v'", "run", "x.yaml", "--variant", "v", "--compare", "v")]
     [InlineData("--seed must be a whole number from 0, not '-1'", "run", "x.yaml", "--seed", "-1")]

@@ -107,7 +107,23 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
         }
-        var result = await client.ReportAsync(parsed.Observations, c.CancellationToken);
+        // Chunk by chunk, so that a signal can say how much went in: each chunk is applied whole, the batch is not.
+        var result = IngestResult.Empty;
+        var done = 0;
+        foreach (var chunk in parsed.Observations.Chunk(client.ChunkSize))
+        {
+            try
+            {
+                result = result.Plus(await client.ReportAsync(chunk, c.CancellationToken));
+            }
+            catch (OperationCanceledException) when (c.CancellationToken.IsCancellationRequested)
+            {
+                await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"bulwark: interrupted: {done:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {chunk.Length:N0} being sent may have been too, the rest were not"));
+                throw;
+            }
+            done += chunk.Length;
+        }
         await WriteAsync(c, result);
         return Cli.Ok;
     }

@@ -175,7 +175,36 @@ internal static class RunCommand
         {
             throw new UsageException($"--html: cannot write '{path}': {(Directory.Exists(path) ? "it is a directory" : "no such directory")}");
         }
+        if (WriteProblem(path) is { } problem)
+        {
+            throw new UsageException($"--html: cannot write '{path}': {problem}");
+        }
         return path;
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be written, found by opening it (an existing file is left as it is, a new one is not left behind), or null.</summary>
+    private static string? WriteProblem(string path)
+    {
+        try
+        {
+            if (File.Exists(path))
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.Write))
+                {
+                }
+            }
+            else
+            {
+                using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                {
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return e is UnauthorizedAccessException ? "permission denied" : e.Message;
+        }
     }
 
     private static ScenarioDefinition Variant(ScenarioSet set, string? variant)
