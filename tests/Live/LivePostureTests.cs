@@ -357,10 +357,10 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var yaml = "name: Ring\ndomains:\n  - id: R\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        nodes:\n"
             + string.Concat(Enumerable.Range(0, size).Select(i =>
                 $"          - {{id: n{i}, kind: server, owner: civilian, depends: [{{all-of: [R/s/n{(i + 1) % size}]}}]}}\n"));
-        var (client, _) = await WorldAsync("t-ring", yaml);
-        var world = fixture.Client.GetGrain<IWorldGrain>("t-ring");
+        var (client, _) = await WorldAsync("t-pulse-ring", yaml);
+        var world = fixture.Client.GetGrain<IWorldGrain>("t-pulse-ring");
         var generation = await world.GetGenerationAsync();
-        var n0 = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-ring", "R/s/n0"));
+        var n0 = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-pulse-ring", "R/s/n0"));
 
         // Down, and up again a moment later: far less than the down takes round 1,000 nodes, far more than two
         // notices sent one after the other could be taken in the wrong order.
@@ -370,7 +370,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         // The pulse went round (a node half way had it), the world settled itself in a new generation, and it stopped:
         // the version of a node's notices stays put, and every node is operational.
-        var half = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-ring", $"R/s/n{size / 2}"));
+        var half = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-pulse-ring", $"R/s/n{size / 2}"));
         await Eventually.HoldsAsync(async () => (await half.GetViewAsync()).History.Any(h => h.To == NodeStatus.Degraded),
             "the pulse to reach half way round the ring", TimeSpan.FromSeconds(30));
         await Eventually.HoldsAsync(async () => await world.GetGenerationAsync() > generation,
