@@ -76,8 +76,10 @@ public sealed class CommandLine
     /// <summary>True when the switch was given.</summary>
     public bool Flag(string name) => _flags.Contains(name);
 
-    /// <summary>The option's last value, or null.</summary>
-    public string? Option(string name) => _options.TryGetValue(name, out var list) ? list[^1] : null;
+    /// <summary>The option's value, or null; given twice, a usage error (only <see cref="Options"/> takes several).</summary>
+    public string? Option(string name) => _options.TryGetValue(name, out var list)
+        ? list.Count == 1 ? list[0] : throw new UsageException($"{name} is given {list.Count} times; give it once")
+        : null;
 
     /// <summary>All values of a repeatable option.</summary>
     public IReadOnlyList<string> Options(string name) => _options.TryGetValue(name, out var list) ? list : [];

@@ -101,6 +101,11 @@ public static class ObservationFile
                     Error(at, $"'{name}' must be a string");
                     continue;
                 }
+                if (type == JsonTokenType.Null && name is "node" or "status")
+                {
+                    Error(at, $"'{name}' is null; it needs a value");
+                    continue;
+                }
                 string? value;
                 try
                 {
@@ -145,6 +150,9 @@ public static class ObservationFile
                             Error(at, sourceProblem);
                         }
                         source = value;
+                        break;
+                    case "time" when value is null:
+                        // As when there is no time: now.
                         break;
                     case "time":
                         timeAt = at;

@@ -19,6 +19,8 @@ public sealed class CliUsageTests
     [InlineData("bad gateway 'a:99999' in --gateway: port 99999 is not in 1..65535", "--gateway", "a:99999", "status")]
     [InlineData("bad gateway 'nothing.invalid:9' in --gateway: cannot resolve host 'nothing.invalid'", "--gateway", "nothing.invalid:9", "status")]
     [InlineData("--status needs a value", "observe", "A/b/c", "--status", "--gateway", "127.0.0.1:9")]
+    [InlineData("--status is given 2 times; give it once", "observe", "A/b/c", "--status", "down", "--status", "healthy", "--gateway", "127.0.0.1:9")]
+    [InlineData("--world is given 2 times; give it once", "--world", "a", "--world", "b", "status", "--gateway", "127.0.0.1:9")]
     [InlineData("--file needs a value", "observe", "--file", "--json")]
     [InlineData("--domain needs a value", "posture", "--domain", "--json", "--gateway", "127.0.0.1:9")]
     [InlineData("'A/b' is not a domain id (EST)", "posture", "--domain", "A/b", "--gateway", "127.0.0.1:9")]

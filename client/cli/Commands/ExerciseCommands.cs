@@ -263,7 +263,7 @@ internal static class ExerciseCommands
         return true;
     }
 
-    /// <summary><c>k=v</c> pairs; a repeated <c>techniques</c> is joined with commas, any other repeat is an error.</summary>
+    /// <summary><c>k=v</c> pairs; a repeated <c>techniques</c> is joined with commas (empty entries dropped), any other repeat is an error.</summary>
     private static ImmutableSortedDictionary<string, string> Parameters(IReadOnlyList<string> pairs)
     {
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -283,6 +283,11 @@ internal static class ExerciseCommands
             {
                 parameters[key] = value;
             }
+        }
+        // A list as the journal shows it: no empty entries from a stray comma.
+        if (parameters.TryGetValue("techniques", out var techniques))
+        {
+            parameters["techniques"] = string.Join(",", InjectRules.List(techniques));
         }
         return parameters.ToImmutableSortedDictionary(StringComparer.Ordinal);
     }
