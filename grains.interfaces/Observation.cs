@@ -57,16 +57,22 @@ public static class ObservationRules
 
     /// <summary>
     /// True for no source, or one of at most <see cref="MaxSourceLength"/> characters and no control
-    /// characters: a line break or an escape in it would forge lines or colours where it is printed.
+    /// characters: a line break, an escape or a direction override in it would forge lines, colours or
+    /// the order of text where it is printed.
     /// </summary>
     public static bool IsSource(string? source) =>
-        source is null || (source.Length <= MaxSourceLength && !source.AsSpan().ContainsAnyInRange('\0', '\u001f') && !source.Contains('\u007f'));
+        source is null || (source.Length <= MaxSourceLength && !source.AsSpan().ContainsAny(NotInSources));
+
+    /// <summary>C0 and C1 controls and DEL, line and paragraph separators, and the direction embeddings, overrides and isolates.</summary>
+    private static readonly System.Buffers.SearchValues<char> NotInSources = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x2028, 0x2029])
+            .Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)]);
 
     /// <summary>What is wrong with a source, or null.</summary>
     public static string? SourceProblem(string? source) =>
         IsSource(source) ? null
         : source!.Length > MaxSourceLength ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"source is {source.Length:N0} characters long, more than {MaxSourceLength}")
-        : "source has a control character (a line break, a tab or an escape)";
+        : "source has a control character (a line break, a tab, an escape or a direction override)";
 
     /// <summary>What is wrong with a node id, or null.</summary>
     public static string? NodeProblem(string? node) =>

@@ -58,7 +58,10 @@ public static class SourceFile
     /// At most <see cref="MaxBytes"/> are read: a device given by mistake (<c>/dev/zero</c>) would otherwise be
     /// read until memory runs out.
     /// </remarks>
-    public static bool TryRead(string path, out string text, out Diagnostic? problem)
+    public static bool TryRead(string path, out string text, out Diagnostic? problem) => TryRead(path, MaxBytes, out text, out problem);
+
+    /// <summary>As <see cref="TryRead(string, out string, out Diagnostic?)"/>, reading at most <paramref name="maxBytes"/>.</summary>
+    public static bool TryRead(string path, int maxBytes, out string text, out Diagnostic? problem)
     {
         text = "";
         if (Directory.Exists(path))
@@ -69,9 +72,9 @@ public static class SourceFile
         }
         try
         {
-            if (ReadAtMost(path, MaxBytes) is not { } bytes)
+            if (ReadAtMost(path, maxBytes) is not { } bytes)
             {
-                problem = new Diagnostic(path, 1, 1, string.Create(CultureInfo.InvariantCulture, $"cannot read the file: it is larger than {MaxBytes / (1 << 20):N0} MB"));
+                problem = new Diagnostic(path, 1, 1, string.Create(CultureInfo.InvariantCulture, $"cannot read the file: it is larger than {maxBytes / (double)(1 << 20):0.##} MB"));
                 return false;
             }
             try

@@ -293,7 +293,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
 
     /// <summary>
     /// The cycle from its <paramref name="from"/>-th inject round to it again: <c>a -> b -> a</c>; a long one as
-    /// <c>a -> b -> c -> d -> … -> y -> z -> a (26 injects)</c>, so that every inject's message stays short.
+    /// <c>a -> b -> c -> d -> … -> x -> y -> z -> a (26 injects)</c>, so that every inject's message stays short.
     /// </summary>
     private static string CyclePath(List<RawInject> cycle, int from)
     {

@@ -271,7 +271,7 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
     private static string GatewayProblem(string text)
     {
         var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port))
         {
             return "expected HOST:PORT";
         }

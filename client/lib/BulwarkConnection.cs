@@ -60,7 +60,12 @@ public sealed class BulwarkConnection : IAsyncDisposable
         {
             await host.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            host.Dispose();
+            throw;
+        }
+        catch (Exception e)
         {
             host.Dispose();
             throw new ConnectionException(
@@ -103,8 +108,9 @@ public sealed class BulwarkConnection : IAsyncDisposable
             endpoint = new IPEndPoint(resolved, port);
             return true;
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
+            // Not a name that resolves, or not a name at all (longer than DNS allows, say).
             return false;
         }
     }

@@ -64,6 +64,9 @@ public sealed partial class WorldGrain(
     /// <summary>A node reported notices going round a cycle: the next recovery settles the whole world.</summary>
     private bool _settleRequested;
 
+    /// <summary>The generation whose notices went round: a settling since has dealt with them.</summary>
+    private long _settleGeneration;
+
     /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
     private long _firstAsk, _lastAsk;
 
@@ -107,9 +110,12 @@ public sealed partial class WorldGrain(
 
     public Task SettleCyclesAsync(long generation, string node)
     {
-        if (generation == state.State.Generation && state.State.Topology is not null && !_settleRequested)
+        // Not during a load or settling (it makes a new generation anyway), and once per generation: the members of the
+        // cycle that ask while the settling runs are still in the old one.
+        if (generation == state.State.Generation && state.State.Topology is not null && _loadsRunning == 0 && !_settleRequested)
         {
             _settleRequested = true;
+            _settleGeneration = generation;
             LogWaveReported(logger, World, node);
             Arm();
         }
@@ -161,7 +167,7 @@ public sealed partial class WorldGrain(
         // tells them its state again, never ran: the askers being up proves nothing then, and the dependants do not
         // hold the node failed, so only settling the whole world puts them right.
         // Notices going round a cycle, or a recovery that failed part-way: only a new generation puts them right.
-        var retry = _recoveryFailed || _settleRequested;
+        var retry = _recoveryFailed || (_settleRequested && _settleGeneration == state.State.Generation);
         _recoveryFailed = false;
         _settleRequested = false;
         if (!retry && held == 0)

@@ -174,6 +174,8 @@ internal sealed class YamlReader(string file)
     {
         var parser = new Parser(new StringReader(text));
         var anchors = new HashSet<string>(StringComparer.Ordinal);
+        // The anchors of the collections not yet closed, innermost last: an alias to one of them would make the tree a loop.
+        var open = new List<string?>();
         var depth = 0;
         try
         {
@@ -187,19 +189,30 @@ internal sealed class YamlReader(string file)
                     case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.Contains(alias.Value.Value):
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' names no anchor '&{alias.Value.Value}' before it");
                         return false;
+                    case YamlDotNet.Core.Events.AnchorAlias alias when open.Contains(alias.Value.Value):
+                        Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' is inside the collection '&{alias.Value.Value}' it names");
+                        return false;
                     case YamlDotNet.Core.Events.NodeEvent node:
                         if (!node.Anchor.IsEmpty)
                         {
                             anchors.Add(node.Anchor.Value);
                         }
-                        if (node is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart && ++depth > MaxDepth)
+                        if (node is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart)
                         {
-                            Error(node.Start, $"YAML syntax: collections nested deeper than {MaxDepth} levels");
-                            return false;
+                            if (++depth > MaxDepth)
+                            {
+                                Error(node.Start, $"YAML syntax: collections nested deeper than {MaxDepth} levels");
+                                return false;
+                            }
+                            open.Add(node.Anchor.IsEmpty ? null : node.Anchor.Value);
                         }
                         break;
                     case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
                         depth--;
+                        if (open.Count > 0)
+                        {
+                            open.RemoveAt(open.Count - 1);
+                        }
                         break;
                 }
             }

@@ -351,9 +351,9 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     [Fact]
     public async Task Observe_PulseShorterThanARingsRoundTrip_StopsGoingRound_AndTheRingEndsUp()
     {
-        // A ring of 1,000 nodes, each depending on the next: n0 down and up again at once sends a down and an up round
+        // A ring of 2,000 nodes, each depending on the next: n0 down and up again at once sends a down and an up round
         // it, each node passing on both in turn; without the world settling, they went round for ever (both cores busy).
-        const int size = 1_000;
+        const int size = 2_000;
         var yaml = "name: Ring\ndomains:\n  - id: R\n    kind: nation\n    segments:\n      - id: s\n        sector: energy\n        nodes:\n"
             + string.Concat(Enumerable.Range(0, size).Select(i =>
                 $"          - {{id: n{i}, kind: server, owner: civilian, depends: [{{all-of: [R/s/n{(i + 1) % size}]}}]}}\n"));
@@ -362,8 +362,8 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var generation = await world.GetGenerationAsync();
         var n0 = fixture.Client.GetGrain<INodeGrain>(EntityId.Key("t-pulse-ring", "R/s/n0"));
 
-        // Down, and up again a moment later: far less than the down takes round 1,000 nodes, far more than two
-        // notices sent one after the other could be taken in the wrong order.
+        // Down, and up again a moment later: far less than the down takes round 2,000 nodes (about 0.2 s here), far more
+        // than two notices sent one after the other could be taken in the wrong order.
         await n0.ObserveAsync([Obs("R/s/n0", NodeStatus.Down, 0)]);
         await Task.Delay(TimeSpan.FromMilliseconds(30), TestContext.Current.CancellationToken);
         await n0.ObserveAsync([Obs("R/s/n0", NodeStatus.Healthy, 1)]);

@@ -82,7 +82,7 @@ public sealed class ObservationBatchTests
             new Observation("A/mil/c2", NodeStatus.Down, T0, null, new string('s', 201))]);
         Assert.Equal(
         [
-            "observation 1: source has a control character (a line break, a tab or an escape)",
+            "observation 1: source has a control character (a line break, a tab, an escape or a direction override)",
             "observation 2: source is 201 characters long, more than 200",
         ], escape.Problems());
     }

@@ -252,10 +252,11 @@ internal static class ExerciseCommands
     /// <summary>A virtual time as <c>run-status</c> shows it: <c>06:30</c> or <c>3d 04:20</c> (also <c>3d04:20</c>).</summary>
     private static bool ClockTime(string text, out TimeSpan time)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)d ?)?(\d{1,2}):(\d{2})$");
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d{1,5})d ?)?(\d{1,2}):(\d{2})$");
         int Part(int group) => match.Groups[group].Success ? int.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         time = TimeSpan.Zero;
-        if (!match.Success || Part(3) > 59)
+        // Days as durations allow them: at most a century.
+        if (!match.Success || Part(3) > 59 || Part(1) > Duration.Max.Days)
         {
             return false;
         }

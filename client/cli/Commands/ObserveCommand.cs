@@ -8,6 +8,9 @@ namespace Bulwark.Cli.Commands;
 /// <summary><c>bulwark observe NODE --status S …</c> and <c>bulwark observe --file F.jsonl</c>.</summary>
 internal static class ObserveCommand
 {
+    /// <summary>The exit code of a command Ctrl-C ends, as a shell reports it.</summary>
+    private const int Interrupted = 130;
+
     /// <summary>What a batch with problems comes to: all or nothing, so none of its observations.</summary>
     private const string NothingReported = "nothing was reported";
 
@@ -42,9 +45,9 @@ internal static class ObserveCommand
             throw new UsageException($"'{timeText}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
         }
 
+        var source = Source(c);
         await using var connection = await c.ConnectAsync();
-        var result = await connection.For(c.World).ReportAsync(
-            new Observation(node, status, time, technique, Source(c)));
+        var result = await connection.For(c.World).ReportAsync(new Observation(node, status, time, technique, source));
         await WriteAsync(c, result);
         return Cli.Ok;
     }
@@ -107,22 +110,43 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
         }
-        // Chunk by chunk, so that a signal can say how much went in: each chunk is applied whole, the batch is not.
+        // Chunk by chunk, so that an interruption or a failure can say how much went in: each chunk is applied whole,
+        // the batch is not. Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
         var result = IngestResult.Empty;
         var done = 0;
-        foreach (var chunk in parsed.Observations.Chunk(client.ChunkSize))
+        var interrupted = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
-            try
+            e.Cancel = true;
+            interrupted = true;
+            stop.Cancel();
+        }
+        Console.CancelKeyPress += OnCancel;
+        try
+        {
+            foreach (var chunk in parsed.Observations.Chunk(client.ChunkSize))
             {
-                result = result.Plus(await client.ReportAsync(chunk, c.CancellationToken));
+                try
+                {
+                    result = result.Plus(await client.ReportAsync(chunk, stop.Token));
+                }
+                catch (Exception e) when (e is not UsageException)
+                {
+                    await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {done:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {chunk.Length:N0} being sent may have been too, the rest were not"));
+                    if (interrupted)
+                    {
+                        return Interrupted;
+                    }
+                    throw;
+                }
+                done += chunk.Length;
             }
-            catch (OperationCanceledException) when (c.CancellationToken.IsCancellationRequested)
-            {
-                await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"bulwark: interrupted: {done:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {chunk.Length:N0} being sent may have been too, the rest were not"));
-                throw;
-            }
-            done += chunk.Length;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
         }
         await WriteAsync(c, result);
         return Cli.Ok;
