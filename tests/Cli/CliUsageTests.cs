@@ -19,6 +19,7 @@ public sealed class CliUsageTests
     [InlineData("bad gateway 'a:99999' in --gateway: port 99999 is not in 1..65535", "--gateway", "a:99999", "status")]
     [InlineData("bad gateway 'nothing.invalid:9' in --gateway: cannot resolve host 'nothing.invalid'", "--gateway", "nothing.invalid:9", "status")]
     [InlineData("--status needs a value", "observe", "A/b/c", "--status", "--gateway", "127.0.0.1:9")]
+    [InlineData("--source: source has a control character (a line break, a tab, an escape or a direction override)", "observe", "A/b/c", "--status", "down", "--source", "soc\nA/b/d  down", "--gateway", "127.0.0.1:9")]
     [InlineData("--status is given 2 times; give it once", "observe", "A/b/c", "--status", "down", "--status", "healthy", "--gateway", "127.0.0.1:9")]
     [InlineData("--world is given 2 times; give it once", "--world", "a", "--world", "b", "status", "--gateway", "127.0.0.1:9")]
     [InlineData("--file needs a value", "observe", "--file", "--json")]
@@ -111,6 +112,19 @@ public sealed class CliUsageTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task Gateway_HostLongerThanDnsAllows_IsABadGateway()
+    {
+        var host = new string('h', 258);
+        var error = new StringWriter(CultureInfo.InvariantCulture);
+
+        var code = await Bulwark.Cli.Cli.RunAsync(["--gateway", host + ":9", "status"], new StringWriter(CultureInfo.InvariantCulture), error,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal((2, $"bulwark: bad gateway '{host}:9' in --gateway: cannot resolve host '{host}'\nrun 'bulwark --help' for usage\n"),
+            (code, error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal)));
     }
 
     [Theory]

@@ -407,6 +407,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("set-alert-level targets a domain, not 'A/mil'", "inject", "run-00000000", "--kind", "set-alert-level", "--target", "A/mil", "--param", "level=2")]
     [InlineData("--at: 'soon' is not a duration; write e.g. 30m, 2h, 1h30m or 3d", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "soon")]
     [InlineData("--at: '25:99' is not a virtual time; write HH:MM or 'Nd HH:MM', minutes below 60 (06:30, '1d 06:30')", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "25:99")]
+    [InlineData("--at: '99999999999d 06:30' is not a virtual time; write HH:MM or 'Nd HH:MM', minutes below 60 (06:30, '1d 06:30')", "inject", "run-00000000", "--kind", "isolate", "--target", "A", "--at", "99999999999d 06:30")]
     [InlineData("parameter 'duration' is given twice", "inject", "run-00000000", "--kind", "ddos", "--target", "A", "--param", "duration=1h", "--param", "duration=2h")]
     [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not '0.0000001x'", "run", "x.yaml", "--pace", "0.0000001x")]
     [InlineData("bad run id 'a/b': letters, digits and dashes, at most 64 characters", "stop", "a/b")]
