@@ -297,13 +297,15 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
     /// </summary>
     private static string CyclePath(List<RawInject> cycle, int from)
     {
-        var names = Enumerable.Range(0, cycle.Count + 1).Select(j => cycle[(from + j) % cycle.Count].Id).ToList();
-        if (names.Count <= CycleNamesShown + 1)
+        // The j-th name of the path from it round to it again (cycle.Count + 1 names); only those shown are made.
+        string Name(int j) => cycle[(from + j) % cycle.Count].Id;
+        if (cycle.Count <= CycleNamesShown)
         {
-            return string.Join(" -> ", names);
+            return string.Join(" -> ", Enumerable.Range(0, cycle.Count + 1).Select(Name));
         }
         var half = CycleNamesShown / 2;
-        return string.Join(" -> ", names.Take(half)) + " -> … -> " + string.Join(" -> ", names.TakeLast(half))
+        return string.Join(" -> ", Enumerable.Range(0, half).Select(Name)) + " -> … -> "
+            + string.Join(" -> ", Enumerable.Range(cycle.Count + 1 - half, half).Select(Name))
             + string.Create(CultureInfo.InvariantCulture, $" ({cycle.Count:N0} injects)");
     }
 

@@ -260,22 +260,11 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
         var endpoints = new List<IPEndPoint>();
         foreach (var text in texts)
         {
-            endpoints.Add(BulwarkConnection.TryParseGateway(text, out var endpoint)
-                ? endpoint
-                : throw new UsageException($"bad gateway '{text}' in {from}: {GatewayProblem(text)}"));
+            endpoints.Add(BulwarkConnection.GatewayProblem(text, out var endpoint) is { } problem
+                ? throw new UsageException($"bad gateway '{text}' in {from}: {problem}")
+                : endpoint);
         }
         return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
-    }
-
-    /// <summary>Why a gateway that did not parse is wrong: its form, its port, or a host name that does not resolve.</summary>
-    private static string GatewayProblem(string text)
-    {
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port))
-        {
-            return "expected HOST:PORT";
-        }
-        return port is < 1 or > 65535 ? $"port {port} is not in 1..65535" : $"cannot resolve host '{text[..colon].Trim('[', ']')}'";
     }
 
     /// <summary>Connects to the cluster the command line names; <paramref name="timeout"/> bounds the wait (default 10 s).</summary>

@@ -65,14 +65,24 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// <exception cref="InvalidRequestException">A value is malformed, or a time is too far ahead of the silo's clock.</exception>
     /// <exception cref="UnknownNodesException">Some nodes are not in the topology.</exception>
     /// <exception cref="NoTopologyException">The world has no topology loaded.</exception>
-    public async Task<IngestResult> ReportAsync(IReadOnlyList<Observation> observations, CancellationToken cancellationToken = default)
+    public Task<IngestResult> ReportAsync(IReadOnlyList<Observation> observations, CancellationToken cancellationToken = default) =>
+        ReportAsync(observations, applied: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReportAsync(IReadOnlyList{Observation}, CancellationToken)"/>; <paramref name="applied"/> is
+    /// told, after each chunk, how many observations of the batch have been applied so far (for a caller that
+    /// must say how much went in when it stops part-way).
+    /// </summary>
+    public async Task<IngestResult> ReportAsync(IReadOnlyList<Observation> observations, IProgress<int>? applied, CancellationToken cancellationToken = default)
     {
         ObservationRules.ThrowIfInvalid(observations);
         var ingest = Cluster.GetGrain<IIngestGrain>(World);
         cancellationToken.ThrowIfCancellationRequested();
         if (observations.Count <= ChunkSize)
         {
-            return await ingest.ReportBatchAsync(ObservationBatch.From(observations)).AsTask().WaitAsync(cancellationToken);
+            var result = await ingest.ReportBatchAsync(ObservationBatch.From(observations)).AsTask().WaitAsync(cancellationToken);
+            applied?.Report(observations.Count);
+            return result;
         }
         var unknown = await FindUnknownAsync(observations.Select(o => o.Node), cancellationToken);
         if (!unknown.IsEmpty)
@@ -83,10 +93,12 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         var (now, tolerance) = await GetSiloClockAsync(cancellationToken);
         ObservationRules.ThrowIfAhead(observations.Select(o => o.Time), now, tolerance);
         var total = IngestResult.Empty;
+        var done = 0;
         foreach (var chunk in observations.Chunk(ChunkSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             total = total.Plus(await ingest.ReportBatchAsync(ObservationBatch.From(chunk)).AsTask().WaitAsync(cancellationToken));
+            applied?.Report(done += chunk.Length);
         }
         return total;
     }

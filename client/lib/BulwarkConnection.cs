@@ -83,36 +83,45 @@ public sealed class BulwarkConnection : IAsyncDisposable
     }
 
     /// <summary>Parses <c>host:port</c>; host may be a name, an IPv4 address or <c>[IPv6]</c>.</summary>
-    public static bool TryParseGateway(string text, out IPEndPoint endpoint)
+    public static bool TryParseGateway(string text, out IPEndPoint endpoint) => GatewayProblem(text, out endpoint) is null;
+
+    /// <summary>
+    /// Parses <c>host:port</c> as <see cref="TryParseGateway"/> does; null when it parses, else what is wrong:
+    /// its form, its port, or a host name that does not resolve.
+    /// </summary>
+    public static string? GatewayProblem(string text, out IPEndPoint endpoint)
     {
         endpoint = DefaultGateway;
         var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port))
         {
-            return false;
+            return "expected HOST:PORT";
+        }
+        if (port is < 1 or > 65535)
+        {
+            return $"port {port} is not in 1..65535";
         }
         var host = text[..colon].Trim('[', ']');
         if (IPAddress.TryParse(host, out var address))
         {
             endpoint = new IPEndPoint(address, port);
-            return true;
+            return null;
         }
         try
         {
-            var resolved = Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-                ?? Dns.GetHostAddresses(host).FirstOrDefault();
-            if (resolved is null)
+            var addresses = Dns.GetHostAddresses(host);
+            var resolved = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            if (resolved is not null)
             {
-                return false;
+                endpoint = new IPEndPoint(resolved, port);
+                return null;
             }
-            endpoint = new IPEndPoint(resolved, port);
-            return true;
         }
         catch (Exception e) when (e is SocketException or ArgumentException)
         {
             // Not a name that resolves, or not a name at all (longer than DNS allows, say).
-            return false;
         }
+        return $"cannot resolve host '{host}'";
     }
 
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);

@@ -79,7 +79,6 @@ public sealed class DomainGrain : Grain, IDomainGrain
     private async ValueTask<PostureSnapshot> NotInWorldAsync()
     {
         DeactivateOnIdle();
-        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
-        throw loads == 0 ? new NoTopologyException(_world) : new UnknownScopeException(_world, "domain", _id);
+        throw await NotInTopology.ExceptionAsync(GrainFactory, _world, () => new UnknownScopeException(_world, "domain", _id));
     }
 }

@@ -421,8 +421,7 @@ public sealed partial class NodeGrain(
     private async Task<Exception> NotANodeAsync()
     {
         DeactivateOnIdle();
-        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
-        return loads == 0 ? new NoTopologyException(_world) : new UnknownNodesException(_world, [_id]);
+        return await NotInTopology.ExceptionAsync(GrainFactory, _world, () => new UnknownNodesException(_world, [_id]));
     }
 
     public ValueTask<bool> IsHeldDownAsync()

@@ -333,8 +333,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     private async ValueTask<PostureSnapshot> NotInWorldAsync()
     {
         DeactivateOnIdle();
-        var loads = await GrainFactory.GetGrain<IWorldGrain>(_world).GetLoadsAsync();
-        throw loads == 0 ? new NoTopologyException(_world) : new UnknownScopeException(_world, "segment", _id);
+        throw await NotInTopology.ExceptionAsync(GrainFactory, _world, () => new UnknownScopeException(_world, "segment", _id));
     }
 
     private static PostureTally Tally(NodeBrief node) => PostureTally.Of(node.Status, node.Operational, node.Criticality);

@@ -61,10 +61,10 @@ public sealed partial class WorldGrain(
     /// <summary>The last recovery failed part-way: the next one runs whatever the askers say.</summary>
     private bool _recoveryFailed;
 
-    /// <summary>A node reported notices going round a cycle: the next recovery settles the whole world.</summary>
-    private bool _settleRequested;
-
-    /// <summary>The generation whose notices went round: a settling since has dealt with them.</summary>
+    /// <summary>
+    /// The generation whose notices a node reported going round a cycle (0: none): the next recovery settles the
+    /// whole world, unless a settling or load since has made a new generation.
+    /// </summary>
     private long _settleGeneration;
 
     /// <summary>When the first and the latest of those nodes asked (<see cref="TimeProvider"/> timestamps).</summary>
@@ -112,9 +112,8 @@ public sealed partial class WorldGrain(
     {
         // Not during a load or settling (it makes a new generation anyway), and once per generation: the members of the
         // cycle that ask while the settling runs are still in the old one.
-        if (generation == state.State.Generation && state.State.Topology is not null && _loadsRunning == 0 && !_settleRequested)
+        if (generation == state.State.Generation && state.State.Topology is not null && _loadsRunning == 0 && _settleGeneration == 0)
         {
-            _settleRequested = true;
             _settleGeneration = generation;
             LogWaveReported(logger, World, node);
             Arm();
@@ -167,9 +166,9 @@ public sealed partial class WorldGrain(
         // tells them its state again, never ran: the askers being up proves nothing then, and the dependants do not
         // hold the node failed, so only settling the whole world puts them right.
         // Notices going round a cycle, or a recovery that failed part-way: only a new generation puts them right.
-        var retry = _recoveryFailed || (_settleRequested && _settleGeneration == state.State.Generation);
+        var retry = _recoveryFailed || _settleGeneration == state.State.Generation;
         _recoveryFailed = false;
-        _settleRequested = false;
+        _settleGeneration = 0;
         if (!retry && held == 0)
         {
             _spared++;

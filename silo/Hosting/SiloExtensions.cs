@@ -3,6 +3,7 @@ using Bulwark.Grains;
 using Bulwark.Grains.Exercise;
 using Bulwark.Grains.Live;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using Orleans.Dashboard;
@@ -50,8 +51,8 @@ public static class SiloExtensions
     public static ISiloBuilder AddBulwarkGrainServices(this ISiloBuilder silo)
     {
         silo.Services.AddOptions<JournalOptions>().BindConfiguration(SiloOptions.Section);
-        silo.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section)
-            .Validate(o => o.Problems().Count == 0, "Bulwark:Live has values out of range").ValidateOnStart();
+        silo.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<LiveOptions>, LiveOptionsValidation>();
         silo.Services.AddSingleton<IJournalStore, FileJournalStore>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.AddMemoryGrainStorage(BulwarkStorage.Name);
@@ -98,4 +99,11 @@ public static class SiloExtensions
         builder.Services.AddHostedService<StartupExercise>();
         return builder;
     }
+}
+
+/// <summary>Checks the live world's settings, naming each value out of range (<see cref="LiveOptions.Problems"/>).</summary>
+internal sealed class LiveOptionsValidation : IValidateOptions<LiveOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LiveOptions options) =>
+        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

@@ -110,10 +110,9 @@ internal static class ObserveCommand
         {
             throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
         }
-        // Chunk by chunk, so that an interruption or a failure can say how much went in: each chunk is applied whole,
-        // the batch is not. Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
-        var result = IngestResult.Empty;
-        var done = 0;
+        // Each chunk is applied whole, the batch is not: an interruption or a failure says how much went in.
+        // Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
+        var applied = new Applied();
         var interrupted = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -123,26 +122,21 @@ internal static class ObserveCommand
             stop.Cancel();
         }
         Console.CancelKeyPress += OnCancel;
+        IngestResult result;
         try
         {
-            foreach (var chunk in parsed.Observations.Chunk(client.ChunkSize))
+            result = await client.ReportAsync(parsed.Observations, applied, stop.Token);
+        }
+        catch (Exception e) when (e is not UsageException)
+        {
+            var inFlight = Math.Min(client.ChunkSize, parsed.Observations.Count - applied.Count);
+            await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {applied.Count:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {inFlight:N0} being sent may have been too, the rest were not"));
+            if (interrupted)
             {
-                try
-                {
-                    result = result.Plus(await client.ReportAsync(chunk, stop.Token));
-                }
-                catch (Exception e) when (e is not UsageException)
-                {
-                    await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {done:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {chunk.Length:N0} being sent may have been too, the rest were not"));
-                    if (interrupted)
-                    {
-                        return Interrupted;
-                    }
-                    throw;
-                }
-                done += chunk.Length;
+                return Interrupted;
             }
+            throw;
         }
         finally
         {
@@ -174,5 +168,13 @@ internal static class ObserveCommand
         var stale = result.Stale > 0 ? string.Create(CultureInfo.InvariantCulture, $", {result.Stale:N0}") + " older than their node's newest (kept in history only)" : "";
         await c.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"accepted {result.Accepted:N0} observation{(result.Accepted == 1 ? "" : "s")}: {result.Applied:N0} applied{stale}; {result.Changed:N0} node{(result.Changed == 1 ? "" : "s")} changed status"));
+    }
+
+    /// <summary>How many observations of a batch have been applied so far, told by the client after each chunk.</summary>
+    private sealed class Applied : IProgress<int>
+    {
+        public int Count { get; private set; }
+
+        public void Report(int value) => Count = value;
     }
 }
