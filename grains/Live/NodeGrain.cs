@@ -79,7 +79,7 @@ public sealed partial class NodeGrain(
     /// cycle goes round it for ever otherwise. A dependency outside that really flaps this often asks too,
     /// at a settling per this many flips.
     /// </summary>
-    private const int NoticeFlipsBeforeSettling = 64;
+    internal const int NoticeFlipsBeforeSettling = 64;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
