@@ -168,7 +168,8 @@ internal sealed class YamlReader(string file)
     /// <summary>
     /// Looks at the text's events before it is read into a tree (which recurses once per level): a
     /// collection nested deeper than <see cref="MaxDepth"/>, or an alias with no anchor before it, is
-    /// reported where it is. Syntax errors are left to the tree's reading, which reports them.
+    /// reported where it is, and so is every tag outside YAML's core schema. Syntax errors are left
+    /// to the tree's reading, which reports them.
     /// </summary>
     private bool Shallow(string text)
     {
@@ -177,6 +178,7 @@ internal sealed class YamlReader(string file)
         // The anchors of the collections not yet closed, innermost last: an alias to one of them would make the tree a loop.
         var open = new List<string?>();
         var depth = 0;
+        var tagged = false;
         try
         {
             while (parser.MoveNext())
@@ -193,6 +195,12 @@ internal sealed class YamlReader(string file)
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' is inside the collection '&{alias.Value.Value}' it names");
                         return false;
                     case YamlDotNet.Core.Events.NodeEvent node:
+                        if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !CoreTags.Contains(node.Tag.Value))
+                        {
+                            Error(node.Start, $"YAML tag '{ShortTag(node.Tag.Value)}' means nothing in a Bulwark file; remove it"
+                                + (node.Tag.Value == "!include" ? " (a topology file is included with 'include: FILE')" : ""));
+                            tagged = true;
+                        }
                         if (!node.Anchor.IsEmpty)
                         {
                             anchors.Add(node.Anchor.Value);
@@ -223,8 +231,18 @@ internal sealed class YamlReader(string file)
         catch (InvalidOperationException)
         {
         }
-        return true;
+        return !tagged;
     }
+
+    /// <summary>
+    /// The tags of YAML's core schema, which say what a value already is. Any other tag (<c>!include</c>,
+    /// <c>!!python/object</c>) would be ignored, and the file read other than its author meant.
+    /// </summary>
+    private static readonly HashSet<string> CoreTags = new(
+        new[] { "str", "int", "float", "bool", "null", "map", "seq" }.Select(t => "tag:yaml.org,2002:" + t), StringComparer.Ordinal);
+
+    private static string ShortTag(string tag) =>
+        tag.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag["tag:yaml.org,2002:".Length..] : tag;
 
     private static string Describe(YamlException e)
     {

@@ -511,6 +511,17 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Parse_TagsOutsideTheCoreSchema_AreEachLocated_CoreTagsAreAccepted()
+    {
+        Assert.Equal(
+        [
+            "t.yaml:2:8: YAML tag '!include' means nothing in a Bulwark file; remove it (a topology file is included with 'include: FILE')",
+            "t.yaml:3:9: YAML tag '!!python/object' means nothing in a Bulwark file; remove it",
+        ], Errors("name: x\nnotes: !include other.yaml\nauthor: !!python/object x\n"));
+        Assert.Empty(Errors(Head.Replace("name: ", "name: !!str ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Parse_AliasWithoutAnchor_IsLocatedWhereItIs()
     {
         Assert.Equal(["t.yaml:28:11: YAML syntax: alias '*nothere' names no anchor '&nothere' before it"], Errors(Head + """
