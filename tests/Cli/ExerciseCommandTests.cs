@@ -334,6 +334,27 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task ReportHtml_WriteFailingAfterTheCheck_SaysHowToWriteItAgain_JsonIsOneDocument()
+    {
+        // /dev/full opens for writing, so it passes the check made before the run, and every write to it fails.
+        var id = (string)(await Cli.JsonAsync("run", Drill()))["runId"]!;
+        var expected = $"--html: writing '/dev/full' failed: No space left on device : '/dev/full'; 'bulwark report {id} --html FILE' writes it again";
+
+        var (code, output, error) = await Cli.RunAsync("report", id, "--html", "/dev/full", "--json");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"bulwark: {expected}\n", error);
+        var document = JsonNode.Parse(output)!;
+        Assert.Equal((expected, 1), ((string?)document["error"], (int)document["exitCode"]!));
+
+        var (textCode, text, textError) = await Cli.RunAsync("report", id, "--html", "/dev/full");
+
+        Assert.Equal((1, $"bulwark: {expected}\n"), (textCode, textError));
+        Assert.Contains(id, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrote", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReportHtml_IsOneSelfContainedFileWithCharts()
     {
         var run = await Cli.JsonAsync("run", Drill());

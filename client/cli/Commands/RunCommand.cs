@@ -137,14 +137,20 @@ internal static class RunCommand
         return (await run.GetHandInjectsAsync(), info, (await run.GetReportAsync()).Seed);
     }
 
-    /// <summary>Prints one report, or two compared, and writes the HTML page when asked.</summary>
+    /// <summary>
+    /// Prints one report, or two compared, and writes the HTML page when asked. With <c>--json</c> the
+    /// page is written first, so that a failure to write it gives the one error document and not a
+    /// report followed by an error.
+    /// </summary>
     internal static async Task WriteAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
     {
         if (c.Json)
         {
+            await WritePageAsync(c, runs, html);
             await c.Out.WriteLineAsync(Output.Json(runs.Count == 1 ? ReportJson.Of(runs[0]) : ReportJson.Comparison(runs[0], runs[1])));
+            return;
         }
-        else if (runs.Count == 1)
+        if (runs.Count == 1)
         {
             await ReportText.WriteAsync(c.Out, runs[0]);
         }
@@ -152,15 +158,35 @@ internal static class RunCommand
         {
             await ReportText.WriteComparisonAsync(c.Out, runs[0], runs[1]);
         }
-        if (html is not null)
+        if (await WritePageAsync(c, runs, html))
         {
-            var page = runs.Count == 1 ? HtmlReport.Of(runs[0]) : HtmlReport.Comparison(runs[0], runs[1]);
-            await File.WriteAllTextAsync(html, page, c.CancellationToken);
-            if (!c.Json)
-            {
-                await c.Out.WriteLineAsync($"wrote {html}");
-            }
+            await c.Out.WriteLineAsync($"wrote {html}");
         }
+    }
+
+    /// <summary>
+    /// Writes the HTML page when <paramref name="html"/> is given. Its path was checked before the
+    /// run; a write that fails all the same (a full disk) says how to write the page again.
+    /// </summary>
+    private static async Task<bool> WritePageAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
+    {
+        if (html is null)
+        {
+            return false;
+        }
+        var page = runs.Count == 1 ? HtmlReport.Of(runs[0]) : HtmlReport.Comparison(runs[0], runs[1]);
+        try
+        {
+            await File.WriteAllTextAsync(html, page, c.CancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var again = runs.Count == 1
+                ? $"'bulwark report {runs[0].RunId} --html FILE' writes it again"
+                : $"runs {runs[0].RunId} and {runs[1].RunId} are kept; 'bulwark report RUN --html FILE' writes the page of each";
+            throw new IOException($"--html: writing '{html}' failed: {e.Message}; {again}", e);
+        }
+        return true;
     }
 
     /// <summary>The <c>--html</c> path, refused before anything runs when its directory does not exist.</summary>
