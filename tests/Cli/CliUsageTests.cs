@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bulwark.Tests.Support;
 
 namespace Bulwark.Tests.Cli;
 
@@ -132,11 +133,43 @@ public sealed class CliUsageTests
     [InlineData("INT", 130)]
     public async Task SignalWhileConnecting_EndsQuietlyWithTheSignalsCode(string signal, int expected)
     {
-        // Nothing listens there: the CLI keeps trying to connect for 10 s unless the signal ends it.
+        // Nothing listens there: the CLI keeps trying to connect for 10 s unless the signal ends it. The signal is sent
+        // once the process has loaded the Orleans client, long after it took over SIGINT and SIGTERM; a signal before
+        // that would end it by the default action, with the same exit code, whatever the CLI does.
+        await SignalAsync(["status", "--gateway", "127.0.0.1:9"], "Orleans.Core.dll", signal, expected);
+    }
+
+    [Fact]
+    public async Task Sigterm_CommandBlockedOpeningAFile_EndsAllTheSame()
+    {
+        // Opening a FIFO that nobody writes blocks for ever, and no cancellation reaches a blocked open: the CLI ends itself.
+        var fifo = Path.Combine(Path.GetTempPath(), $"bulwark-fifo-{Environment.ProcessId}.yaml");
+        File.Delete(fifo);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        try
+        {
+            await SignalAsync(["validate", fifo], "Bulwark.Scenarios.dll", "TERM", 143);
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
+    /// <summary>
+    /// Starts the CLI with <paramref name="args"/>, waits until it has mapped <paramref name="assembly"/> (so it is past
+    /// its start and into the command), sends <paramref name="signal"/>, and checks the exit code and that no stack
+    /// trace was printed.
+    /// </summary>
+    private static async Task SignalAsync(string[] args, string assembly, string signal, int expected)
+    {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var cli = Path.Combine(Support.TestTopologies.RepositoryRoot(), "client", "cli", "bin", configuration, "net10.0", "bulwark.dll");
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { cli, "status", "--gateway", "127.0.0.1:9" })
+        foreach (var arg in args.Prepend(cli))
         {
             info.ArgumentList.Add(arg);
         }
@@ -144,8 +177,9 @@ public sealed class CliUsageTests
         var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
-            Assert.False(process.HasExited, "still connecting");
+            await Eventually.HoldsAsync(async () => (await File.ReadAllTextAsync($"/proc/{process.Id}/maps", TestContext.Current.CancellationToken))
+                .Contains(assembly, StringComparison.Ordinal), $"the CLI to load {assembly}");
+            Assert.False(process.HasExited, "still at work");
             using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
