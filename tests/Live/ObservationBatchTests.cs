@@ -426,4 +426,36 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         Assert.StartsWith($"observation {client.ChunkSize + 500}: time {ahead.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is ", error.Message, StringComparison.Ordinal);
         Assert.Empty((await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken)).History);
     }
+
+    [Fact]
+    public async Task Report_ChunkedBatchStoppedAfterItsFirstChunk_HasThatChunkApplied_AndSaysHowMuch()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-stopped");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        // The first chunk ends with the node down; the second would isolate it.
+        var observations = Enumerable.Range(0, client.ChunkSize + 1_000)
+            .Select(i => new Observation("A/power/sub-1", i < client.ChunkSize - 1 ? NodeStatus.Healthy : i == client.ChunkSize - 1 ? NodeStatus.Down : NodeStatus.Isolated,
+                T0.AddSeconds(i)))
+            .ToArray();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var progress = new StopOnReport(stop);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReportAsync(observations, progress, stop.Token));
+
+        Assert.Equal([client.ChunkSize], progress.Reports);
+        var node = await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken);
+        Assert.Equal((NodeStatus.Down, T0.AddSeconds(client.ChunkSize - 1)), (node.Reported, node.LastObserved));
+    }
+
+    /// <summary>Records what it is told and stops the report there, as a Ctrl-C between two chunks would.</summary>
+    private sealed class StopOnReport(CancellationTokenSource stop) : IProgress<int>
+    {
+        public List<int> Reports { get; } = [];
+
+        public void Report(int value)
+        {
+            Reports.Add(value);
+            stop.Cancel();
+        }
+    }
 }
