@@ -417,6 +417,65 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Matches(@"\n(what no-sharing (costs|saves) against base: \d+\.\d{3} h of capability|no-sharing makes no difference to alliance capability) \(alliance resilience loss \d+\.\d{3} h -> \d+\.\d{3} h\)\n$", output);
     }
 
+    [Fact]
+    public async Task RunSeeds_Compare_EachSeedIsTheReferenceRun_AndTheSummaryIsOfThem()
+    {
+        var file = Drill();
+        ulong[] seeds = [42, 43, 44];
+        var a = seeds.Select(seed => Runs.OnReference(Scenario(file) with { Seed = seed }).Report).ToList();
+        var b = seeds.Select(seed => Runs.OnReference(Scenario(file, "no-sharing") with { Seed = seed }).Report).ToList();
+
+        var result = await Cli.JsonAsync("run", file, "--seeds", "3", "--compare", "no-sharing");
+
+        Assert.Equal(seeds, result["seeds"]!.AsArray().Select(s => (ulong)s!));
+        foreach (var (side, expected, variant) in new[] { ("baseline", a, (string?)null), ("compared", b, "no-sharing") })
+        {
+            Assert.Equal(variant, (string?)result[side]!["variant"]);
+            var runs = result[side]!["runs"]!.AsArray();
+            Assert.Equal(expected.Select(r => (r.Seed, r.JournalHash, r.Alliance.ResilienceLossHours)),
+                runs.Select(r => ((ulong)r!["seed"]!, (string)r["journalHash"]!, (double)r["alliance"]!["resilienceLoss"]!)));
+            var losses = expected.Select(r => r.Alliance.ResilienceLossHours).ToList();
+            var mean = (losses[0] + losses[1] + losses[2]) / 3;
+            var sd = Math.Sqrt(((losses[0] - mean) * (losses[0] - mean) + (losses[1] - mean) * (losses[1] - mean) + (losses[2] - mean) * (losses[2] - mean)) / 2);
+            var alliance = result[side]!["scopes"]![0]!;
+            Assert.Equal("alliance", (string?)alliance["id"]);
+            var loss = alliance["resilienceLoss"]!;
+            Assert.Equal((mean, sd, mean - 4.303 * sd / Math.Sqrt(3), mean + 4.303 * sd / Math.Sqrt(3), losses.Min(), losses.Max()),
+                ((double)loss["mean"]!, (double)loss["stdDev"]!, (double)loss["low"]!, (double)loss["high"]!, (double)loss["min"]!, (double)loss["max"]!));
+            foreach (var objective in result[side]!["objectives"]!.AsArray())
+            {
+                var id = (string)objective!["id"]!;
+                Assert.Equal(expected.Count(r => r.Objectives.Single(o => o.Id == id).Passed), (int)objective["passed"]!);
+            }
+        }
+        var differences = b.Zip(a, (y, x) => y.Alliance.ResilienceLossHours - x.Alliance.ResilienceLossHours).ToList();
+        var scope = result["differences"]!["scopes"]![0]!;
+        Assert.Equal((differences.Count(d => d > 0), differences.Count(d => d < 0)), ((int)scope["worse"]!, (int)scope["better"]!));
+        Assert.Equal((differences[0] + differences[1] + differences[2]) / 3, (double)result["differences"]!["capabilityHours"]!["mean"]!);
+    }
+
+    [Fact]
+    public async Task RunSeeds_Text_GivesMeansWithIntervalsAndObjectivesPassedPerSeed()
+    {
+        var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seeds", "2");
+
+        Assert.True(code == 0, error);
+        Assert.StartsWith("scenario 'Power drill', 2 seeds (42 to 43)\n\nSCOPE         LOSS (h)  LEAST  MOST           MIN Q  LOWEST\nalliance  2.00 +/-0.00   2.00  2.00  0.375 +/-0.318   0.350\n", output, StringComparison.Ordinal);
+        Assert.Contains("\n(mean +/- half-width of its 95 % confidence interval over the seeds)\n\nPASSED  OBJECTIVE\n", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n[0-2] of 2  a-min  A min capability >= 0\.5\n", output);
+        Assert.StartsWith("running 'Power drill' with 2 seeds, 42 to 43\n", error, StringComparison.Ordinal);
+        Assert.Contains("\n2 runs completed in ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunSeeds_PastTheLargestSeed_IsRefusedBeforeAnythingRuns()
+    {
+        var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seed", "18446744073709551615", "--seeds", "2");
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.StartsWith("bulwark: --seeds 2 from seed 18446744073709551615 goes past the largest seed, 18446744073709551615\n", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("unknown run 'run-00000000'", "run-status", "run-00000000")]
     [InlineData("unknown run 'run-00000000'", "journal", "run-00000000", "--hash")]
@@ -438,6 +497,11 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'", "run", "x.yaml", "--detach", "--html", "x.html")]
     [InlineData("--compare needs another variant than --variant 'v'", "run", "x.yaml", "--variant", "v", "--compare", "v")]
     [InlineData("--seed must be a whole number from 0, not '-1'", "run", "x.yaml", "--seed", "-1")]
+    [InlineData("--seeds must be a whole number of seeds from 2 to 1,000, not '1'", "run", "x.yaml", "--seeds", "1")]
+    [InlineData("--seeds must be a whole number of seeds from 2 to 1,000, not '1001'", "run", "x.yaml", "--seeds", "1001")]
+    [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --pace (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--pace", "60x")]
+    [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --html (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--html", "x.html")]
+    [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --detach (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--detach")]
     [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
     public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)
     {

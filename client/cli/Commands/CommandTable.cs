@@ -16,7 +16,7 @@ internal static class CommandTable
         new("node", [], [], PostureCommands.NodeAsync),
         new("watch", ["--count"], [], WatchCommand.RunAsync),
         new("validate", [], [], ExerciseCommands.ValidateAsync),
-        new("run", ["--seed", "--variant", "--compare", "--pace", "--html", "--replay"], ["--detach"], RunCommand.RunAsync),
+        new("run", ["--seed", "--seeds", "--variant", "--compare", "--pace", "--html", "--replay"], ["--detach"], RunCommand.RunAsync),
         new("runs", [], [], ExerciseCommands.ListAsync),
         new("run-status", [], [], ExerciseCommands.StatusAsync),
         new("pause", [], [], ExerciseCommands.PauseAsync),

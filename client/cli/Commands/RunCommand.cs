@@ -37,6 +37,7 @@ internal static class RunCommand
         {
             throw new UsageException("--html needs a followed run; with --detach, write it later with 'bulwark report RUN --html F'");
         }
+        var seeds = SeedCount(c);
         var variant = c.Line.Option("--variant");
         var compare = c.Line.Option("--compare");
         if (compare is not null && compare == variant)
@@ -57,6 +58,15 @@ internal static class RunCommand
         {
             // The same seed for both, so the variant is the only difference.
             scenarios.Add(Variant(set, compare) with { Seed = first.Seed });
+        }
+
+        if (seeds is { } count)
+        {
+            if (first.Seed > ulong.MaxValue - (ulong)(count - 1))
+            {
+                throw new UsageException($"--seeds {count} from seed {first.Seed} goes past the largest seed, {ulong.MaxValue}");
+            }
+            return await SweepAsync(c, scenarios, count);
         }
 
         var replay = c.Line.Option("--replay") is { } replayText ? ExerciseCommands.CheckedRunId(replayText) : null;
@@ -116,6 +126,140 @@ internal static class RunCommand
             await c.Err.WriteLineAsync(original.JournalHash == reports[0].JournalHash
                 ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
                 : $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?");
+        }
+        return Cli.Ok;
+    }
+
+    /// <summary>The most seeds one <c>--seeds</c> runs: at a fraction of a second for a library exercise, a few minutes.</summary>
+    internal const int MaxSeeds = 1_000;
+
+    /// <summary>How many runs at once a sweep keeps going: two seeds, each with its variant.</summary>
+    private const int SweepParallelism = 2;
+
+    /// <summary><c>--seeds N</c>, checked with the options it does not go with; null without it.</summary>
+    private static int? SeedCount(CliContext c)
+    {
+        if (c.Line.Option("--seeds") is not { } text)
+        {
+            return null;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 2 || count > MaxSeeds)
+        {
+            throw new UsageException($"--seeds must be a whole number of seeds from 2 to {RunFormat.Count(MaxSeeds)}, not '{text}'");
+        }
+        foreach (var option in new[] { "--pace", "--replay", "--html" })
+        {
+            if (c.Line.Option(option) is not null)
+            {
+                throw new UsageException($"--seeds runs each seed at full speed and prints one summary; it does not take {option} (run one seed for that)");
+            }
+        }
+        if (c.Line.Flag("--detach"))
+        {
+            throw new UsageException("--seeds runs each seed at full speed and prints one summary; it does not take --detach (run one seed for that)");
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenarios"/> (the scenario, and the variant to compare) once per seed from the first's
+    /// seed on, a few runs at a time, each to its end, and prints what the seeds give together. Every run is an
+    /// ordinary run of the cluster, listed by <c>runs</c> and reported by <c>report</c>.
+    /// </summary>
+    private static async Task<int> SweepAsync(CliContext c, List<ScenarioDefinition> scenarios, int count)
+    {
+        await using var connection = await c.ConnectAsync();
+        var results = new (RunResult A, RunResult? B)[count];
+        var running = new System.Collections.Concurrent.ConcurrentDictionary<string, IRunGrain>(StringComparer.Ordinal);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        var next = -1;
+        var done = 0;
+        var began = Stopwatch.GetTimestamp();
+        string? failure = null;
+        async Task<RunResult> RunOneAsync(ScenarioDefinition scenario)
+        {
+            var id = NewRunId();
+            var grain = connection.Cluster.GetGrain<IRunGrain>(id);
+            running[id] = grain;
+            await grain.StartAsync(scenario, new RunOptions(0, []));
+            var info = await grain.GetInfoAsync();
+            while (!RunFormat.IsOver(info.State))
+            {
+                await Task.Delay(PollEvery / 4, stop.Token);
+                info = await grain.GetInfoAsync();
+            }
+            running.TryRemove(id, out _);
+            if (info.State != RunState.Completed)
+            {
+                // The sweep ends here: the other runs going are stopped.
+                failure ??= $"run {id} (seed {scenario.Seed}{(scenario.Variant is null ? "" : $", variant {scenario.Variant}")}) "
+                    + (info.State == RunState.Failed ? $"failed: {info.Message}" : $"was {WireNames.Of(info.State)} before its end");
+                await stop.CancelAsync();
+                throw new OperationCanceledException(stop.Token);
+            }
+            return new RunResult(id, info, await grain.GetReportAsync());
+        }
+        async Task WorkerAsync()
+        {
+            int i;
+            while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < count)
+            {
+                var seed = scenarios[0].Seed + (ulong)i;
+                RunResult[] runs;
+                try
+                {
+                    runs = await Task.WhenAll(scenarios.Select(s => RunOneAsync(s with { Seed = seed })));
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                results[i] = (runs[0], runs.Length > 1 ? runs[1] : null);
+                var finished = Interlocked.Increment(ref done);
+                await c.Err.WriteLineAsync($"seed {seed}: {finished} of {count} done"
+                    + string.Concat(runs.Select(r => $", {r.Label} loss {ReportText.Hours(r.Report.Alliance.ResilienceLossHours)} h")));
+            }
+        }
+        try
+        {
+            await c.Err.WriteLineAsync($"running '{scenarios[0].Metadata.Name}'"
+                + (scenarios.Count > 1 ? $" and its variant {scenarios[1].Variant}" : scenarios[0].Variant is null ? "" : $" (variant {scenarios[0].Variant})")
+                + $" with {RunFormat.Count(count, "seed")}, {scenarios[0].Seed} to {scenarios[0].Seed + (ulong)(count - 1)}");
+            await Task.WhenAll(Enumerable.Range(0, SweepParallelism).Select(_ => WorkerAsync()));
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        if (stop.IsCancellationRequested)
+        {
+            // Whatever is still going is stopped: a sweep's runs mean something only together.
+            await Task.WhenAll(running.Values.Select(g => g.StopAsync()));
+            if (failure is not null)
+            {
+                await c.Err.WriteLineAsync($"bulwark: {failure}; the sweep's runs still going were stopped");
+                return Cli.Failure;
+            }
+            c.CancellationToken.ThrowIfCancellationRequested();
+            await c.Err.WriteLineAsync($"stopped after {done} of {count} seeds; the sweep's runs still going were stopped");
+            return Cli.Ok;
+        }
+        var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        await c.Err.WriteLineAsync($"{RunFormat.Count(count * scenarios.Count, "run")} completed in {elapsed} s");
+        var sweep = new SeedSweep(results);
+        if (c.Json)
+        {
+            await c.Out.WriteLineAsync(Output.Json(SeedSweep.Json(sweep)));
+        }
+        else
+        {
+            await SeedSweep.WriteAsync(c.Out, sweep);
         }
         return Cli.Ok;
     }
