@@ -131,7 +131,7 @@ public static class Cli
         {
             return Ok;
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException or IOException)
+        catch (Exception e) when (e is OrleansException or TimeoutException or IOException or CommandFailedException)
         {
             return await FailAsync(Failure, e.Message);
         }

@@ -3,6 +3,9 @@ namespace Bulwark.Cli;
 /// <summary>A command line error: the message is shown with the usage and the exit code is 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
+/// <summary>A command that could not do its work for a reason outside the user's input (exit 1, the message only).</summary>
+public sealed class CommandFailedException(string message) : Exception(message);
+
 /// <summary>
 /// Parsed arguments of one command: positionals, <c>--name value</c> options (repeatable) and
 /// <c>--flag</c> switches. Unknown names are errors.

@@ -468,6 +468,20 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task RunSeeds_CompareText_ObjectivesUnderTheirHeaders_AndAVerdictOfTheSeeds()
+    {
+        var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seeds", "3", "--compare", "no-sharing");
+
+        Assert.True(code == 0, error);
+        Assert.StartsWith("scenario 'Power drill', 3 seeds (42 to 44): A = base, B = no-sharing\n", output, StringComparison.Ordinal);
+        Assert.Contains("\nPASSED A  PASSED B  OBJECTIVE\n", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  [0-3] of 3    [0-3] of 3  a-min  A min capability >= 0\.5\n", output);
+        Assert.Matches(@"\n(what no-sharing (costs|saves) against base: \d+\.\d{3} h of capability on average over 3 seeds \(95 % interval \d+\.\d{3} to \d+\.\d{3} h; "
+            + @"|no clear effect of no-sharing against base over 3 seeds: [+-]?\d+\.\d{3} h of capability lost on average, 95 % interval [+-]?\d+\.\d{3} to [+-]?\d+\.\d{3} h, which holds 0 \("
+            + @"|no-sharing makes no difference to alliance capability against base over 3 seeds$)", output);
+    }
+
+    [Fact]
     public async Task RunSeeds_PastTheLargestSeed_IsRefusedBeforeAnythingRuns()
     {
         var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seed", "18446744073709551615", "--seeds", "2");

@@ -114,8 +114,7 @@ internal static class RunCommand
         }
         if (infos.FirstOrDefault(i => i.State == RunState.Failed) is { } failed)
         {
-            await c.Err.WriteLineAsync($"bulwark: run {failed.RunId} failed: {failed.Message}");
-            return Cli.Failure;
+            throw new CommandFailedException($"run {failed.RunId} failed: {failed.Message}");
         }
         var reports = await Task.WhenAll(grains.Select(g => g.GetReportAsync()));
         await WriteAsync(c, [.. infos.Zip(reports).Select(p => new RunResult(p.First.RunId, p.First, p.Second))], html);
@@ -182,28 +181,48 @@ internal static class RunCommand
         var done = 0;
         var began = Stopwatch.GetTimestamp();
         string? failure = null;
+        using var progress = new SemaphoreSlim(1);
         async Task<RunResult> RunOneAsync(ScenarioDefinition scenario)
         {
             var id = NewRunId();
-            var grain = connection.Cluster.GetGrain<IRunGrain>(id);
-            running[id] = grain;
-            await grain.StartAsync(scenario, new RunOptions(0, []));
-            var info = await grain.GetInfoAsync();
-            while (!RunFormat.IsOver(info.State))
+            var what = $"run {id} (seed {scenario.Seed}{(scenario.Variant is null ? "" : $", variant {scenario.Variant}")})";
+            try
             {
-                await Task.Delay(PollEvery / 4, stop.Token);
-                info = await grain.GetInfoAsync();
+                var grain = connection.Cluster.GetGrain<IRunGrain>(id);
+                running[id] = grain;
+                await grain.StartAsync(scenario, new RunOptions(0, []));
+                var info = await grain.GetInfoAsync();
+                var paused = false;
+                while (!RunFormat.IsOver(info.State))
+                {
+                    if (info.State == RunState.Paused && !paused)
+                    {
+                        await c.Err.WriteLineAsync($"{what} is paused; the sweep waits for it");
+                    }
+                    paused = info.State == RunState.Paused;
+                    await Task.Delay(PollEvery / 4, stop.Token);
+                    info = await grain.GetInfoAsync();
+                }
+                running.TryRemove(id, out _);
+                if (info.State != RunState.Completed)
+                {
+                    throw new CommandFailedException(what + (info.State == RunState.Failed ? $" failed: {info.Message}" : $" was {WireNames.Of(info.State)} before its end"));
+                }
+                // Injected by hand meanwhile (from another shell): its numbers are no longer the file's under its seed.
+                var injects = await grain.GetHandInjectsAsync();
+                if (!injects.IsEmpty)
+                {
+                    throw new CommandFailedException($"{what} was given {RunFormat.Count(injects.Length, "hand inject")} while the sweep ran; its numbers are not the scenario's");
+                }
+                return new RunResult(id, info, await grain.GetReportAsync());
             }
-            running.TryRemove(id, out _);
-            if (info.State != RunState.Completed)
+            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                // The sweep ends here: the other runs going are stopped.
-                failure ??= $"run {id} (seed {scenario.Seed}{(scenario.Variant is null ? "" : $", variant {scenario.Variant}")}) "
-                    + (info.State == RunState.Failed ? $"failed: {info.Message}" : $"was {WireNames.Of(info.State)} before its end");
+                // Whatever goes wrong ends the sweep: the runs still going are stopped below.
+                failure ??= e is CommandFailedException ? e.Message : $"{what}: {e.Message}";
                 await stop.CancelAsync();
                 throw new OperationCanceledException(stop.Token);
             }
-            return new RunResult(id, info, await grain.GetReportAsync());
         }
         async Task WorkerAsync()
         {
@@ -211,19 +230,28 @@ internal static class RunCommand
             while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < count)
             {
                 var seed = scenarios[0].Seed + (ulong)i;
-                RunResult[] runs;
+                var pair = scenarios.Select(s => RunOneAsync(s with { Seed = seed })).ToList();
                 try
                 {
-                    runs = await Task.WhenAll(scenarios.Select(s => RunOneAsync(s with { Seed = seed })));
+                    await Task.WhenAll(pair);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     return;
                 }
-                results[i] = (runs[0], runs.Length > 1 ? runs[1] : null);
-                var finished = Interlocked.Increment(ref done);
-                await c.Err.WriteLineAsync($"seed {seed}: {finished} of {count} done"
-                    + string.Concat(runs.Select(r => $", {r.Label} loss {ReportText.Hours(r.Report.Alliance.ResilienceLossHours)} h")));
+                var runs = pair.Select(t => t.Result).ToList();
+                results[i] = (runs[0], runs.Count > 1 ? runs[1] : null);
+                await progress.WaitAsync(CancellationToken.None);
+                try
+                {
+                    done++;
+                    await c.Err.WriteLineAsync($"seed {seed}: {RunFormat.Count(done)} of {RunFormat.Count(count)} done"
+                        + string.Concat(runs.Select(r => $", {r.Label} loss {ReportText.Hours(r.Report.Alliance.ResilienceLossHours)} h")));
+                }
+                finally
+                {
+                    progress.Release();
+                }
             }
         }
         try
@@ -243,8 +271,7 @@ internal static class RunCommand
             await Task.WhenAll(running.Values.Select(g => g.StopAsync()));
             if (failure is not null)
             {
-                await c.Err.WriteLineAsync($"bulwark: {failure}; the sweep's runs still going were stopped");
-                return Cli.Failure;
+                throw new CommandFailedException($"{failure}; the sweep ended, and its runs still going were stopped");
             }
             c.CancellationToken.ThrowIfCancellationRequested();
             await c.Err.WriteLineAsync($"stopped after {done} of {count} seeds; the sweep's runs still going were stopped");

@@ -16,8 +16,10 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
 
     public RunReport First => Runs[0].A.Report;
 
-    /// <summary>The alliance and each domain of the first run, in its order.</summary>
-    public IEnumerable<string> Scopes => First.Domains.Select(d => d.Scope).Prepend("alliance");
+    /// <summary>The alliance and each domain of the first run, in its order, then those only the variant has.</summary>
+    public IEnumerable<string> Scopes => First.Domains.Select(d => d.Scope)
+        .Concat(Compared ? Runs[0].B!.Report.Domains.Select(d => d.Scope) : [])
+        .Distinct(StringComparer.Ordinal).Prepend("alliance");
 
     /// <summary>A metric of <paramref name="scope"/> in every run of one side (A or B).</summary>
     public IReadOnlyList<double> Values(string scope, Func<ScopeMetrics, double> metric, bool variant) =>
@@ -31,9 +33,11 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         return [.. a.Zip(b, (x, y) => y - x)];
     }
 
-    /// <summary>How many runs of one side passed objective <paramref name="id"/>.</summary>
-    public int Passed(string id, bool variant) =>
-        Runs.Count(r => (variant ? r.B!.Report : r.A.Report).Objectives.Any(o => o.Id == id && o.Passed));
+    /// <summary>How many runs of one side passed objective <paramref name="id"/>; null when that side does not have it.</summary>
+    public int? Passed(string id, bool variant) =>
+        (variant ? Runs[0].B!.Report : First).Objectives.Any(o => o.Id == id)
+            ? Runs.Count(r => (variant ? r.B!.Report : r.A.Report).Objectives.Any(o => o.Id == id && o.Passed))
+            : null;
 
     /// <summary>The objectives of both sides, in the order of the first run's, then any only the variant has.</summary>
     public IEnumerable<(string Id, string Text)> Objectives =>
@@ -52,18 +56,18 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         var rows = new List<IReadOnlyList<string>>();
         foreach (var scope in sweep.Scopes)
         {
-            var lossA = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: false));
-            var minA = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: false));
+            var lossA = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: false), lower: 0);
+            var minA = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: false), lower: 0, upper: 1);
             if (!sweep.Compared)
             {
                 rows.Add([scope, lossA.Text("0.00"), Hours(lossA.Min), Hours(lossA.Max), minA.Text("0.000"), TextTable.Number(minA.Min)]);
                 continue;
             }
-            var lossB = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: true));
+            var lossB = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: true), lower: 0);
             var diff = sweep.Differences(scope, m => m.ResilienceLossHours);
             var spread = Spread.Of(diff);
             rows.Add([scope, lossA.Text("0.00"), lossB.Text("0.00"), spread.Text("+0.00;-0.00;0.00"),
-                $"{diff.Count(d => d > 0)} / {diff.Count(d => d < 0)}"]);
+                $"{RunFormat.Count(diff.Count(d => d > 0))} / {RunFormat.Count(diff.Count(d => d < 0))}"]);
         }
         await TextTable.WriteAsync(w, sweep.Compared
             ? ["SCOPE", "LOSS A (h)", "LOSS B (h)", "DIFF (h)", "B WORSE / BETTER"]
@@ -75,8 +79,8 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
             await w.WriteLineAsync();
             var n = sweep.Runs.Count;
             // Passed counts first, as in the report of one run, so that the objectives' texts line up.
-            var width = $"{n} of {n}".Length;
-            string Passed(string id, bool variant) => $"{sweep.Passed(id, variant)} of {n}".PadLeft(width);
+            var width = Math.Max($"{RunFormat.Count(n)} of {RunFormat.Count(n)}".Length, sweep.Compared ? "PASSED A".Length : "PASSED".Length);
+            string Passed(string id, bool variant) => (sweep.Passed(id, variant) is { } passed ? $"{RunFormat.Count(passed)} of {RunFormat.Count(n)}" : "-").PadLeft(width);
             await w.WriteLineAsync(sweep.Compared ? $"{"PASSED A".PadLeft(width)}  {"PASSED B".PadLeft(width)}  OBJECTIVE" : $"{"PASSED".PadLeft(width)}  OBJECTIVE");
             foreach (var o in objectives)
             {
@@ -93,7 +97,9 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
     }
 
     /// <summary>
-    /// <c>what no-sharing costs against base: 0.731 h of capability on average over 20 seeds (95 % interval 0.552 to 0.910 h); more in 17 of them</c>.
+    /// <c>what no-sharing costs against base: 0.933 h of capability on average over 10 seeds (95 % interval 0.048
+    /// to 1.818 h; it costs capability in 8 of them, saves it in 2)</c>; or, when the interval holds 0, that the
+    /// seeds show no clear effect.
     /// </summary>
     public static string Verdict(SeedSweep sweep)
     {
@@ -102,16 +108,21 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         var a = sweep.Runs[0].A.Label;
         var b = sweep.Runs[0].B!.Label;
         var over = $"over {RunFormat.Count(diff.Count, "seed")}";
-        var interval = string.Create(CultureInfo.InvariantCulture, $"95 % interval {s.Low:0.000} to {s.High:0.000} h");
-        var counts = $"B costs capability in {diff.Count(d => d > 0)}, saves it in {diff.Count(d => d < 0)}";
-        if (s.Mean == 0 && s.StandardDeviation == 0)
+        var counts = $"it costs capability in {RunFormat.Count(diff.Count(d => d > 0))} of them, saves it in {RunFormat.Count(diff.Count(d => d < 0))}";
+        if (diff.All(d => d == 0))
         {
             return $"{b} makes no difference to alliance capability against {a} {over}";
         }
-        var verb = s.Mean > 0 ? "costs" : "saves";
-        var sure = s.Low > 0 || s.High < 0 ? "" : " (the interval holds 0: more seeds, or no real effect)";
+        if (s.Low <= 0 && s.High >= 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"no clear effect of {b} against {a} {over}: {s.Mean:+0.000;-0.000;0.000} h of capability lost on average, "
+                + $"95 % interval {s.Low:+0.000;-0.000;0.000} to {s.High:+0.000;-0.000;0.000} h, which holds 0 ({counts})");
+        }
+        // A saving is told as a positive amount, its interval too.
+        var (verb, mean, low, high) = s.Mean > 0 ? ("costs", s.Mean, s.Low, s.High) : ("saves", -s.Mean, -s.High, -s.Low);
         return string.Create(CultureInfo.InvariantCulture,
-            $"what {b} {verb} against {a}: {Math.Abs(s.Mean):0.000} h of capability on average {over} ({interval}; {counts}){sure}");
+            $"what {b} {verb} against {a}: {mean:0.000} h of capability on average {over} (95 % interval {low:0.000} to {high:0.000} h; {counts})");
     }
 
     public static JsonObject Json(SeedSweep sweep)
@@ -132,8 +143,8 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
             ["scopes"] = new JsonArray([.. sweep.Scopes.Select(scope => (JsonNode)new JsonObject
             {
                 ["id"] = scope,
-                ["resilienceLoss"] = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant)).Json(),
-                ["minCapability"] = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant)).Json(),
+                ["resilienceLoss"] = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant), lower: 0).Json(),
+                ["minCapability"] = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant), lower: 0, upper: 1).Json(),
             })]),
             ["objectives"] = new JsonArray([.. sweep.Objectives.Select(o => (JsonNode)new JsonObject
             {
@@ -178,14 +189,26 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
 /// Mean, sample standard deviation, the 95 % confidence interval of the mean (Student's t), and
 /// the least and greatest of some values. NaN values (a scope a run does not have) are left out.
 /// </summary>
-public sealed record Spread(int Count, double Mean, double StandardDeviation, double Low, double High, double Min, double Max)
+/// <param name="Count">How many values there were (NaNs left out).</param>
+/// <param name="Mean">Their mean.</param>
+/// <param name="StandardDeviation">Their sample standard deviation (n - 1).</param>
+/// <param name="HalfWidth">Half the width of the interval: mean +/- this, as the text gives it.</param>
+/// <param name="Low">The interval's lower end, not below the least value the quantity can take.</param>
+/// <param name="High">The interval's upper end, not above the greatest value the quantity can take.</param>
+/// <param name="Min">The least value.</param>
+/// <param name="Max">The greatest value.</param>
+public sealed record Spread(int Count, double Mean, double StandardDeviation, double HalfWidth, double Low, double High, double Min, double Max)
 {
-    public static Spread Of(IEnumerable<double> values)
+    /// <param name="values">The values, in seed order.</param>
+    /// <param name="lower">The least value the quantity can take (a loss is not negative): few seeds with a wide spread
+    /// give an interval that would go past it.</param>
+    /// <param name="upper">The greatest value it can take (a capability is at most 1).</param>
+    public static Spread Of(IEnumerable<double> values, double lower = double.NegativeInfinity, double upper = double.PositiveInfinity)
     {
         var xs = values.Where(v => !double.IsNaN(v)).ToList();
         if (xs.Count == 0)
         {
-            return new Spread(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+            return new Spread(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         }
         // Summed in seed order, one value after another: the same values give the same digits everywhere.
         var sum = 0.0;
@@ -201,11 +224,8 @@ public sealed record Spread(int Count, double Mean, double StandardDeviation, do
         }
         var sd = xs.Count < 2 ? 0 : Math.Sqrt(squares / (xs.Count - 1));
         var half = xs.Count < 2 ? 0 : StudentT95(xs.Count - 1) * sd / Math.Sqrt(xs.Count);
-        return new Spread(xs.Count, mean, sd, mean - half, mean + half, xs.Min(), xs.Max());
+        return new Spread(xs.Count, mean, sd, half, Math.Max(lower, mean - half), Math.Min(upper, mean + half), xs.Min(), xs.Max());
     }
-
-    /// <summary>Half the width of the 95 % interval.</summary>
-    public double HalfWidth => (High - Low) / 2;
 
     /// <summary><c>1.22 +/-0.10</c>: the mean in <paramref name="format"/>, the half-width unsigned, with as many decimals.</summary>
     public string Text(string format) => Count == 0
@@ -216,6 +236,7 @@ public sealed record Spread(int Count, double Mean, double StandardDeviation, do
     {
         ["mean"] = Count == 0 ? null : Mean,
         ["stdDev"] = Count == 0 ? null : StandardDeviation,
+        ["halfWidth"] = Count == 0 ? null : HalfWidth,
         ["low"] = Count == 0 ? null : Low,
         ["high"] = Count == 0 ? null : High,
         ["min"] = Count == 0 ? null : Min,
