@@ -45,7 +45,7 @@ public static class Cli
                                                   and prints both with the differences; --pace 60x =
                                                   60 virtual seconds a second (default full speed);
                                                   --replay RUN: with RUN's hand injects, at their ticks
-          run FILE --seeds N [--seed N] [--variant V] [--compare V]
+          run FILE --seeds N [--seed N] [--variant V] [--compare V] [--html F]
                                                   run it once per seed, N seeds from the file's (or
                                                   --seed), and print the means with 95 % intervals
                                                   and how many seeds passed each objective; with

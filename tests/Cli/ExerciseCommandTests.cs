@@ -482,6 +482,29 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task RunSeedsHtml_IsOneSelfContainedPageWithEveryRunAndADotPerSeed()
+    {
+        var html = Path.Combine(_directory.FullName, "sweep.html");
+
+        var result = await Cli.JsonAsync("run", Drill(), "--seeds", "3", "--compare", "no-sharing", "--html", html);
+
+        var page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("http", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", page, StringComparison.Ordinal);
+        // Three seeds, each with its run of the scenario and of the variant: a dot and a row cell for each run.
+        Assert.Equal(6, Regex.Count(page, "<circle "));
+        foreach (var side in new[] { "baseline", "compared" })
+        {
+            foreach (var run in result[side]!["runs"]!.AsArray())
+            {
+                Assert.Contains($"<td><code>{(string)run!["runId"]!}</code></td><td>{((double)run["alliance"]!["resilienceLoss"]!).ToString("0.00", CultureInfo.InvariantCulture)}</td>", page, StringComparison.Ordinal);
+            }
+        }
+        Assert.Contains("<td class=\"text\">a-min</td><td class=\"text\">A min capability &gt;= 0.5</td>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunSeeds_PastTheLargestSeed_IsRefusedBeforeAnythingRuns()
     {
         var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seed", "18446744073709551615", "--seeds", "2");
@@ -514,7 +537,6 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [InlineData("--seeds must be a whole number of seeds from 2 to 1,000, not '1'", "run", "x.yaml", "--seeds", "1")]
     [InlineData("--seeds must be a whole number of seeds from 2 to 1,000, not '1001'", "run", "x.yaml", "--seeds", "1001")]
     [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --pace (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--pace", "60x")]
-    [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --html (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--html", "x.html")]
     [InlineData("--seeds runs each seed at full speed and prints one summary; it does not take --detach (run one seed for that)", "run", "x.yaml", "--seeds", "5", "--detach")]
     [InlineData("--pace must be virtual seconds per real second, like 60x or 0.5, at least 0.001x (0 = full speed), not 'fast'", "run", "x.yaml", "--pace", "fast")]
     public async Task BadInput_ExitsTwoWithAMessageAndNoStackTrace(string message, params string[] args)

@@ -66,7 +66,7 @@ internal static class RunCommand
             {
                 throw new UsageException($"--seeds {count} from seed {first.Seed} goes past the largest seed, {ulong.MaxValue}");
             }
-            return await SweepAsync(c, scenarios, count);
+            return await SweepAsync(c, scenarios, count, html);
         }
 
         var replay = c.Line.Option("--replay") is { } replayText ? ExerciseCommands.CheckedRunId(replayText) : null;
@@ -146,7 +146,7 @@ internal static class RunCommand
         {
             throw new UsageException($"--seeds must be a whole number of seeds from 2 to {RunFormat.Count(MaxSeeds)}, not '{text}'");
         }
-        foreach (var option in new[] { "--pace", "--replay", "--html" })
+        foreach (var option in new[] { "--pace", "--replay" })
         {
             if (c.Line.Option(option) is not null)
             {
@@ -165,7 +165,7 @@ internal static class RunCommand
     /// seed on, a few runs at a time, each to its end, and prints what the seeds give together. Every run is an
     /// ordinary run of the cluster, listed by <c>runs</c> and reported by <c>report</c>.
     /// </summary>
-    private static async Task<int> SweepAsync(CliContext c, List<ScenarioDefinition> scenarios, int count)
+    private static async Task<int> SweepAsync(CliContext c, List<ScenarioDefinition> scenarios, int count, string? html)
     {
         await using var connection = await c.ConnectAsync();
         var results = new (RunResult A, RunResult? B)[count];
@@ -280,13 +280,18 @@ internal static class RunCommand
         var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         await c.Err.WriteLineAsync($"{RunFormat.Count(count * scenarios.Count, "run")} completed in {elapsed} s");
         var sweep = new SeedSweep(results);
+        // As for one run: with --json the page first, so that a failure to write it gives the one error document.
+        const string Again = "the sweep's runs are kept (see 'bulwark runs')";
         if (c.Json)
         {
+            await WritePageAsync(c, html, () => HtmlReport.Sweep(sweep), Again);
             await c.Out.WriteLineAsync(Output.Json(SeedSweep.Json(sweep)));
+            return Cli.Ok;
         }
-        else
+        await SeedSweep.WriteAsync(c.Out, sweep);
+        if (await WritePageAsync(c, html, () => HtmlReport.Sweep(sweep), Again))
         {
-            await SeedSweep.WriteAsync(c.Out, sweep);
+            await c.Out.WriteLineAsync($"wrote {html}");
         }
         return Cli.Ok;
     }
@@ -315,9 +320,10 @@ internal static class RunCommand
     /// </summary>
     internal static async Task WriteAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
     {
+        var (page, again) = PageOf(runs);
         if (c.Json)
         {
-            await WritePageAsync(c, runs, html);
+            await WritePageAsync(c, html, page, again);
             await c.Out.WriteLineAsync(Output.Json(runs.Count == 1 ? ReportJson.Of(runs[0]) : ReportJson.Comparison(runs[0], runs[1])));
             return;
         }
@@ -329,7 +335,7 @@ internal static class RunCommand
         {
             await ReportText.WriteComparisonAsync(c.Out, runs[0], runs[1]);
         }
-        if (await WritePageAsync(c, runs, html))
+        if (await WritePageAsync(c, html, page, again))
         {
             await c.Out.WriteLineAsync($"wrote {html}");
         }
@@ -337,28 +343,31 @@ internal static class RunCommand
 
     /// <summary>
     /// Writes the HTML page when <paramref name="html"/> is given. Its path was checked before the
-    /// run; a write that fails all the same (a full disk) says how to write the page again.
+    /// run; a write that fails all the same (a full disk) says what is left (<paramref name="again"/>).
     /// </summary>
-    private static async Task<bool> WritePageAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
+    private static async Task<bool> WritePageAsync(CliContext c, string? html, Func<string> page, string again)
     {
         if (html is null)
         {
             return false;
         }
-        var page = runs.Count == 1 ? HtmlReport.Of(runs[0]) : HtmlReport.Comparison(runs[0], runs[1]);
         try
         {
-            await File.WriteAllTextAsync(html, page, c.CancellationToken);
+            await File.WriteAllTextAsync(html, page(), c.CancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var again = runs.Count == 1
-                ? $"'bulwark report {runs[0].RunId} --html FILE' writes it again"
-                : $"runs {runs[0].RunId} and {runs[1].RunId} are kept; 'bulwark report RUN --html FILE' writes the page of each";
             throw new IOException($"--html: writing '{html}' failed: {e.Message}; {again}", e);
         }
         return true;
     }
+
+    /// <summary>The page of one run, or of two compared, and how to write it again.</summary>
+    private static (Func<string> Page, string Again) PageOf(IReadOnlyList<RunResult> runs) => (
+        () => runs.Count == 1 ? HtmlReport.Of(runs[0]) : HtmlReport.Comparison(runs[0], runs[1]),
+        runs.Count == 1
+            ? $"'bulwark report {runs[0].RunId} --html FILE' writes it again"
+            : $"runs {runs[0].RunId} and {runs[1].RunId} are kept; 'bulwark report RUN --html FILE' writes the page of each");
 
     /// <summary>The <c>--html</c> path, refused before anything runs when its directory does not exist.</summary>
     internal static string? HtmlPath(CliContext c)

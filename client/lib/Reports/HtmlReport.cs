@@ -131,6 +131,140 @@ public static class HtmlReport
         return html.End();
     }
 
+    /// <summary>
+    /// The page of a sweep over seeds (<see cref="SeedSweep"/>): the verdict, each scope's spread, the objectives
+    /// passed per seed, the alliance's loss seed by seed as a strip of dots, and every run.
+    /// </summary>
+    public static string Sweep(SeedSweep sweep)
+    {
+        var first = sweep.First;
+        var a = sweep.Runs[0].A.Label;
+        var b = sweep.Runs[0].B?.Label;
+        var n = sweep.Runs.Count;
+        var html = new Html();
+        html.Begin($"{first.Scenario} — {RunFormat.Count(n, "seed")}");
+        html.Add("<h1>").Text(first.Scenario).Add("</h1>\n");
+        html.Add("<p class=\"meta\">").Text(b is null ? a == "base" ? "base scenario" : $"variant {a}" : $"A = {a}, B = {b}")
+            .Text($" · {RunFormat.Count(n, "seed")}, {sweep.Runs[0].A.Report.Seed} to {sweep.Runs[^1].A.Report.Seed} · {RunFormat.Count(n * (b is null ? 1 : 2), "run")}")
+            .Add("</p>\n");
+        if (b is not null)
+        {
+            html.Add("<p><strong>").Text(SeedSweep.Verdict(sweep)).Add("</strong></p>\n");
+        }
+
+        html.Add("<h2>Resilience loss and minimum capability</h2>\n<p class=\"meta\">")
+            .Text("Mean ± half-width of its 95 % confidence interval over the seeds (Student's t)"
+                + (b is null ? "." : $"; Δ is {b} − {a}, seed by seed."))
+            .Add("</p>\n<table><tr>");
+        var headers = b is null
+            ? new[] { "Scope", "Loss (h)", "Least", "Most", "Min Q", "Lowest" }
+            : ["Scope", $"Loss {a} (h)", $"Loss {b} (h)", "Δ loss (h)", $"{b} worse", $"{b} better", $"Min Q {a}", $"Min Q {b}"];
+        foreach (var h in headers)
+        {
+            html.Add("<th>").Text(h).Add("</th>");
+        }
+        html.Add("</tr>\n");
+        foreach (var scope in sweep.Scopes)
+        {
+            var lossA = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: false), lower: 0);
+            var minA = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: false), lower: 0, upper: 1);
+            html.Add("<tr><td>").Text(scope).Add("</td>");
+            if (b is null)
+            {
+                html.Cell(lossA.Text("0.00")).Cell(ReportText.Hours(lossA.Min)).Cell(ReportText.Hours(lossA.Max)).Cell(minA.Text("0.000")).Cell(TextTable.Number(minA.Min));
+            }
+            else
+            {
+                var diff = sweep.Differences(scope, m => m.ResilienceLossHours);
+                var delta = Spread.Of(diff);
+                html.Cell(lossA.Text("0.00")).Cell(Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: true), lower: 0).Text("0.00"));
+                // Coloured only when the interval leaves 0 out: a clear effect.
+                var css = delta.Count == 0 || (delta.Low <= 0 && delta.High >= 0) ? "" : delta.Mean > 0 ? " class=\"worse\"" : " class=\"better\"";
+                html.Add($"<td{css}>").Text(delta.Text("+0.00;-0.00;0.00")).Add("</td>");
+                html.Cell(RunFormat.Count(diff.Count(d => d > 0))).Cell(RunFormat.Count(diff.Count(d => d < 0)))
+                    .Cell(minA.Text("0.000")).Cell(Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: true), lower: 0, upper: 1).Text("0.000"));
+            }
+            html.Add("</tr>\n");
+        }
+        html.Add("</table>\n");
+
+        html.Add("<h2>Objectives: seeds that passed</h2>\n<table><tr>");
+        foreach (var h in b is null ? new[] { "Passed", "Objective", "Check" } : [a, b, "Objective", "Check"])
+        {
+            html.Add("<th>").Text(h).Add("</th>");
+        }
+        html.Add("</tr>\n");
+        foreach (var (id, text) in sweep.Objectives)
+        {
+            html.Add("<tr>");
+            foreach (var variant in b is null ? new[] { false } : [false, true])
+            {
+                html.Cell(sweep.Passed(id, variant) is { } passed ? $"{RunFormat.Count(passed)} of {RunFormat.Count(n)}" : "-");
+            }
+            html.Add("<td class=\"text\">").Text(id).Add("</td><td class=\"text\">").Text(text).Add("</td></tr>\n");
+        }
+        html.Add("</table>\n");
+
+        html.Add("<h2>Alliance resilience loss, seed by seed</h2>\n<p class=\"legend\">");
+        var sides = b is null ? new[] { (Label: a, Variant: false) } : [(a, false), (b, true)];
+        for (var i = 0; i < sides.Length; i++)
+        {
+            html.Add($"<span style=\"background:{Colours[i]}\"></span>").Text(sides[i].Label);
+        }
+        html.Add("</p>\n");
+        Strip(html, [.. sides.Select(side => sweep.Values("alliance", m => m.ResilienceLossHours, side.Variant))]);
+
+        html.Add("<h2>Runs</h2>\n<table><tr><th>Seed</th>");
+        foreach (var (label, _) in sides)
+        {
+            html.Add("<th>").Text($"Run {label}").Add("</th><th>").Text($"Loss {label} (h)").Add("</th><th>").Text($"Objectives {label}").Add("</th>");
+        }
+        html.Add("</tr>\n");
+        foreach (var (runA, runB) in sweep.Runs)
+        {
+            html.Add("<tr><td>").Text(runA.Report.Seed.ToString(CultureInfo.InvariantCulture)).Add("</td>");
+            foreach (var run in runB is null ? new[] { runA } : [runA, runB])
+            {
+                html.Add("<td><code>").Text(run.RunId).Add("</code></td>").Cell(ReportText.Hours(run.Report.Alliance.ResilienceLossHours))
+                    .Cell($"{run.Report.Objectives.Count(o => o.Passed)} of {run.Report.Objectives.Length}");
+            }
+            html.Add("</tr>\n");
+        }
+        html.Add("</table>\n");
+        return html.End();
+    }
+
+    /// <summary>One row of dots per series, each dot a seed's value, on a common scale from 0: the spread at a glance.</summary>
+    private static void Strip(Html html, IReadOnlyList<double>[] series)
+    {
+        const int rowHeight = 28;
+        var height = Top + rowHeight * series.Length + Bottom;
+        const double plotWidth = ChartWidth - Left - Right;
+        var most = series.SelectMany(s => s).Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).Max();
+        var end = most <= 0 ? 1 : most * 1.05;
+        double X(double v) => Left + plotWidth * v / end;
+        static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+        html.Add($"<svg width=\"{ChartWidth}\" height=\"{height}\" viewBox=\"0 0 {ChartWidth} {height}\" role=\"img\">");
+        html.Add("<title>").Text("alliance resilience loss in hours, one dot per seed").Add("</title>");
+        var axis = Top + rowHeight * series.Length;
+        html.Add($"<line x1=\"{Left}\" x2=\"{F(Left + plotWidth)}\" y1=\"{axis}\" y2=\"{axis}\" stroke=\"#8c959f\"/>");
+        for (var i = 0; i <= 4; i++)
+        {
+            var v = end * i / 4;
+            html.Add($"<text x=\"{F(X(v))}\" y=\"{axis + 16}\" text-anchor=\"{(i == 0 ? "start" : i == 4 ? "end" : "middle")}\">")
+                .Text(v.ToString("0.##", CultureInfo.InvariantCulture) + " h").Add("</text>");
+        }
+        for (var s = 0; s < series.Length; s++)
+        {
+            var y = Top + rowHeight * s + rowHeight / 2;
+            foreach (var v in series[s].Where(v => !double.IsNaN(v)))
+            {
+                html.Add($"<circle cx=\"{F(X(v))}\" cy=\"{y}\" r=\"4\" fill=\"{Colours[s % Colours.Length]}\" fill-opacity=\"0.55\"/>");
+            }
+        }
+        html.Add("</svg>\n");
+    }
+
     private static void Meta(Html html, RunResult run)
     {
         var r = run.Report;
