@@ -97,6 +97,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
     }
 
+    /// <summary>Set while <see cref="StartAsync"/> works out the plan, off the activation's turn.</summary>
+    private bool _starting;
+
     public async Task<RunInfo> StartAsync(ScenarioDefinition scenario, RunOptions options)
     {
         if (!EntityId.IsRunId(RunId))
@@ -109,11 +112,25 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             throw new InvalidRequestException($"run '{RunId}' has already been started");
         }
-        _plan = new RunPlan(scenario);
-        await store.MarkStartedAsync(RunId);
-        _calendar = new RunCalendar(_plan, options.HandInjects);
+        // Working out the plan of a large scenario takes seconds (about 2 s for 100,000 nodes): on the thread pool, not
+        // as one long turn of the activation. Nothing is kept until it is all there: a read of the run meanwhile
+        // (GetInfoAsync interleaves) finds it not started, never half made.
+        _starting = true;
+        try
+        {
+            var (plan, calendar, metrics) = await Task.Run(() =>
+            {
+                var plan = new RunPlan(scenario);
+                return (plan, new RunCalendar(plan, options.HandInjects), new RunMetrics(plan));
+            });
+            await store.MarkStartedAsync(RunId);
+            (_plan, _calendar, _metrics) = (plan, calendar, metrics);
+        }
+        finally
+        {
+            _starting = false;
+        }
         _handInjects.AddRange(options.HandInjects);
-        _metrics = new RunMetrics(_plan);
         _pace = options.Pace;
         _state = RunState.Running;
         _wallAtResume = clock.GetTimestamp();
@@ -277,7 +294,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     {
         if (_plan is null && _finalInfo is null)
         {
-            DeactivateOnIdle();
+            // An activation made by asking for a run that does not exist goes; one whose start is under way stays.
+            if (!_starting)
+            {
+                DeactivateOnIdle();
+            }
             throw new UnknownScopeException("", "run", RunId);
         }
     }
