@@ -134,10 +134,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
             nodeProblems[i] = ObservationRules.NodeProblem(Nodes[i])
                 ?? (seen is null || seen.Add(Nodes[i]) ? null : $"node '{Nodes[i]}' is listed more than once in the batch's nodes");
         }
-        var techniqueProblems = new string?[Labels.Length];
-        var techniqueChecked = new bool[Labels.Length];
-        var sourceProblems = new string?[Labels.Length];
-        var sourceChecked = new bool[Labels.Length];
+        var techniqueProblem = CheckedOnce(ObservationRules.TechniqueProblem);
+        var sourceProblem = CheckedOnce(ObservationRules.SourceProblem);
         for (var i = 0; i < Items.Length; i++)
         {
             var item = Items[i];
@@ -146,8 +144,8 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
                 : ObservationRules.StatusProblem(item.Status) is { } statusProblem ? statusProblem
                 : !InLabels(item.Technique) ? $"technique index {item.Technique} is outside the batch's {Labels.Length} labels"
                 : !InLabels(item.Source) ? $"source index {item.Source} is outside the batch's {Labels.Length} labels"
-                : (item.Technique == ObservationItem.None ? null : TechniqueProblem(item.Technique))
-                    ?? (item.Source == ObservationItem.None ? null : SourceProblem(item.Source));
+                : (item.Technique == ObservationItem.None ? null : techniqueProblem(item.Technique))
+                    ?? (item.Source == ObservationItem.None ? null : sourceProblem(item.Source));
             if (problem is not null)
             {
                 problems.Add($"observation {i + 1}: {problem}");
@@ -157,24 +155,20 @@ public sealed record ObservationBatch(ImmutableArray<string> Nodes, ImmutableArr
 
         bool InLabels(int index) => index == ObservationItem.None || (uint)index < (uint)Labels.Length;
 
-        string? SourceProblem(int index)
+        // What a rule says of a label, worked out the first time the label is used in the rule's role.
+        Func<int, string?> CheckedOnce(Func<string, string?> rule)
         {
-            if (!sourceChecked[index])
+            var problems = new string?[Labels.Length];
+            var done = new bool[Labels.Length];
+            return index =>
             {
-                sourceChecked[index] = true;
-                sourceProblems[index] = ObservationRules.SourceProblem(Labels[index]);
-            }
-            return sourceProblems[index];
-        }
-
-        string? TechniqueProblem(int index)
-        {
-            if (!techniqueChecked[index])
-            {
-                techniqueChecked[index] = true;
-                techniqueProblems[index] = ObservationRules.TechniqueProblem(Labels[index]);
-            }
-            return techniqueProblems[index];
+                if (!done[index])
+                {
+                    done[index] = true;
+                    problems[index] = rule(Labels[index]);
+                }
+                return problems[index];
+            };
         }
     }
 

@@ -113,15 +113,7 @@ internal static class ObserveCommand
         // Each chunk is applied whole, the batch is not: an interruption or a failure says how much went in.
         // Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
         var applied = new Applied();
-        var interrupted = false;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            e.Cancel = true;
-            interrupted = true;
-            stop.Cancel();
-        }
-        Console.CancelKeyPress += OnCancel;
+        using var stop = new CtrlC(c.CancellationToken);
         IngestResult result;
         try
         {
@@ -132,15 +124,11 @@ internal static class ObserveCommand
             var inFlight = Math.Min(client.ChunkSize, parsed.Observations.Count - applied.Count);
             await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {applied.Count:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {inFlight:N0} being sent may have been too, the rest were not"));
-            if (interrupted)
+            if (stop.Pressed)
             {
                 return Interrupted;
             }
             throw;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
         }
         await WriteAsync(c, result);
         return Cli.Ok;

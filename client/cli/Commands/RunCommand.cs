@@ -170,13 +170,7 @@ internal static class RunCommand
         await using var connection = await c.ConnectAsync();
         var results = new (RunResult A, RunResult? B)[count];
         var running = new System.Collections.Concurrent.ConcurrentDictionary<string, IRunGrain>(StringComparer.Ordinal);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new CtrlC(c.CancellationToken);
         var next = -1;
         var done = 0;
         var began = Stopwatch.GetTimestamp();
@@ -254,17 +248,10 @@ internal static class RunCommand
                 }
             }
         }
-        try
-        {
-            await c.Err.WriteLineAsync($"running '{scenarios[0].Metadata.Name}'"
-                + (scenarios.Count > 1 ? $" and its variant {scenarios[1].Variant}" : scenarios[0].Variant is null ? "" : $" (variant {scenarios[0].Variant})")
-                + $" with {RunFormat.Count(count, "seed")}, {scenarios[0].Seed} to {scenarios[0].Seed + (ulong)(count - 1)}");
-            await Task.WhenAll(Enumerable.Range(0, SweepParallelism).Select(_ => WorkerAsync()));
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        await c.Err.WriteLineAsync($"running '{scenarios[0].Metadata.Name}'"
+            + (scenarios.Count > 1 ? $" and its variant {scenarios[1].Variant}" : scenarios[0].Variant is null ? "" : $" (variant {scenarios[0].Variant})")
+            + $" with {RunFormat.Count(count, "seed")}, {scenarios[0].Seed} to {scenarios[0].Seed + (ulong)(count - 1)}");
+        await Task.WhenAll(Enumerable.Range(0, SweepParallelism).Select(_ => WorkerAsync()));
         if (stop.IsCancellationRequested)
         {
             // Whatever is still going is stopped: a sweep's runs mean something only together.
@@ -449,13 +436,7 @@ internal static class RunCommand
     private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains)
     {
         var terminal = ReferenceEquals(c.Err, Console.Error) && !Console.IsErrorRedirected;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new CtrlC(c.CancellationToken);
         var began = Stopwatch.GetTimestamp();
         var lastPrint = began;
         var drawn = 0;
@@ -505,10 +486,6 @@ internal static class RunCommand
                 await c.Err.WriteLineAsync();
             }
             return null;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 

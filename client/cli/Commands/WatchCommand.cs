@@ -17,13 +17,7 @@ internal static class WatchCommand
         await using var connection = await c.ConnectAsync();
         var client = connection.For(c.World);
         await client.GetWorldAsync();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.CancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var stop = new CtrlC(c.CancellationToken);
         try
         {
             if (!c.Json)
@@ -43,10 +37,6 @@ internal static class WatchCommand
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
         return Cli.Ok;
     }

@@ -164,25 +164,22 @@ public static class HtmlReport
             html.Add("<th>").Text(h).Add("</th>");
         }
         html.Add("</tr>\n");
-        foreach (var scope in sweep.Scopes)
+        foreach (var (scope, loss, minCapability, variant) in sweep.Scopes.Select(sweep.SpreadOf))
         {
-            var lossA = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: false), lower: 0);
-            var minA = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: false), lower: 0, upper: 1);
             html.Add("<tr><td>").Text(scope).Add("</td>");
-            if (b is null)
+            if (variant is null)
             {
-                html.Cell(lossA.Text("0.00")).Cell(ReportText.Hours(lossA.Min)).Cell(ReportText.Hours(lossA.Max)).Cell(minA.Text("0.000")).Cell(TextTable.Number(minA.Min));
+                html.Cell(loss.Text("0.00")).Cell(ReportText.Hours(loss.Min)).Cell(ReportText.Hours(loss.Max)).Cell(minCapability.Text("0.000")).Cell(TextTable.Number(minCapability.Min));
             }
             else
             {
-                var diff = sweep.Differences(scope, m => m.ResilienceLossHours);
-                var delta = Spread.Of(diff);
-                html.Cell(lossA.Text("0.00")).Cell(Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: true), lower: 0).Text("0.00"));
+                html.Cell(loss.Text("0.00")).Cell(variant.Loss.Text("0.00"));
                 // Coloured only when the interval leaves 0 out: a clear effect.
-                var css = delta.Count == 0 || (delta.Low <= 0 && delta.High >= 0) ? "" : delta.Mean > 0 ? " class=\"worse\"" : " class=\"better\"";
+                var delta = variant.Difference;
+                var css = delta.Count == 0 || delta.HoldsZero ? "" : delta.Mean > 0 ? " class=\"worse\"" : " class=\"better\"";
                 html.Add($"<td{css}>").Text(delta.Text("+0.00;-0.00;0.00")).Add("</td>");
-                html.Cell(RunFormat.Count(diff.Count(d => d > 0))).Cell(RunFormat.Count(diff.Count(d => d < 0)))
-                    .Cell(minA.Text("0.000")).Cell(Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: true), lower: 0, upper: 1).Text("0.000"));
+                html.Cell(RunFormat.Count(variant.Worse)).Cell(RunFormat.Count(variant.Better))
+                    .Cell(minCapability.Text("0.000")).Cell(variant.MinCapability.Text("0.000"));
             }
             html.Add("</tr>\n");
         }

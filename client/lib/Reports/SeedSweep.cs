@@ -33,6 +33,21 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         return [.. a.Zip(b, (x, y) => y - x)];
     }
 
+    /// <summary>What the seeds give for <paramref name="scope"/>, worked out once for the text, the JSON and the page.</summary>
+    public ScopeSpread SpreadOf(string scope)
+    {
+        // A loss is not negative and a capability at most 1: interval ends are kept there. A difference may be either.
+        Spread Loss(bool variant) => Spread.Of(Values(scope, m => m.ResilienceLossHours, variant), lower: 0);
+        Spread MinCapability(bool variant) => Spread.Of(Values(scope, m => m.MinCapability, variant), lower: 0, upper: 1);
+        if (!Compared)
+        {
+            return new ScopeSpread(scope, Loss(false), MinCapability(false), null);
+        }
+        var differences = Differences(scope, m => m.ResilienceLossHours);
+        return new ScopeSpread(scope, Loss(false), MinCapability(false),
+            new VariantSpread(Loss(true), MinCapability(true), Spread.Of(differences), differences.Count(d => d > 0), differences.Count(d => d < 0)));
+    }
+
     /// <summary>How many runs of one side passed objective <paramref name="id"/>; null when that side does not have it.</summary>
     public int? Passed(string id, bool variant) =>
         (variant ? Runs[0].B!.Report : First).Objectives.Any(o => o.Id == id)
@@ -54,20 +69,12 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
             : $"scenario '{first.Scenario}'{(first.Variant is null ? "" : $" (variant {first.Variant})")}, {seeds}");
         await w.WriteLineAsync();
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var scope in sweep.Scopes)
+        foreach (var (scope, loss, minCapability, variant) in sweep.Scopes.Select(sweep.SpreadOf))
         {
-            var lossA = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: false), lower: 0);
-            var minA = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant: false), lower: 0, upper: 1);
-            if (!sweep.Compared)
-            {
-                rows.Add([scope, lossA.Text("0.00"), Hours(lossA.Min), Hours(lossA.Max), minA.Text("0.000"), TextTable.Number(minA.Min)]);
-                continue;
-            }
-            var lossB = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant: true), lower: 0);
-            var diff = sweep.Differences(scope, m => m.ResilienceLossHours);
-            var spread = Spread.Of(diff);
-            rows.Add([scope, lossA.Text("0.00"), lossB.Text("0.00"), spread.Text("+0.00;-0.00;0.00"),
-                $"{RunFormat.Count(diff.Count(d => d > 0))} / {RunFormat.Count(diff.Count(d => d < 0))}"]);
+            rows.Add(variant is null
+                ? [scope, loss.Text("0.00"), ReportText.Hours(loss.Min), ReportText.Hours(loss.Max), minCapability.Text("0.000"), TextTable.Number(minCapability.Min)]
+                : [scope, loss.Text("0.00"), variant.Loss.Text("0.00"), variant.Difference.Text("+0.00;-0.00;0.00"),
+                    $"{RunFormat.Count(variant.Worse)} / {RunFormat.Count(variant.Better)}"]);
         }
         await TextTable.WriteAsync(w, sweep.Compared
             ? ["SCOPE", "LOSS A (h)", "LOSS B (h)", "DIFF (h)", "B WORSE / BETTER"]
@@ -103,17 +110,17 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
     /// </summary>
     public static string Verdict(SeedSweep sweep)
     {
-        var diff = sweep.Differences("alliance", m => m.ResilienceLossHours);
-        var s = Spread.Of(diff);
+        var alliance = sweep.SpreadOf("alliance").Variant!;
+        var s = alliance.Difference;
         var a = sweep.Runs[0].A.Label;
         var b = sweep.Runs[0].B!.Label;
-        var over = $"over {RunFormat.Count(diff.Count, "seed")}";
-        var counts = $"it costs capability in {RunFormat.Count(diff.Count(d => d > 0))} of them, saves it in {RunFormat.Count(diff.Count(d => d < 0))}";
-        if (diff.All(d => d == 0))
+        var over = $"over {RunFormat.Count(s.Count, "seed")}";
+        var counts = $"it costs capability in {RunFormat.Count(alliance.Worse)} of them, saves it in {RunFormat.Count(alliance.Better)}";
+        if (s.Min == 0 && s.Max == 0)
         {
             return $"{b} makes no difference to alliance capability against {a} {over}";
         }
-        if (s.Low <= 0 && s.High >= 0)
+        if (s.HoldsZero)
         {
             return string.Create(CultureInfo.InvariantCulture,
                 $"no clear effect of {b} against {a} {over}: {s.Mean:+0.000;-0.000;0.000} h of capability lost on average, "
@@ -127,6 +134,7 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
 
     public static JsonObject Json(SeedSweep sweep)
     {
+        var scopes = sweep.Scopes.Select(sweep.SpreadOf).ToList();
         JsonObject Run(RunResult r) => new()
         {
             ["runId"] = r.RunId,
@@ -140,11 +148,11 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         {
             ["variant"] = (variant ? sweep.Runs[0].B! : sweep.Runs[0].A).Report.Variant,
             ["runs"] = new JsonArray([.. sweep.Runs.Select(r => (JsonNode)Run(variant ? r.B! : r.A))]),
-            ["scopes"] = new JsonArray([.. sweep.Scopes.Select(scope => (JsonNode)new JsonObject
+            ["scopes"] = new JsonArray([.. scopes.Select(scope => (JsonNode)new JsonObject
             {
-                ["id"] = scope,
-                ["resilienceLoss"] = Spread.Of(sweep.Values(scope, m => m.ResilienceLossHours, variant), lower: 0).Json(),
-                ["minCapability"] = Spread.Of(sweep.Values(scope, m => m.MinCapability, variant), lower: 0, upper: 1).Json(),
+                ["id"] = scope.Scope,
+                ["resilienceLoss"] = (variant ? scope.Variant!.Loss : scope.Loss).Json(),
+                ["minCapability"] = (variant ? scope.Variant!.MinCapability : scope.MinCapability).Json(),
             })]),
             ["objectives"] = new JsonArray([.. sweep.Objectives.Select(o => (JsonNode)new JsonObject
             {
@@ -162,28 +170,31 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
         if (sweep.Compared)
         {
             json["compared"] = Side(variant: true);
-            var diff = sweep.Differences("alliance", m => m.ResilienceLossHours);
             json["differences"] = new JsonObject
             {
-                ["scopes"] = new JsonArray([.. sweep.Scopes.Select(scope =>
+                ["scopes"] = new JsonArray([.. scopes.Select(scope => (JsonNode)new JsonObject
                 {
-                    var d = sweep.Differences(scope, m => m.ResilienceLossHours);
-                    return (JsonNode)new JsonObject
-                    {
-                        ["id"] = scope,
-                        ["resilienceLoss"] = Spread.Of(d).Json(),
-                        ["worse"] = d.Count(x => x > 0),
-                        ["better"] = d.Count(x => x < 0),
-                    };
+                    ["id"] = scope.Scope,
+                    ["resilienceLoss"] = scope.Variant!.Difference.Json(),
+                    ["worse"] = scope.Variant.Worse,
+                    ["better"] = scope.Variant.Better,
                 })]),
-                ["capabilityHours"] = Spread.Of(diff).Json(),
+                // The alliance's difference: scopes[0].
+                ["capabilityHours"] = scopes[0].Variant!.Difference.Json(),
             };
         }
         return json;
     }
-
-    private static string Hours(double hours) => hours.ToString("0.00", CultureInfo.InvariantCulture);
 }
+
+/// <summary>What the seeds give for one scope: the scenario's loss and minimum capability, and the variant's when compared.</summary>
+public sealed record ScopeSpread(string Scope, Spread Loss, Spread MinCapability, VariantSpread? Variant);
+
+/// <summary>
+/// A compared variant's loss and minimum capability in one scope, its loss minus the scenario's seed by seed, and in
+/// how many seeds that difference is a loss (<see cref="Worse"/>) or a gain (<see cref="Better"/>).
+/// </summary>
+public sealed record VariantSpread(Spread Loss, Spread MinCapability, Spread Difference, int Worse, int Better);
 
 /// <summary>
 /// Mean, sample standard deviation, the 95 % confidence interval of the mean (Student's t), and
@@ -226,6 +237,9 @@ public sealed record Spread(int Count, double Mean, double StandardDeviation, do
         var half = xs.Count < 2 ? 0 : StudentT95(xs.Count - 1) * sd / Math.Sqrt(xs.Count);
         return new Spread(xs.Count, mean, sd, half, Math.Max(lower, mean - half), Math.Min(upper, mean + half), xs.Min(), xs.Max());
     }
+
+    /// <summary>The interval holds 0: the values do not tell a difference from none.</summary>
+    public bool HoldsZero => Low <= 0 && High >= 0;
 
     /// <summary><c>1.22 +/-0.10</c>: the mean in <paramref name="format"/>, the half-width unsigned, with as many decimals.</summary>
     public string Text(string format) => Count == 0
