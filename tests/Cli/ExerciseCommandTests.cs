@@ -505,6 +505,126 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task RunSeeds_EndedBeforeItsEnd_StopsItsRuns_AndWithJsonListsTheRunsDone()
+    {
+        // Ending the command (as SIGTERM or Ctrl-C does) once the first seed is done: far fewer than the 1,000 asked.
+        var file = Drill();
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new CancelOnLine(end, " done");
+
+        var code = await Bulwark.Cli.Cli.RunAsync(["run", file, "--seeds", "1000", "--compare", "no-sharing", "--json", "--gateway", fixture.Silo.Gateway], output, error, end.Token);
+
+        Assert.True(code == 0, error.ToString());
+        var result = JsonNode.Parse(output.ToString())!;
+        Assert.Equal(("Power drill", true, 42UL, 1000), ((string?)result["scenario"], (bool)result["stopped"]!, (ulong)result["firstSeed"]!, (int)result["seedsAsked"]!));
+        var completed = result["completed"]!.AsArray();
+        Assert.InRange(completed.Count, 2, 1998);
+        Assert.Equal(0, completed.Count % 2);
+        Assert.Matches(@"\nstopped after \d+ of 1000 seeds; the sweep's runs still going were stopped\n$", error.ToString());
+        // Each seed done is there with its variant, each the reference engine's run for its seed.
+        foreach (var run in completed.Take(4))
+        {
+            var variant = (string?)run!["variant"];
+            var expected = Runs.OnReference(Scenario(file, variant) with { Seed = (ulong)run["seed"]! }).Report;
+            Assert.Equal(expected.JournalHash, (string?)run["journalHash"]);
+        }
+        Assert.Equal(completed.Count / 2, completed.Count(r => (string?)r!["variant"] == "no-sharing"));
+        // Nothing of the sweep goes on: every run of the scenario that is not over was stopped.
+        var runs = (await Cli.JsonAsync("runs"))["runs"]!.AsArray();
+        Assert.DoesNotContain(runs, r => (string?)r!["scenario"] == "Power drill" && (string?)r["state"] is "running" or "paused");
+    }
+
+    /// <summary>A writer that cancels <paramref name="source"/> when a line holding <paramref name="text"/> is written.</summary>
+    private sealed class CancelOnLine(CancellationTokenSource source, string text) : StringWriter(CultureInfo.InvariantCulture)
+    {
+        public override Task WriteLineAsync(string? value)
+        {
+            if (value is not null && value.Contains(text, StringComparison.Ordinal))
+            {
+                source.Cancel();
+            }
+            return base.WriteLineAsync(value);
+        }
+    }
+
+    [Fact]
+    public async Task CtrlC_WhileFollowingARunWithJson_PrintsTheRunWhichGoesOn()
+    {
+        // A real CLI process, paced so that the run is still going when Ctrl-C (SIGINT) comes.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var cli = Path.Combine(TestTopologies.RepositoryRoot(), "client", "cli", "bin", configuration, "net10.0", "bulwark.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { cli, "run", Drill(), "--pace", "60x", "--json", "--gateway", fixture.Silo.Gateway })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            string Err()
+            {
+                lock (stderr)
+                {
+                    return stderr.ToString();
+                }
+            }
+            await Eventually.HoldsAsync(() => Task.FromResult(Err().Contains("started run-", StringComparison.Ordinal)), "the run to start", TimeSpan.FromSeconds(30));
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(deadline.Token);
+
+            Assert.True(process.ExitCode == 0, Err());
+            var run = JsonNode.Parse(await stdout)!;
+            var id = (string)run["runId"]!;
+            Assert.Contains($"started {id}: 'Power drill'", Err(), StringComparison.Ordinal);
+            Assert.Contains($"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {id}')", Err(), StringComparison.Ordinal);
+            Assert.Equal(("Power drill", "running"), ((string?)run["scenario"], (string?)run["state"]));
+            Assert.Equal("running", (string?)(await Cli.JsonAsync("run-status", id))["state"]);
+            await Cli.JsonAsync("stop", id);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Run_EndedWhileFollowing_WithJson_PrintsTheRunWhichGoesOn()
+    {
+        // As SIGTERM does: the command's token is cancelled once the run has started.
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        var error = new CancelOnLine(end, "started run-");
+
+        await Bulwark.Cli.Cli.RunAsync(["run", Drill(), "--pace", "60x", "--json", "--gateway", fixture.Silo.Gateway], output, error, end.Token);
+
+        var run = JsonNode.Parse(output.ToString())!;
+        var id = (string)run["runId"]!;
+        Assert.Equal(("Power drill", "running"), ((string?)run["scenario"], (string?)run["state"]));
+        Assert.EndsWith($"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {id}')\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("running", (string?)(await Cli.JsonAsync("run-status", id))["state"]);
+        await Cli.JsonAsync("stop", id);
+    }
+
+    [Fact]
     public async Task RunSeeds_PastTheLargestSeed_IsRefusedBeforeAnythingRuns()
     {
         var (code, output, error) = await Cli.RunAsync("run", Drill(), "--seed", "18446744073709551615", "--seeds", "2");

@@ -78,6 +78,9 @@ internal static class RunCommand
             // The replayed run's seed, unless another is asked for.
             scenarios = [.. scenarios.Select(s => s with { Seed = replayedSeed })];
         }
+        // From before the start: Ctrl-C while the runs start (a large topology takes seconds) lets them start and
+        // says what they are, instead of ending the command with runs nobody was told of.
+        using var stop = new CtrlC(c.CancellationToken);
         var ids = scenarios.Select(_ => NewRunId()).ToList();
         var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
         var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
@@ -106,10 +109,17 @@ internal static class RunCommand
             return Cli.Ok;
         }
 
-        var infos = await FollowAsync(c, grains);
+        var infos = await FollowAsync(c, grains, stop);
         if (infos is null)
         {
+            if (c.Json)
+            {
+                // As with --detach: the runs, which go on.
+                var now = await Task.WhenAll(grains.Select(g => g.GetInfoAsync()));
+                await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(now)));
+            }
             await c.Err.WriteLineAsync($"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {string.Join(" ", ids)}')");
+            c.CancellationToken.ThrowIfCancellationRequested();
             return Cli.Ok;
         }
         if (infos.FirstOrDefault(i => i.State == RunState.Failed) is { } failed)
@@ -260,8 +270,14 @@ internal static class RunCommand
             {
                 throw new CommandFailedException($"{failure}; the sweep ended, and its runs still going were stopped");
             }
-            c.CancellationToken.ThrowIfCancellationRequested();
+            if (c.Json)
+            {
+                // Whoever reads the document learns that the sweep did not end, and which runs it left.
+                var completed = results.Where(r => r.A is not null).SelectMany(r => r.B is null ? [r.A] : new[] { r.A, r.B });
+                await c.Out.WriteLineAsync(Output.Json(SeedSweep.Stopped(scenarios[0].Metadata.Name, scenarios[0].Seed, count, completed)));
+            }
             await c.Err.WriteLineAsync($"stopped after {done} of {count} seeds; the sweep's runs still going were stopped");
+            c.CancellationToken.ThrowIfCancellationRequested();
             return Cli.Ok;
         }
         var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
@@ -433,10 +449,9 @@ internal static class RunCommand
     /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
     /// on a terminal, else (a log file) a line every 10 s. Null when Ctrl-C stopped the following.
     /// </summary>
-    private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains)
+    private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains, CtrlC stop)
     {
         var terminal = ReferenceEquals(c.Err, Console.Error) && !Console.IsErrorRedirected;
-        using var stop = new CtrlC(c.CancellationToken);
         var began = Stopwatch.GetTimestamp();
         var lastPrint = began;
         var drawn = 0;
@@ -479,7 +494,7 @@ internal static class RunCommand
                 await Task.Delay(PollEvery, stop.Token);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested && !c.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             if (drawn > 0)
             {

@@ -132,18 +132,38 @@ public sealed record SeedSweep(IReadOnlyList<(RunResult A, RunResult? B)> Runs)
             $"what {b} {verb} against {a}: {mean:0.000} h of capability on average {over} (95 % interval {low:0.000} to {high:0.000} h; {counts})");
     }
 
+    /// <summary>One run of a sweep: its id, seed, journal hash, events, the alliance's figures and its objectives.</summary>
+    public static JsonObject Run(RunResult r) => new()
+    {
+        ["runId"] = r.RunId,
+        ["seed"] = r.Report.Seed,
+        ["journalHash"] = r.Report.JournalHash,
+        ["events"] = r.Report.Events,
+        ["alliance"] = new JsonObject { ["resilienceLoss"] = r.Report.Alliance.ResilienceLossHours, ["minCapability"] = r.Report.Alliance.MinCapability },
+        ["objectives"] = new JsonArray([.. r.Report.Objectives.Select(o => (JsonNode)new JsonObject { ["id"] = o.Id, ["passed"] = o.Passed })]),
+    };
+
+    /// <summary>
+    /// A sweep stopped before its end (Ctrl-C, SIGTERM): the seeds asked for and the runs that completed, in seed order.
+    /// No spreads: the seeds done are not the sample that was asked for.
+    /// </summary>
+    public static JsonObject Stopped(string scenario, ulong firstSeed, int seeds, IEnumerable<RunResult> completed) => new()
+    {
+        ["scenario"] = scenario,
+        ["stopped"] = true,
+        ["firstSeed"] = firstSeed,
+        ["seedsAsked"] = seeds,
+        ["completed"] = new JsonArray([.. completed.Select(r =>
+        {
+            var run = Run(r);
+            run["variant"] = r.Report.Variant;
+            return (JsonNode)run;
+        })]),
+    };
+
     public static JsonObject Json(SeedSweep sweep)
     {
         var scopes = sweep.Scopes.Select(sweep.SpreadOf).ToList();
-        JsonObject Run(RunResult r) => new()
-        {
-            ["runId"] = r.RunId,
-            ["seed"] = r.Report.Seed,
-            ["journalHash"] = r.Report.JournalHash,
-            ["events"] = r.Report.Events,
-            ["alliance"] = new JsonObject { ["resilienceLoss"] = r.Report.Alliance.ResilienceLossHours, ["minCapability"] = r.Report.Alliance.MinCapability },
-            ["objectives"] = new JsonArray([.. r.Report.Objectives.Select(o => (JsonNode)new JsonObject { ["id"] = o.Id, ["passed"] = o.Passed })]),
-        };
         JsonObject Side(bool variant) => new()
         {
             ["variant"] = (variant ? sweep.Runs[0].B! : sweep.Runs[0].A).Report.Variant,
