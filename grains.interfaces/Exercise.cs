@@ -102,7 +102,11 @@ public sealed record TickResult(string Entity, ImmutableArray<JournalEntry> Jour
 /// <param name="Target">Node, segment or domain id.</param>
 /// <param name="Parameters">Kind-specific parameters.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.hand-inject")]
-public sealed record HandInject(long Tick, InjectKind Kind, string Target, ImmutableSortedDictionary<string, string> Parameters);
+public sealed record HandInject(long Tick, InjectKind Kind, string Target, ImmutableSortedDictionary<string, string> Parameters)
+{
+    /// <summary>How the journal names hand injects: hand-1, hand-2, ... in the order given. A scenario's ids may not begin so.</summary>
+    public const string IdPrefix = "hand-";
+}
 
 /// <summary>Where a run is.</summary>
 [GenerateSerializer, Alias("bulwark.run-state")]

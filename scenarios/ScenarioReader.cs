@@ -433,6 +433,11 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         var f = r.Fields(map, "inject", "id", "time", "after", "target", "kind", "parameters", "expected-action", "notes");
         var id = f.Required("id") is { } idNode ? r.Id(idNode, "inject id") : null;
+        if (id is not null && id.StartsWith(HandInject.IdPrefix, StringComparison.Ordinal))
+        {
+            // A run names the injects given by hand hand-1, hand-2, ...: one of the file's under such a name would be taken for one.
+            r.Error(f.Get("id")!, $"inject id '{id}': ids beginning with '{HandInject.IdPrefix}' are kept for injects given by hand during a run");
+        }
         var afterAt = f.Get("after");
         var after = afterAt is null ? null : r.Id(afterAt, "after");
         var timeAt = afterAt is null ? f.Required("time") : f.Get("time");

@@ -60,6 +60,9 @@ internal static class TopologyReader
         return domains;
     }
 
+    /// <summary>The scope name of the whole alliance, which no domain may take.</summary>
+    public const string ReservedDomainId = "alliance";
+
     private static RawDomain? ReadDomain(YamlReader r, YamlNode node)
     {
         if (r.Mapping(node, "a domain") is not { } map)
@@ -68,6 +71,11 @@ internal static class TopologyReader
         }
         var f = r.Fields(map, "domain", "id", "name", "kind", "segments", "sharing");
         var id = f.Required("id") is { } idNode ? r.Id(idNode, "domain id") : null;
+        if (id == ReservedDomainId)
+        {
+            // Posture, reports and objectives name the whole alliance so: a domain of that name would be taken for it.
+            r.Error(f.Get("id")!, $"domain id '{ReservedDomainId}' is reserved for the whole alliance; give the domain another id");
+        }
         var name = f.Get("name") is { } nameNode ? r.String(nameNode, "name") : id;
         var kind = f.Required("kind") is { } kindNode ? r.Enum<DomainKind>(kindNode, "domain kind") : null;
         var segments = new List<RawSegment>();

@@ -91,7 +91,7 @@ public sealed class RunCalendar
         {
             throw new InvalidOperationException($"tick {inject.Tick} has already been processed");
         }
-        Schedule(inject.Tick, "hand-" + (++_handInjects).ToString(CultureInfo.InvariantCulture), inject.Kind, inject.Target, inject.Parameters);
+        Schedule(inject.Tick, HandInject.IdPrefix + (++_handInjects).ToString(CultureInfo.InvariantCulture), inject.Kind, inject.Target, inject.Parameters);
     }
 
     private void Schedule(long tick, string id, InjectKind kind, string target, IReadOnlyDictionary<string, string> parameters)

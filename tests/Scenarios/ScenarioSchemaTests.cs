@@ -110,6 +110,7 @@ public sealed class ScenarioSchemaTests
     [InlineData("variants: {v: {tick: 5m}}")]
     [InlineData("variants: {v: {sharing: off}}")]
     [InlineData("sharing: [{from: A}]")]
+    [InlineData("injects: [{id: hand-1, time: 1h, target: A/s/n, kind: isolate}]")]
     public void Schema_BadExercise_IsRejectedLikeTheLoader(string line)
     {
         var yaml = Head + line + "\n";
@@ -129,6 +130,16 @@ public sealed class ScenarioSchemaTests
     {
         var yaml = $"name: t\nseed: 1\nduration: 1d\ntopology:\n  generators: [{generator}]\n";
 
+        Assert.False(Evaluate(yaml).IsValid);
+        Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
+    }
+
+    [Fact]
+    public void Schema_DomainNamedAlliance_IsRejectedLikeTheLoader()
+    {
+        var yaml = Head.Replace("- id: A\n", "- id: alliance\n", StringComparison.Ordinal);
+
+        Assert.Contains("- id: alliance\n", yaml, StringComparison.Ordinal);
         Assert.False(Evaluate(yaml).IsValid);
         Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
     }
