@@ -118,13 +118,21 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         _starting = true;
         try
         {
-            var (plan, calendar, metrics) = await Task.Run(() =>
+            var (plan, calendar, metrics, problems) = await Task.Run(() =>
             {
                 var plan = new RunPlan(scenario);
-                return (plan, new RunCalendar(plan, options.HandInjects), new RunMetrics(plan));
+                var problems = HandInjectProblems(plan, options.HandInjects);
+                return problems.Count > 0
+                    ? (plan, null, null, problems)
+                    : (plan, new RunCalendar(plan, options.HandInjects), new RunMetrics(plan), problems);
             });
+            if (problems.Count > 0)
+            {
+                DeactivateOnIdle();
+                throw new InvalidRequestException($"the scenario cannot take {(problems.Count == 1 ? "a hand inject" : $"{problems.Count} hand injects")} given: {string.Join("; ", problems)}");
+            }
             await store.MarkStartedAsync(RunId);
-            (_plan, _calendar, _metrics) = (plan, calendar, metrics);
+            (_plan, _calendar, _metrics) = (plan, calendar!, metrics!);
         }
         finally
         {
@@ -232,19 +240,48 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             throw new InvalidRequestException($"run '{RunId}' has {WireNames.Of(_state)}; it takes no more injects");
         }
-        if (_plan!.NodesIn(target).IsEmpty && !_plan.IsDomain(target))
+        if (InjectProblem(_plan!, kind, target, parameters) is { } problem)
         {
-            throw new InvalidRequestException($"unknown target '{target}' in run '{RunId}'");
+            throw new InvalidRequestException(problem);
         }
-        if (InjectRules.TargetsDomain(kind) && !_plan.IsDomain(target))
+    }
+
+    /// <summary>What is wrong with an inject for <paramref name="plan"/>'s scenario (target, kind, parameters), or null.</summary>
+    private string? InjectProblem(RunPlan plan, InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters)
+    {
+        if (plan.NodesIn(target).IsEmpty && !plan.IsDomain(target))
         {
-            throw new InvalidRequestException($"{WireNames.Of(kind)} targets a domain, not '{target}'");
+            return $"unknown target '{target}' in run '{RunId}'";
+        }
+        if (InjectRules.TargetsDomain(kind) && !plan.IsDomain(target))
+        {
+            return $"{WireNames.Of(kind)} targets a domain, not '{target}'";
         }
         var problems = InjectRules.Problems(kind, parameters);
-        if (problems.Count > 0)
+        return problems.Count > 0 ? string.Join("; ", problems) : null;
+    }
+
+    /// <summary>
+    /// The hand injects a run is started with (a replay's) that its scenario cannot take: a target it does not have, a
+    /// time at or after its end. Nothing of them may be dropped quietly: the run would not be the one replayed.
+    /// </summary>
+    private List<string> HandInjectProblems(RunPlan plan, ImmutableArray<HandInject> injects)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < injects.Length; i++)
         {
-            throw new InvalidRequestException(string.Join("; ", problems));
+            var inject = injects[i];
+            var what = $"hand inject {i + 1} ({WireNames.Of(inject.Kind)} on '{inject.Target}' at {Duration.Format(plan.Scenario.Tick * inject.Tick)})";
+            if (inject.Tick < 0 || inject.Tick >= plan.Ticks)
+            {
+                problems.Add($"{what}: not before the end of the exercise ({Duration.Format(plan.Scenario.Duration)})");
+            }
+            else if (InjectProblem(plan, inject.Kind, inject.Target, inject.Parameters) is { } problem)
+            {
+                problems.Add($"{what}: {problem}");
+            }
         }
+        return problems;
     }
 
     private Task<long> Inject(InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, long tick)

@@ -735,6 +735,40 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task RunReplay_HandInjectsTheFileCannotTake_IsRefusedAndNothingRuns()
+    {
+        var file = Drill();
+        var (code, output, error) = await Cli.RunAsync("run", file, "--pace", "60x", "--detach");
+        Assert.True(code == 0, error);
+        var id = output.Trim();
+        try
+        {
+            Assert.Equal(0, (await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "B/telecom/cable-1", "--at", "2h")).Code);
+            Assert.Equal(0, (await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/hmi", "--at", "3h")).Code);
+            Assert.Equal(0, (await Cli.RunAsync("inject", id, "--kind", "ransomware", "--target", "A/mil/radar", "--at", "20h", "--param", "duration=1h")).Code);
+        }
+        finally
+        {
+            await Cli.RunAsync("stop", id);
+        }
+        // The same scenario, shorter, with the cable renamed: the first and the third hand inject have nowhere to go.
+        var changed = ExerciseFiles.Write(_directory.FullName, "changed.yaml", ExerciseFiles.Drill
+            .Replace("duration: 1d", "duration: 18h", StringComparison.Ordinal)
+            .Replace("at 12h", "at 6h", StringComparison.Ordinal)
+            .Replace("cable-1", "cable-9", StringComparison.Ordinal));
+        var before = (await Cli.JsonAsync("runs"))["runs"]!.AsArray().Count;
+
+        var (replayCode, replayOut, replayError) = await Cli.RunAsync("run", changed, "--replay", id);
+
+        Assert.True(replayCode == 2, replayError);
+        Assert.Equal("", replayOut);
+        Assert.StartsWith("bulwark: the scenario cannot take 2 hand injects given: "
+            + "hand inject 1 (isolate on 'B/telecom/cable-1' at 2h): unknown target 'B/telecom/cable-1' in run 'run-", replayError, StringComparison.Ordinal);
+        Assert.Contains("; hand inject 3 (ransomware on 'A/mil/radar' at 20h): not before the end of the exercise (18h)\n", replayError, StringComparison.Ordinal);
+        Assert.Equal(before, (await Cli.JsonAsync("runs"))["runs"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task RunReplay_OtherVariant_IsRefused()
     {
         var file = Drill();
