@@ -732,6 +732,12 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         // Without the hand inject the journal is another.
         var plain = await Cli.JsonAsync("run", file, "--seed", "7");
         Assert.NotEqual((string?)original["journalHash"], (string?)plain["journalHash"]);
+        // Another criticality weighs the same events otherwise: the journal is the run's, its figures are not.
+        var reweighed = ExerciseFiles.Write(_directory.FullName, "reweighed.yaml", ExerciseFiles.Drill
+            .Replace("{id: radar, kind: radar, owner: military, criticality: 3", "{id: radar, kind: radar, owner: military, criticality: 1", StringComparison.Ordinal));
+        var (againCode, _, againError) = await Cli.RunAsync("run", reweighed, "--replay", id);
+        Assert.True(againCode == 0, againError);
+        Assert.Contains($"the journal is {id}'s ({original["journalHash"]}), but not its figures: was it run with another file?\n", againError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -132,9 +132,16 @@ internal static class RunCommand
         if (replayed is { State: RunState.Completed } && infos[0].State == RunState.Completed && (seed is null || seed == replayedSeed))
         {
             var original = await connection.Cluster.GetGrain<IRunGrain>(replayed.RunId).GetReportAsync();
-            await c.Err.WriteLineAsync(original.JournalHash == reports[0].JournalHash
-                ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
-                : $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?");
+            // The journal holds what happened, not what it weighed: a file with other criticalities gives the same journal
+            // and other figures.
+            static IEnumerable<(string, double, double, double)> Figures(RunReport r) =>
+                r.Domains.Prepend(r.Alliance).Select(m => (m.Scope, m.ResilienceLossHours, m.MinCapability, m.FinalCapability));
+            var sameFigures = Figures(original).SequenceEqual(Figures(reports[0]));
+            await c.Err.WriteLineAsync(original.JournalHash != reports[0].JournalHash
+                ? $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?"
+                : sameFigures
+                    ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
+                    : $"the journal is {replayed.RunId}'s ({original.JournalHash}), but not its figures: was it run with another file?");
         }
         return Cli.Ok;
     }
