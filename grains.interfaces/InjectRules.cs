@@ -39,8 +39,14 @@ public static class InjectRules
     /// <summary>True when the kind must target a domain (not a segment or node).</summary>
     public static bool TargetsDomain(InjectKind kind) => kind is InjectKind.IntelReport or InjectKind.SetAlertLevel;
 
-    /// <summary>Every problem with <paramref name="parameters"/> for <paramref name="kind"/>; empty when fine.</summary>
-    public static IReadOnlyList<string> Problems(InjectKind kind, IReadOnlyDictionary<string, string> parameters)
+    /// <summary>The most footholds one campaign takes.</summary>
+    public const int MaxCount = 1_000_000;
+
+    /// <summary>
+    /// Every problem with <paramref name="parameters"/> for <paramref name="kind"/>; empty when fine. With
+    /// <paramref name="tick"/>, a <c>duration</c> must also be a whole number of ticks.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(InjectKind kind, IReadOnlyDictionary<string, string> parameters, TimeSpan? tick = null)
     {
         var problems = new List<string>();
         var (required, optional) = Names(kind);
@@ -67,9 +73,13 @@ public static class InjectRules
                 "technique" => ObservationRules.IsTechnique(value) ? null : $"'{value}' is not an ATT&CK technique id (T1234 or T1234.001)",
                 "techniques" => List(value).Count == 0 ? "'techniques' needs at least one technique"
                     : List(value).FirstOrDefault(t => !ObservationRules.IsTechnique(t)) is { } bad ? $"'{bad}' is not an ATT&CK technique id (T1234 or T1234.001)" : null,
-                "count" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1_000_000 ? null : $"'count' must be a whole number from 1, not '{value}'",
+                "count" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxCount ? null
+                    : string.Create(CultureInfo.InvariantCulture, $"'count' must be a whole number from 1 to {MaxCount:N0}, not '{value}'"),
                 "level" => value is "1" or "2" or "3" or "4" or "5" ? null : $"'level' must be 1 to 5 (CYBERCON), not '{value}'",
-                "duration" => Duration.TryParse(value, out var d, out var error) ? (d > TimeSpan.Zero ? null : "'duration' must be longer than 0s") : $"'duration': {error}",
+                "duration" => !Duration.TryParse(value, out var d, out var error) ? $"'duration': {error}"
+                    : d <= TimeSpan.Zero ? "'duration' must be longer than 0s"
+                    : tick is { } t && d.Ticks % t.Ticks != 0 ? $"'duration' {Duration.Format(d)} is not a whole number of ticks ({Duration.Format(t)})"
+                    : null,
                 _ => null,
             };
             if (problem is not null)

@@ -28,8 +28,11 @@ internal sealed record PlaybookPatch(
         IndicatorHardening ?? playbook.IndicatorHardening, RaiseAlertOnIndicator ?? playbook.RaiseAlertOnIndicator,
         AlertLevel ?? playbook.AlertLevel);
 
-    /// <summary>Reads one entry of <c>playbooks</c>; bad fields are reported and left unset.</summary>
-    public static PlaybookPatch Read(YamlReader r, YamlNode node)
+    /// <summary>
+    /// Reads one entry of <c>playbooks</c>; bad fields are reported and left unset. <paramref name="duration"/> reads
+    /// (and checks) a delay.
+    /// </summary>
+    public static PlaybookPatch Read(YamlReader r, YamlNode node, Func<YamlNode, string, TimeSpan?> duration)
     {
         if (r.Mapping(node, "a playbook") is not { } map)
         {
@@ -37,8 +40,8 @@ internal sealed record PlaybookPatch(
         }
         var f = r.Fields(map, "playbook", "contain-after", "recover-after", "patch", "indicator-hardening", "raise-alert-on-indicator", "alert-level");
         return new PlaybookPatch(
-            f.Get("contain-after") is { } c ? r.Duration(c, "contain-after") : null,
-            f.Get("recover-after") is { } rec ? r.Duration(rec, "recover-after") : null,
+            f.Get("contain-after") is { } c ? duration(c, "contain-after") : null,
+            f.Get("recover-after") is { } rec ? duration(rec, "recover-after") : null,
             f.Get("patch") is { } p ? r.Bool(p, "patch") : null,
             f.Get("indicator-hardening") is { } h ? r.Number(h, "indicator-hardening", 0, 1) : null,
             f.Get("raise-alert-on-indicator") is { } a ? r.Bool(a, "raise-alert-on-indicator") : null,

@@ -150,6 +150,18 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         return value;
     }
 
+    /// <summary>A delay or the length of an effect, which must be a whole number of ticks like every time in an exercise.</summary>
+    private TimeSpan? TickDuration(YamlNode node, string field)
+    {
+        var value = r.Duration(node, field);
+        if (value is { } v && _tick is { } tick && v.Ticks % tick.Ticks != 0)
+        {
+            r.Error(node, $"'{field}' {Duration.Format(v)} is not a whole number of ticks ({Duration.Format(tick)})");
+            return null;
+        }
+        return value;
+    }
+
     /// <summary>A positive duration that is a whole number of ticks.</summary>
     private TimeSpan? ExerciseDuration(YamlNode node)
     {
@@ -351,7 +363,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             var from = fromAt is null ? null : r.Id(fromAt, "from");
             var partnerAt = f.Required("partner");
             var partner = partnerAt is null ? null : r.Id(partnerAt, "partner");
-            var delay = f.Get("delay") is { } delayNode ? r.Duration(delayNode, "delay") : TimeSpan.Zero;
+            var delay = f.Get("delay") is { } delayNode ? TickDuration(delayNode, "delay") : TimeSpan.Zero;
             var tlp = f.Get("tlp") is { } tlpNode ? r.Enum<Tlp>(tlpNode, "tlp") : Tlp.Amber;
             if (from is not null && partner is not null && delay is not null && tlp is not null)
             {
@@ -372,7 +384,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         {
             if (r.String(keyNode, "playbook key") is { } key)
             {
-                entries.Add(new PlaybookEntry(keyNode, key, PlaybookPatch.Read(r, value)));
+                entries.Add(new PlaybookEntry(keyNode, key, PlaybookPatch.Read(r, value, TickDuration)));
             }
         }
         return entries;
@@ -399,8 +411,8 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         var s = r.Fields(spread, "spread-delay", "min", "max");
         return new Adversary(spread,
-            s.Get("min") is { } min ? r.Duration(min, "min") : null,
-            s.Get("max") is { } max ? r.Duration(max, "max") : null);
+            s.Get("min") is { } min ? TickDuration(min, "min") : null,
+            s.Get("max") is { } max ? TickDuration(max, "max") : null);
     }
 
     /// <summary>Reads a list of injects; ids already in <paramref name="taken"/> (and repeats within the list) are errors.</summary>
@@ -501,16 +513,16 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         {
             return null;
         }
-        var missing = InjectRules.Problems(k, ImmutableSortedDictionary<string, string>.Empty).ToHashSet(StringComparer.Ordinal);
+        var missing = InjectRules.Problems(k, ImmutableSortedDictionary<string, string>.Empty, _tick).ToHashSet(StringComparer.Ordinal);
         // A parameter whose value could not be read is there all the same: it is not missing.
-        var present = bad.SelectMany(key => missing.Except(InjectRules.Problems(k, new Dictionary<string, string> { [key] = "" }))).ToHashSet(StringComparer.Ordinal);
-        var problems = InjectRules.Problems(k, parameters).Where(p => !present.Contains(p)).ToList();
+        var present = bad.SelectMany(key => missing.Except(InjectRules.Problems(k, new Dictionary<string, string> { [key] = "" }, _tick))).ToHashSet(StringComparer.Ordinal);
+        var problems = InjectRules.Problems(k, parameters, _tick).Where(p => !present.Contains(p)).ToList();
         if (problems.Count == 0)
         {
             return ok ? parameters : null;
         }
         var (required, optional) = InjectRules.Names(k);
-        var perEntry = entries.Select(e => InjectRules.Problems(k, new Dictionary<string, string>(StringComparer.Ordinal) { [e.Key] = e.Value })
+        var perEntry = entries.Select(e => InjectRules.Problems(k, new Dictionary<string, string>(StringComparer.Ordinal) { [e.Key] = e.Value }, _tick)
             .Where(p => !missing.Contains(p)).ToList()).ToList();
         foreach (var problem in problems)
         {

@@ -257,7 +257,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             return $"{WireNames.Of(kind)} targets a domain, not '{target}'";
         }
-        var problems = InjectRules.Problems(kind, parameters);
+        var problems = InjectRules.Problems(kind, parameters, plan.Scenario.Tick);
         return problems.Count > 0 ? string.Join("; ", problems) : null;
     }
 

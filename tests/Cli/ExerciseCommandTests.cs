@@ -701,6 +701,9 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
 
             Assert.Equal(2, code);
             Assert.Equal($"bulwark: unknown target 'A/nowhere' in run '{id}'\n", error);
+            // An effect's length is whole ticks (1m here), as in a scenario file: 90s would have lasted 2m.
+            (code, _, error) = await Cli.RunAsync("inject", id, "--kind", "ddos", "--target", "A/mil/hmi", "--param", "duration=90s");
+            Assert.Equal((2, "bulwark: 'duration' 1m30s is not a whole number of ticks (1m)\n"), (code, error));
         }
         finally
         {
