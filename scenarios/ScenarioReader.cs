@@ -72,7 +72,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         var f = r.Fields(map, "scenario", "name", "description", "author", "tlp", "seed", "duration", "tick", "topology",
             "sharing", "playbooks", "adversary", "injects", "objectives", "variants");
-        var name = f.Required("name") is { } nameNode ? r.String(nameNode, "name") : null;
+        var name = f.Required("name") is { } nameNode ? r.Name(nameNode, "name") : null;
         if (name is not null && string.IsNullOrWhiteSpace(name))
         {
             r.Error(f.Get("name")!, "'name' is empty; reports and run lists show it");
@@ -333,6 +333,11 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         if (!File.Exists(path))
         {
             r.Error(at, $"included topology '{text}' does not exist");
+            return null;
+        }
+        if (string.Equals(Path.GetFullPath(path), Path.GetFullPath(r.File), StringComparison.Ordinal))
+        {
+            r.Error(at, $"the scenario includes itself ('{text}'); 'include' takes topology files");
             return null;
         }
         // Read as any file given on the command line is: UTF-8 only, and bounded; a problem is located in the included file.

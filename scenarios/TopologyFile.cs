@@ -24,7 +24,7 @@ public static class TopologyFile
         if (r.Parse(text) is { } root && r.Mapping(root, "a topology file") is { } map)
         {
             var f = r.Fields(map, "topology file", "name", "description", "domains");
-            var name = f.Get("name") is { } n ? r.String(n, "name") : null;
+            var name = f.Get("name") is { } n ? r.Name(n, "name") : null;
             if (f.Get("description") is { } d)
             {
                 r.String(d, "description");

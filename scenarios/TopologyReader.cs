@@ -76,7 +76,7 @@ internal static class TopologyReader
             // Posture, reports and objectives name the whole alliance so: a domain of that name would be taken for it.
             r.Error(f.Get("id")!, $"domain id '{ReservedDomainId}' is reserved for the whole alliance; give the domain another id");
         }
-        var name = f.Get("name") is { } nameNode ? r.String(nameNode, "name") : id;
+        var name = f.Get("name") is { } nameNode ? r.Name(nameNode, "name") : id;
         var kind = f.Required("kind") is { } kindNode ? r.Enum<DomainKind>(kindNode, "domain kind") : null;
         var segments = new List<RawSegment>();
         foreach (var item in r.Items(f.Get("segments"), "segments"))

@@ -321,6 +321,21 @@ internal sealed class YamlReader(string file)
         return null;
     }
 
+    /// <summary>
+    /// A name shown on one line (a scenario's, a topology's, a domain's): text without control characters, which
+    /// would break the line or steer the terminal that shows it.
+    /// </summary>
+    public string? Name(YamlNode node, string field)
+    {
+        var text = String(node, field);
+        if (text is not null && text.Any(char.IsControl))
+        {
+            Error(node, $"'{field}' holds a control character (such as a line break or an escape); write it on one line");
+            return null;
+        }
+        return text;
+    }
+
     public string? Id(YamlNode node, string what)
     {
         var text = String(node, what);

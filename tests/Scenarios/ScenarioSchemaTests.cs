@@ -143,4 +143,14 @@ public sealed class ScenarioSchemaTests
         Assert.False(Evaluate(yaml).IsValid);
         Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
     }
+
+    [Fact]
+    public void Schema_NameWithAnEscape_IsRejectedLikeTheLoader()
+    {
+        var yaml = Head.Replace("name: t\n", "name: \"a\\eb\"\n", StringComparison.Ordinal);
+
+        Assert.StartsWith("name: \"a\\eb\"\n", yaml, StringComparison.Ordinal);
+        Assert.False(Evaluate(yaml).IsValid);
+        Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
+    }
 }

@@ -49,7 +49,7 @@ internal static class ExerciseCommands
                 var s = set.Base;
                 var variants = set.Variants.IsEmpty ? "none" : string.Join(", ", set.Variants.Keys);
                 await c.Out.WriteLineAsync($"{file}: valid: '{s.Metadata.Name}', {RunFormat.Count(s.Topology.Domains.Length, "domain")}, {RunFormat.Count(s.Topology.AllNodes.Count(), "node")}, "
-                    + $"{s.Injects.Length} injects, {s.Objectives.Length} objectives, variants: {variants}");
+                    + $"{RunFormat.Count(s.Injects.Length, "inject")}, {RunFormat.Count(s.Objectives.Length, "objective")}, variants: {variants}");
             }
             else if (!result.Succeeded)
             {
@@ -225,7 +225,7 @@ internal static class ExerciseCommands
             throw new UsageException(atText!.StartsWith('-')
                 ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
                 : timeText.Contains(':', StringComparison.Ordinal)
-                    ? $"--at: '{timeText}' is not a virtual time; write HH:MM or 'Nd HH:MM', minutes below 60 (06:30, '1d 06:30')"
+                    ? $"--at: '{timeText}' is not a virtual time; write HH:MM or 'Nd HH:MM', hours below 24 and minutes below 60 (06:30, '1d 06:30')"
                     : $"--at: {error}");
         }
         var parameters = Parameters(c.Line.Options("--param"));
@@ -256,7 +256,7 @@ internal static class ExerciseCommands
         int Part(int group) => match.Groups[group].Success ? int.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         time = TimeSpan.Zero;
         // Days as durations allow them: at most a century.
-        if (!match.Success || Part(3) > 59 || Part(1) > Duration.Max.Days)
+        if (!match.Success || Part(2) > 23 || Part(3) > 59 || Part(1) > Duration.Max.Days)
         {
             return false;
         }
