@@ -30,12 +30,27 @@ internal sealed class CtrlC : IDisposable
     {
         e.Cancel = true;
         Pressed = true;
+        Interlocked.Exchange(ref s_lastPress, System.Diagnostics.Stopwatch.GetTimestamp());
         _stop.Cancel();
     }
 
     public void Dispose()
     {
+        if (Pressed)
+        {
+            // One Ctrl-C can arrive twice: `timeout -s INT` signals the command and its process group. The second must not
+            // end with 130 a command that is winding down from the first; a Ctrl-C pressed later still ends the process.
+            Interlocked.CompareExchange(ref s_echo, System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGINT,
+                context => context.Cancel = System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref s_lastPress)) < EchoWindow), null);
+        }
         Console.CancelKeyPress -= OnCancel;
         _stop.Dispose();
     }
+
+    /// <summary>How long after a Ctrl-C another SIGINT is taken for the same one.</summary>
+    private static readonly TimeSpan EchoWindow = TimeSpan.FromSeconds(1);
+
+    private static long s_lastPress;
+    private static System.Runtime.InteropServices.PosixSignalRegistration? s_echo;
 }

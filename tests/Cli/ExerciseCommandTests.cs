@@ -580,8 +580,10 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
                 }
             }
             await Eventually.HoldsAsync(() => Task.FromResult(Err().Contains("started run-", StringComparison.Ordinal)), "the run to start", TimeSpan.FromSeconds(30));
-            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            // Twice, as `timeout -s INT` does (the command, then its process group): still one Ctrl-C.
+            for (var i = 0; i < 2; i++)
             {
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
