@@ -186,9 +186,12 @@ public interface INodeGrain : IGrainWithStringKey
 [Alias("bulwark.segment")]
 public interface ISegmentGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the segment's nodes as the topology load worked them out.</summary>
+    /// <summary>
+    /// Sets the segment's nodes as the topology load (or whole-world recovery, <paramref name="source"/>) worked them
+    /// out at <paramref name="time"/>; a node whose status or operational state that changes goes out to watchers.
+    /// </summary>
     [Alias("init")]
-    Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes);
+    Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes, DateTimeOffset time, string source);
 
     /// <summary>
     /// Applies observations of this segment's nodes, cut one batch per node as

@@ -150,6 +150,9 @@ public sealed record NodeView(
 /// <param name="SegmentCapability">The segment's capability once the change reached it, with the changes of its other nodes that went up the chain together with it.</param>
 /// <param name="DomainCapability">The domain's capability, likewise.</param>
 /// <param name="AllianceCapability">The alliance's capability, likewise.</param>
+/// <param name="Operational">Whether the node counts as operational after the change. A change can be of this alone, with
+/// <paramref name="From"/> and <paramref name="To"/> equal: a compromised node whose dependency fails stays compromised
+/// but no longer counts toward capability.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.posture-change")]
 public sealed record PostureChange(
     string World,
@@ -161,7 +164,8 @@ public sealed record PostureChange(
     string? Source,
     double SegmentCapability,
     double DomainCapability,
-    double AllianceCapability);
+    double AllianceCapability,
+    bool Operational);
 
 /// <summary>Capabilities up the chain after a node's change reached the alliance.</summary>
 [GenerateSerializer, Immutable, Alias("bulwark.chain-capability")]

@@ -67,6 +67,7 @@ public sealed partial class NodeGrain(
 
     /// <summary>The node was in the topology before this load and not reset: a change the load makes goes in its history.</summary>
     private bool _keptByLoad;
+    private NodeStatus _effectiveBeforeLoad;
 
     private NodeState S => state.State;
 
@@ -158,6 +159,8 @@ public sealed partial class NodeGrain(
         CancelSave();
         _dependantGrains = null;
         _keptByLoad = !reset && S.Definition is not null;
+        // As the node's history and watchers last saw it: the new definition may change it (a dependency dropped).
+        _effectiveBeforeLoad = _keptByLoad ? Effective() : NodeStatus.Healthy;
         if (!_keptByLoad)
         {
             state.State = new NodeState { Reported = NodeStatus.Healthy };
@@ -201,10 +204,12 @@ public sealed partial class NodeGrain(
             }
         }
         Settle(before, wasOperational);
-        // Against the state as settling began: a change made during the load is in the history already.
-        if (_keptByLoad && before != Effective())
+        // Against the state before the load, or, when a change came during the load (which is in the history already),
+        // as settling began.
+        var from = changedDuringLoad ? before : _effectiveBeforeLoad;
+        if (_keptByLoad && from != Effective())
         {
-            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
+            Record(new HistoryEntry(time, from, Effective(), S.Reported, null, source, Stale: false));
         }
         // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
         _notifiedVersion = S.OperationalVersion;

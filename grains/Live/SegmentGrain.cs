@@ -45,7 +45,12 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
     private int _publishFailures;
 
     /// <summary>A node's change of effective status, waiting for the forward that publishes it.</summary>
-    private readonly record struct Unpublished(string Node, NodeStatus From, NodeStatus To, DateTimeOffset Time, string? Technique, string? Source);
+    private readonly record struct Unpublished(string Node, NodeStatus From, bool FromOperational, NodeStatus To, bool ToOperational,
+        DateTimeOffset Time, string? Technique, string? Source)
+    {
+        /// <summary>False for a node back where its watchers last saw it.</summary>
+        public bool IsChange => From != To || FromOperational != ToOperational;
+    }
 
     private readonly IOptions<LiveOptions> _options;
     private readonly TimeProvider _clock;
@@ -64,16 +69,22 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         return Task.CompletedTask;
     }
 
-    public Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes)
+    public Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes, DateTimeOffset time, string source)
     {
         _generation = generation;
         _version = 0;
+        var before = new Dictionary<string, NodeBrief>(_nodes, StringComparer.Ordinal);
         _nodes.Clear();
         _tally = PostureTally.Empty;
         foreach (var node in nodes)
         {
             _nodes[node.Id] = node;
             _tally = _tally.Plus(Tally(node));
+            // What the load changed for a node the segment had: watchers go from what they last saw to it.
+            if (before.TryGetValue(node.Id, out var old) && (old.Status != node.Status || old.Operational != node.Operational))
+            {
+                _unpublished.Add(new Unpublished(node.Id, old.Status, old.Operational, node.Status, node.Operational, time, null, source));
+            }
         }
         // Changes not yet published stay real across a load or a whole-world recovery (for nodes the segment still has):
         // the watchers get them with the first forward of the new generation, which goes now, since the domain
@@ -197,9 +208,9 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         }
         _nodes[node.Id] = node;
         _tally = _tally.Move(old.Status, old.Operational, old.Criticality, node.Status, node.Operational, node.Criticality);
-        if (node.Status != old.Status)
+        if (node.Status != old.Status || node.Operational != old.Operational)
         {
-            _unpublished.Add(new Unpublished(node.Id, old.Status, node.Status, time, technique, source));
+            _unpublished.Add(new Unpublished(node.Id, old.Status, old.Operational, node.Status, node.Operational, time, technique, source));
         }
         return true;
     }
@@ -251,7 +262,7 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         try
         {
             await _stream.OnNextBatchAsync(changes.ConvertAll(c => new PostureChange(_world, c.Node, c.From, c.To, c.Time, c.Technique, c.Source,
-                tally.Capability, domainCapability, allianceCapability)));
+                tally.Capability, domainCapability, allianceCapability, c.ToOperational)));
             if (_publishFailures > 0)
             {
                 LogPublishedAgain(_logger, _world, _id, _publishFailures);
@@ -312,9 +323,11 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         var position = 0;
         foreach (var change in all)
         {
-            merged[change.Node] = (merged.TryGetValue(change.Node, out var old) ? change with { From = old.Change.From } : change, position++);
+            merged[change.Node] = (merged.TryGetValue(change.Node, out var old)
+                ? change with { From = old.Change.From, FromOperational = old.Change.FromOperational }
+                : change, position++);
         }
-        _unpublished = [.. merged.Values.Where(m => m.Change.From != m.Change.To).OrderBy(m => m.Newest).Select(m => m.Change)];
+        _unpublished = [.. merged.Values.Where(m => m.Change.IsChange).OrderBy(m => m.Newest).Select(m => m.Change)];
     }
 
     public ValueTask<PostureSnapshot> GetPostureAsync()

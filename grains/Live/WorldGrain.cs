@@ -311,7 +311,7 @@ public sealed partial class WorldGrain(
                 segmentTallies.Add(segmentBriefs.Aggregate(PostureTally.Empty,
                     (t, b) => t.Plus(PostureTally.Of(b.Status, b.Operational, b.Criticality))));
                 var segmentGrain = GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, segment.Id));
-                segmentInits.Add(() => segmentGrain.InitializeAsync(generation, segmentBriefs));
+                segmentInits.Add(() => segmentGrain.InitializeAsync(generation, segmentBriefs, time, source));
             }
             var domainTally = segmentTallies.Aggregate(PostureTally.Empty, (t, s) => t.Plus(s));
             domainTallies.Add(domainTally);

@@ -487,6 +487,103 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Watch_OperationalChangeWithoutStatusChange_IsStreamed()
+    {
+        // The router (2 of B/telecom's 8) depends on A/power/sub-2. Compromised, it stays compromised when sub-2 fails,
+        // but no longer counts: watchers must get the new figures, and again when sub-2 is back.
+        var (client, _) = await WorldAsync("t-watch-operational");
+        var received = new List<PostureChange>();
+        await using (await client.SubscribeAsync(change =>
+        {
+            lock (received)
+            {
+                received.Add(change);
+            }
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken))
+        {
+            List<PostureChange> Router()
+            {
+                lock (received)
+                {
+                    return [.. received.Where(c => c.Node == "B/telecom/router")];
+                }
+            }
+            await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"), TestContext.Current.CancellationToken);
+            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 1), "the router's compromise on the stream");
+            await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2), TestContext.Current.CancellationToken);
+            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 2), "the router no longer operational, on the stream");
+            await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Healthy, 3), TestContext.Current.CancellationToken);
+            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 3), "the router operational again, on the stream");
+
+            Assert.Equal(
+                [
+                    (NodeStatus.Healthy, NodeStatus.Compromised, true, 1.0, "test"),
+                    (NodeStatus.Compromised, NodeStatus.Compromised, false, 6.0 / 8, "dependency:A/power/sub-2"),
+                    (NodeStatus.Compromised, NodeStatus.Compromised, true, 1.0, "dependency:A/power/sub-2"),
+                ],
+                Router().Select(c => (c.From, c.To, c.Operational, c.SegmentCapability, c.Source)));
+        }
+    }
+
+    [Fact]
+    public async Task TopologyLoad_StatusItChanges_IsStreamedAndInTheNodesHistory()
+    {
+        // c2 depends on sub-1 (all-of) and ws on c2: sub-1 down degrades both. A load of the topology without that
+        // dependency brings both back, and watchers and the nodes' history must say so.
+        var (client, _) = await WorldAsync("t-watch-load");
+        var received = new List<PostureChange>();
+        await using (await client.SubscribeAsync(change =>
+        {
+            lock (received)
+            {
+                received.Add(change);
+            }
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken))
+        {
+            await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
+            await Eventually.HoldsAsync(() =>
+            {
+                lock (received)
+                {
+                    return Task.FromResult(received.Count == 3);
+                }
+            }, "sub-1, c2 and ws on the stream");
+            lock (received)
+            {
+                received.Clear();
+            }
+            var without = System.Text.RegularExpressions.Regex.Replace(TestTopologies.CrossDomain, @"\n *- all-of: \[power/sub-1\]", "");
+            Assert.NotEqual(TestTopologies.CrossDomain, without);
+            await client.LoadTopologyAsync(TestTopologies.Parse(without), TestContext.Current.CancellationToken);
+
+            await Eventually.HoldsAsync(() =>
+            {
+                lock (received)
+                {
+                    return Task.FromResult(received.Count >= 2);
+                }
+            }, "the load's two changes on the stream");
+            lock (received)
+            {
+                Assert.Equal(
+                    [
+                        ("A/mil/c2", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
+                        ("A/mil/ws", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
+                    ],
+                    received.OrderBy(c => c.Node, StringComparer.Ordinal).Select(c => (c.Node, c.From, c.To, c.Operational, c.Source, c.SegmentCapability)));
+            }
+        }
+        foreach (var id in new[] { "A/mil/c2", "A/mil/ws" })
+        {
+            var view = await client.GetNodeAsync(id, TestContext.Current.CancellationToken);
+            Assert.Equal(NodeStatus.Healthy, view.Status);
+            Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "topology-load"), (view.History[^1].From, view.History[^1].To, view.History[^1].Source));
+        }
+    }
+
+    [Fact]
     public async Task Watch_PostureChange_IsStreamedWithCapabilities()
     {
         var (client, _) = await WorldAsync("t-watch");
@@ -510,11 +607,11 @@ public sealed class LivePostureTests(ClusterFixture fixture)
 
         var batched = received.Single(c => c.Node == "B/telecom/cable-2");
         Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Down, T0.AddMinutes(3), null, "test",
-            5.0 / 8, 5.0 / 8, 9.0 / 22), batched);
+            5.0 / 8, 5.0 / 8, 9.0 / 22, Operational: false), batched);
         received.Remove(batched);
 
         Assert.Equal(new PostureChange("t-watch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), null, "test",
-            1.0, 1.0, 1.0), received[0]);
+            1.0, 1.0, 1.0, Operational: true), received[0]);
         var rest = received.Skip(1).OrderBy(c => c.Node, StringComparer.Ordinal).ToArray();
         Assert.Equal(["A/mil/c2", "A/mil/ws", "A/power/sub-1"], rest.Select(c => c.Node));
         Assert.Equal((NodeStatus.Healthy, NodeStatus.Down), (rest[2].From, rest[2].To));
@@ -544,8 +641,8 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         // Segment and domain B: router 2 + cable-2 3 of 8; alliance: 19 of 22.
         Assert.Equal(
             [
-                new PostureChange("t-watch-batch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Down, T0.AddMinutes(1), null, "test", 5.0 / 8, 5.0 / 8, 19.0 / 22),
-                new PostureChange("t-watch-batch", "B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), "T1190", "test", 5.0 / 8, 5.0 / 8, 19.0 / 22),
+                new PostureChange("t-watch-batch", "B/telecom/cable-1", NodeStatus.Healthy, NodeStatus.Down, T0.AddMinutes(1), null, "test", 5.0 / 8, 5.0 / 8, 19.0 / 22, false),
+                new PostureChange("t-watch-batch", "B/telecom/cable-2", NodeStatus.Healthy, NodeStatus.Compromised, T0.AddMinutes(1), "T1190", "test", 5.0 / 8, 5.0 / 8, 19.0 / 22, true),
             ],
             received.OrderBy(c => c.Node, StringComparer.Ordinal));
     }

@@ -43,6 +43,7 @@ internal static class WatchCommand
 
     private static string Text(PostureChange change) =>
         $"{Output.Time(change.Time)}  {change.Node}  {WireNames.Of(change.From)} -> {WireNames.Of(change.To)}"
+        + (change.From == change.To ? change.Operational ? " (operational again)" : " (no longer operational)" : "")
         + $"  {change.Technique ?? "-"}  {change.Source ?? "-"}"
         + $"  segment {Output.Number(change.SegmentCapability)} domain {Output.Number(change.DomainCapability)} alliance {Output.Number(change.AllianceCapability)}";
 
@@ -58,5 +59,6 @@ internal static class WatchCommand
         ["segmentCapability"] = change.SegmentCapability,
         ["domainCapability"] = change.DomainCapability,
         ["allianceCapability"] = change.AllianceCapability,
+        ["operational"] = change.Operational,
     };
 }
