@@ -58,7 +58,8 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
 
     /// <summary>
     /// Reports a batch. Every value and node id is checked before anything is sent, so an error
-    /// applies nothing; large batches then go in chunks of <see cref="ChunkSize"/>.
+    /// applies nothing; large batches then go in chunks of <see cref="ChunkSize"/>, each with all of
+    /// its nodes' observations, so that <see cref="IngestResult.Changed"/> counts a node once.
     /// <paramref name="cancellationToken"/> stops the wait, and sends no further chunk; chunks
     /// already sent may still be applied.
     /// </summary>
@@ -94,13 +95,57 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         ObservationRules.ThrowIfAhead(observations.Select(o => o.Time), now, tolerance);
         var total = IngestResult.Empty;
         var done = 0;
-        foreach (var chunk in observations.Chunk(ChunkSize))
+        foreach (var chunk in ChunksByNode(observations, ChunkSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             total = total.Plus(await ingest.ReportBatchAsync(ObservationBatch.From(chunk)).AsTask().WaitAsync(cancellationToken));
             applied?.Report(done += chunk.Length);
         }
         return total;
+    }
+
+    /// <summary>
+    /// Cuts a batch into chunks of at most <paramref name="size"/> that each hold all of a node's observations (in the
+    /// batch's order; nodes in the order they first appear), so that a node counts once in <see cref="IngestResult.Changed"/>
+    /// however the batch is cut. Only a node with more than <paramref name="size"/> observations spans chunks.
+    /// </summary>
+    internal static IEnumerable<Observation[]> ChunksByNode(IReadOnlyList<Observation> observations, int size)
+    {
+        var groups = new Dictionary<string, List<Observation>>(StringComparer.Ordinal);
+        var order = new List<List<Observation>>();
+        foreach (var observation in observations)
+        {
+            if (!groups.TryGetValue(observation.Node, out var group))
+            {
+                groups[observation.Node] = group = [];
+                order.Add(group);
+            }
+            group.Add(observation);
+        }
+        var chunk = new List<Observation>(size);
+        foreach (var group in order)
+        {
+            if (chunk.Count + group.Count > size && chunk.Count > 0)
+            {
+                yield return [.. chunk];
+                chunk.Clear();
+            }
+            foreach (var part in group.Chunk(size))
+            {
+                if (part.Length == size)
+                {
+                    yield return part;
+                }
+                else
+                {
+                    chunk.AddRange(part);
+                }
+            }
+        }
+        if (chunk.Count > 0)
+        {
+            yield return [.. chunk];
+        }
     }
 
     /// <summary>

@@ -428,6 +428,25 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Report_ChunkedBatch_NodeDownAndUpAcrossWhereItWouldBeCut_ChangesNothing()
+    {
+        var client = new BulwarkClient(fixture.Client, "t-batch-chunk-count");
+        await client.LoadTopologyAsync(TestTopologies.Parse(TestTopologies.CrossDomain), TestContext.Current.CancellationToken);
+        // sub-1 down first and up last, with a chunk's worth of reports of healthy nodes between: cut in file order,
+        // each chunk would count sub-1 once. A node's reports go in one chunk, so nothing changed, and it says so.
+        string[] others = ["B/telecom/cable-1", "B/telecom/cable-2", "A/power/sub-2"];
+        var observations = new List<Observation> { new("A/power/sub-1", NodeStatus.Down, T0) };
+        observations.AddRange(Enumerable.Range(1, client.ChunkSize - 1).Select(i => new Observation(others[i % 3], NodeStatus.Healthy, T0.AddSeconds(i))));
+        observations.Add(new("A/power/sub-1", NodeStatus.Healthy, T0.AddSeconds(client.ChunkSize)));
+
+        var result = await client.ReportAsync(observations, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new IngestResult(client.ChunkSize + 1, client.ChunkSize + 1, 0, 0), result);
+        var node = await client.GetNodeAsync("A/power/sub-1", TestContext.Current.CancellationToken);
+        Assert.Equal((NodeStatus.Healthy, 2), (node.Status, node.History.Length));
+    }
+
+    [Fact]
     public async Task Report_ChunkedBatchStoppedAfterItsFirstChunk_HasThatChunkApplied_AndSaysHowMuch()
     {
         var client = new BulwarkClient(fixture.Client, "t-batch-stopped");

@@ -83,6 +83,7 @@ internal static class ObserveCommand
                 {
                     await using var quick = await c.ConnectAsync(TimeSpan.FromSeconds(2));
                     problems.AddRange(await UnknownAsync(c, quick.For(c.World), file, parsed));
+                    problems.AddRange(await AheadAsync(c, quick.For(c.World), file, parsed));
                 }
                 catch (Exception e) when (e is ConnectionException or NoTopologyException)
                 {
@@ -101,14 +102,10 @@ internal static class ObserveCommand
             throw new ScenarioFileException([.. unknown], NothingReported);
         }
         // Times too far ahead of the silo's clock, located in the file, before anything is sent.
-        var (now, tolerance) = await client.GetSiloClockAsync(c.CancellationToken);
-        var ahead = parsed.Observations
-            .Select((o, i) => ObservationRules.AheadProblem(o.Time, now, tolerance) is { } problem
-                ? new Diagnostic(file, parsed.TimeAt[i].Line, parsed.TimeAt[i].Column, problem) : null)
-            .OfType<Diagnostic>().ToList();
+        var ahead = await AheadAsync(c, client, file, parsed);
         if (ahead.Count > 0)
         {
-            throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
+            throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule((await client.GetSiloClockAsync(c.CancellationToken)).Tolerance)}");
         }
         // Each chunk is applied whole, the batch is not: an interruption or a failure says how much went in.
         // Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
@@ -123,7 +120,7 @@ internal static class ObserveCommand
         {
             var inFlight = Math.Min(client.ChunkSize, parsed.Observations.Count - applied.Count);
             await c.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {applied.Count:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of {client.ChunkSize:N0}; the {inFlight:N0} being sent may have been too, the rest were not"));
+                $"bulwark: {(stop.IsCancellationRequested ? "interrupted" : "stopped by an error")}: {applied.Count:N0} of {parsed.Observations.Count:N0} observations were applied, in chunks of at most {client.ChunkSize:N0}; the {inFlight:N0} being sent may have been too, the rest were not"));
             if (stop.Pressed)
             {
                 return Interrupted;
@@ -132,6 +129,16 @@ internal static class ObserveCommand
         }
         await WriteAsync(c, result);
         return Cli.Ok;
+    }
+
+    /// <summary>The lines dated too far ahead of the silo's clock, located at their times.</summary>
+    private static async Task<List<Diagnostic>> AheadAsync(CliContext c, BulwarkClient client, string file, ObservationFile.Result parsed)
+    {
+        var (now, tolerance) = await client.GetSiloClockAsync(c.CancellationToken);
+        return [.. parsed.Observations
+            .Select((o, i) => ObservationRules.AheadProblem(o.Time, now, tolerance) is { } problem
+                ? new Diagnostic(file, parsed.TimeAt[i].Line, parsed.TimeAt[i].Column, problem) : null)
+            .OfType<Diagnostic>()];
     }
 
     /// <summary>The nodes of the file the world does not have, each where the file first names it, in line order.</summary>
