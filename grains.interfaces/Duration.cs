@@ -31,19 +31,19 @@ public static class Duration
             }
             if (i == start || i == text.Length)
             {
-                error = $"'{text}' is not a duration; write e.g. 30m, 2h, 1h30m or 3d";
+                error = $"'{Echo.Of(text)}' is not a duration; write e.g. 30m, 2h, 1h30m or 3d";
                 return false;
             }
             var unit = order.IndexOf(text[i], StringComparison.Ordinal);
             if (unit < 0 || unit <= lastUnit)
             {
-                error = $"'{text}' is not a duration; units are d, h, m, s, largest first (1h30m)";
+                error = $"'{Echo.Of(text)}' is not a duration; units are d, h, m, s, largest first (1h30m)";
                 return false;
             }
             if (!long.TryParse(text.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
                 || amount > 100_000_000)
             {
-                error = $"'{text}' is too long a duration";
+                error = $"'{Echo.Of(text)}' is too long a duration";
                 return false;
             }
             total += amount * unit switch { 0 => 86_400L, 1 => 3_600L, 2 => 60L, _ => 1L };
@@ -52,7 +52,7 @@ public static class Duration
         }
         if (total > (long)Max.TotalSeconds)
         {
-            error = $"'{text}' is too long a duration (at most {Format(Max)})";
+            error = $"'{Echo.Of(text)}' is too long a duration (at most {Format(Max)})";
             return false;
         }
         value = TimeSpan.FromSeconds(total);

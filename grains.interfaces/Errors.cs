@@ -52,7 +52,7 @@ public sealed class InvalidRequestException(string message) : Exception(message)
 /// <summary>A request named a domain or segment that the world's topology does not have.</summary>
 [GenerateSerializer, Alias("bulwark.unknown-scope")]
 public sealed class UnknownScopeException(string world, string scope, string id)
-    : Exception($"unknown {scope} '{id}'" + (world.Length > 0 ? $" in world '{world}'" : ""))
+    : Exception($"unknown {scope} '{Echo.Of(id)}'" + (world.Length > 0 ? $" in world '{world}'" : ""))
 {
     /// <summary>The world asked.</summary>
     [Id(0)]

@@ -16,12 +16,21 @@ public static class EntityId
     /// <summary>A run id (also its world's name): one id part of at most <see cref="MaxRunIdLength"/>, not the live world's name.</summary>
     public static bool IsRunId(string? id) => IsValidPart(id) && id!.Length <= MaxRunIdLength && id != LiveWorld;
 
-    /// <summary>True when <paramref name="part"/> is a non-empty run of letters, digits and dashes.</summary>
+    /// <summary>The longest id part (a domain, segment or node name): ids head tables and prefix grain keys.</summary>
+    public const int MaxPartLength = 64;
+
+    /// <summary>
+    /// True when <paramref name="part"/> is a non-empty run of letters, digits and dashes, at most
+    /// <see cref="MaxPartLength"/> long.
+    /// </summary>
     public static bool IsValidPart(string? part) => part is not null && IsValidPart(part.AsSpan());
+
+    /// <summary>How an id part must be written, for messages.</summary>
+    public const string PartRule = "letters, digits and '-', at most 64 characters";
 
     private static bool IsValidPart(ReadOnlySpan<char> part)
     {
-        if (part.IsEmpty)
+        if (part.IsEmpty || part.Length > MaxPartLength)
         {
             return false;
         }
@@ -73,4 +82,16 @@ public static class EntityId
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? (key, "") : (key[..slash], key[(slash + 1)..]);
     }
+}
+
+/// <summary>Text a user gave, as a message repeats it: whole when short, else its start and its length.</summary>
+public static class Echo
+{
+    /// <summary>The longest text a message repeats whole.</summary>
+    public const int MaxShown = 80;
+
+    /// <summary><paramref name="text"/>, or its first characters and how long it is.</summary>
+    public static string Of(string? text) =>
+        text is null ? "" : text.Length <= MaxShown ? text
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text[..(MaxShown - 20)]}… ({text.Length:N0} characters)");
 }

@@ -56,12 +56,12 @@ public static class ObservationRules
     public const int MaxSourceLength = 200;
 
     /// <summary>
-    /// True for no source, or one of at most <see cref="MaxSourceLength"/> characters and no control
+    /// True for no source, or a source not blank, of at most <see cref="MaxSourceLength"/> characters and no control
     /// characters: a line break, an escape or a direction override in it would forge lines, colours or
     /// the order of text where it is printed.
     /// </summary>
     public static bool IsSource(string? source) =>
-        source is null || (source.Length <= MaxSourceLength && !source.AsSpan().ContainsAny(NotInSources));
+        source is null || (source.Length <= MaxSourceLength && !string.IsNullOrWhiteSpace(source) && !source.AsSpan().ContainsAny(NotInSources));
 
     /// <summary>C0 and C1 controls and DEL, line and paragraph separators, and the direction embeddings, overrides and isolates.</summary>
     private static readonly System.Buffers.SearchValues<char> NotInSources = System.Buffers.SearchValues.Create(
@@ -72,11 +72,12 @@ public static class ObservationRules
     public static string? SourceProblem(string? source) =>
         IsSource(source) ? null
         : source!.Length > MaxSourceLength ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"source is {source.Length:N0} characters long, more than {MaxSourceLength}")
+        : string.IsNullOrWhiteSpace(source) ? "source is blank; leave it out for the reporter's default"
         : "source has a control character (a line break, a tab, an escape or a direction override)";
 
     /// <summary>What is wrong with a node id, or null.</summary>
     public static string? NodeProblem(string? node) =>
-        EntityId.IsNode(node) ? null : $"'{node}' is not a node id (DOM/segment/node, parts of letters, digits and '-')";
+        EntityId.IsNode(node) ? null : $"'{Echo.Of(node)}' is not a node id (DOM/segment/node, parts of {EntityId.PartRule})";
 
     /// <summary>True for a defined <see cref="NodeStatus"/>.</summary>
     public static bool IsStatus(NodeStatus status) => (uint)status < (uint)DefinedStatuses.Length && DefinedStatuses[(int)status];
@@ -101,7 +102,7 @@ public static class ObservationRules
 
     /// <summary>What is wrong with a technique id, or null.</summary>
     public static string? TechniqueProblem(string? technique) =>
-        IsTechnique(technique) ? null : $"'{technique}' is not an ATT&CK technique id (T1234 or T1234.001)";
+        IsTechnique(technique) ? null : $"'{Echo.Of(technique)}' is not an ATT&CK technique id (T1234 or T1234.001)";
 
     /// <summary>
     /// Throws <see cref="InvalidRequestException"/> naming, by number (from 1), every one of

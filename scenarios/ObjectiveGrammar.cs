@@ -67,7 +67,7 @@ internal static partial class ObjectiveGrammar
         }
         else
         {
-            problems.Add($"'{text}' is not an objective; write one of: {Forms}");
+            problems.Add($"'{Echo.Of(text)}' is not an objective; write one of: {Forms}");
         }
         return problems.Count == before ? parsed : null;
     }
@@ -86,7 +86,7 @@ internal static partial class ObjectiveGrammar
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            problems.Add($"capability threshold '{text}' is not a number");
+            problems.Add($"capability threshold '{Echo.Of(text)}' is not a number");
             return 0;
         }
         if (value is < 0 or > 1)
@@ -100,7 +100,7 @@ internal static partial class ObjectiveGrammar
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            problems.Add($"percentage '{text}' is not a number");
+            problems.Add($"percentage '{Echo.Of(text)}' is not a number");
             return 0;
         }
         if (value is < 0 or > 100)

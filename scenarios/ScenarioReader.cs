@@ -203,7 +203,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
                 }
                 if (!seen.Add(text))
                 {
-                    r.Error(item, $"topology '{text}' is included twice");
+                    r.Error(item, $"topology '{Echo.Of(text)}' is included twice");
                     continue;
                 }
                 if (Include(item, text) is not { } included)
@@ -327,17 +327,17 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         var path = baseDirectory.Length == 0 ? text : Path.Combine(baseDirectory, text);
         if (Directory.Exists(path))
         {
-            r.Error(at, $"included topology '{text}' is a directory, not a file");
+            r.Error(at, $"included topology '{Echo.Of(text)}' is a directory, not a file");
             return null;
         }
         if (!File.Exists(path))
         {
-            r.Error(at, $"included topology '{text}' does not exist");
+            r.Error(at, $"included topology '{Echo.Of(text)}' does not exist");
             return null;
         }
         if (string.Equals(Path.GetFullPath(path), Path.GetFullPath(r.File), StringComparison.Ordinal))
         {
-            r.Error(at, $"the scenario includes itself ('{text}'); 'include' takes topology files");
+            r.Error(at, $"the scenario includes itself ('{Echo.Of(text)}'); 'include' takes topology files");
             return null;
         }
         // Read as any file given on the command line is: UTF-8 only, and bounded; a problem is located in the included file.

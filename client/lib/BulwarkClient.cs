@@ -231,7 +231,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     {
         if (!EntityId.IsValid(id, parts))
         {
-            throw new InvalidRequestException($"'{id}' is not a {what}: parts of letters, digits and '-'");
+            throw new InvalidRequestException($"'{Echo.Of(id)}' is not a {what}: parts of {EntityId.PartRule}");
         }
     }
 }

@@ -251,11 +251,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     {
         if (plan.NodesIn(target).IsEmpty && !plan.IsDomain(target))
         {
-            return $"unknown target '{target}' in run '{RunId}'";
+            return $"unknown target '{Echo.Of(target)}' in run '{RunId}'";
         }
         if (InjectRules.TargetsDomain(kind) && !plan.IsDomain(target))
         {
-            return $"{WireNames.Of(kind)} targets a domain, not '{target}'";
+            return $"{WireNames.Of(kind)} targets a domain, not '{Echo.Of(target)}'";
         }
         var problems = InjectRules.Problems(kind, parameters, plan.Scenario.Tick);
         return problems.Count > 0 ? string.Join("; ", problems) : null;

@@ -301,7 +301,7 @@ public sealed partial class NodeGrain(
         {
             if (!string.Equals(node, _id, StringComparison.Ordinal))
             {
-                throw new InvalidRequestException($"observation of '{node}' sent to node '{_id}'");
+                throw new InvalidRequestException($"observation of '{Echo.Of(node)}' sent to node '{_id}'");
             }
         }
         if (S.Definition is null)

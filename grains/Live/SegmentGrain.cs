@@ -131,11 +131,11 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
             var node = part.Nodes[0];
             if (!InSegment(node))
             {
-                throw new InvalidRequestException($"node batch {i + 1}: '{node}' is not a node of segment '{_id}'");
+                throw new InvalidRequestException($"node batch {i + 1}: '{Echo.Of(node)}' is not a node of segment '{_id}'");
             }
             if (!given.Add(node))
             {
-                throw new InvalidRequestException($"node batch {i + 1}: '{node}' is given more than once");
+                throw new InvalidRequestException($"node batch {i + 1}: '{Echo.Of(node)}' is given more than once");
             }
             parts.Add(part);
         }

@@ -345,7 +345,9 @@ internal sealed class YamlReader(string file)
         }
         if (!EntityId.IsValidPart(text))
         {
-            Error(node, $"bad {what} '{text}': use letters, digits and '-' only");
+            Error(node, text.Length > EntityId.MaxPartLength
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bad {what} '{Echo.Of(text)}': at most {EntityId.MaxPartLength} characters, not {text.Length:N0}")
+                : $"bad {what} '{Echo.Of(text)}': use letters, digits and '-' only");
             return null;
         }
         return text;
@@ -360,7 +362,7 @@ internal sealed class YamlReader(string file)
         }
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            Error(node, $"'{field}' must be a whole number from {min} to {max}, not '{text}'");
+            Error(node, $"'{field}' must be a whole number from {min} to {max}, not '{Echo.Of(text)}'");
             return null;
         }
         if (value < min || value > max)
@@ -380,7 +382,7 @@ internal sealed class YamlReader(string file)
         }
         if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
-            Error(node, $"'{field}' must be a whole number from 0 to {ulong.MaxValue}, not '{text}'");
+            Error(node, $"'{field}' must be a whole number from 0 to {ulong.MaxValue}, not '{Echo.Of(text)}'");
             return null;
         }
         return value;
@@ -398,7 +400,7 @@ internal sealed class YamlReader(string file)
             case "false" or "False" or "FALSE":
                 return false;
             default:
-                Error(node, $"'{field}' must be true or false, not '{text}'");
+                Error(node, $"'{field}' must be true or false, not '{Echo.Of(text)}'");
                 return null;
         }
     }
@@ -412,7 +414,7 @@ internal sealed class YamlReader(string file)
         }
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            Error(node, $"'{field}' must be a number from {Show(min)} to {Show(max)}, not '{text}'");
+            Error(node, $"'{field}' must be a number from {Show(min)} to {Show(max)}, not '{Echo.Of(text)}'");
             return null;
         }
         if (value < min || value > max)
@@ -436,7 +438,7 @@ internal sealed class YamlReader(string file)
         }
         var all = WireNames.All<T>();
         var hint = Suggest(text, all);
-        Error(node, $"unknown {field} '{text}'" + (hint is null ? $"; expected one of: {string.Join(", ", all)}" : $"; did you mean '{hint}'?"));
+        Error(node, $"unknown {field} '{Echo.Of(text)}'" + (hint is null ? $"; expected one of: {string.Join(", ", all)}" : $"; did you mean '{hint}'?"));
         return null;
     }
 

@@ -18,6 +18,7 @@ public sealed class ObservationFileTests
     [InlineData("""{"node":"A/s/n","status":null}""", "o.jsonl:1:26: 'status' is null; it needs a value")]
     [InlineData("""{"node":null,"status":"down"}""", "o.jsonl:1:9: 'node' is null; it needs a value")]
     [InlineData("""{"node":"A/s/n","status":"down","source":"evil\nA/s/m  down"}""", "o.jsonl:1:42: source has a control character (a line break, a tab, an escape or a direction override)")]
+    [InlineData("""{"node":"A/s/n","status":"down","source":""}""", "o.jsonl:1:42: source is blank; leave it out for the reporter's default")]
     [InlineData("""{"node":"A/s/n","status":"down","source":"\ud800"}""", "o.jsonl:1:42: 'source' is not valid text (a \\u escape of half a surrogate pair)")]
     [InlineData("""{"node":"A/s/n","\ud800":"down"}""", "o.jsonl:1:17: not valid text (a \\u escape of half a surrogate pair)")]
     [InlineData("\n# only a comment\n\n", "o.jsonl:1:1: no observations: every line is blank or a comment")]

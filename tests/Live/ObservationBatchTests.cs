@@ -70,7 +70,7 @@ public sealed class ObservationBatchTests
 
         Assert.Equal(
         [
-            "observation 2: 'A/mil' is not a node id (DOM/segment/node, parts of letters, digits and '-')",
+            "observation 2: 'A/mil' is not a node id (DOM/segment/node, parts of letters, digits and '-', at most 64 characters)",
             "observation 3: status 42 is not one of healthy, compromised, detected, isolated, degraded, down, recovering",
             "observation 4: 'TX' is not an ATT&CK technique id (T1234 or T1234.001)",
             "observation 5: node index 2 is outside the batch's 2 nodes",
@@ -79,11 +79,15 @@ public sealed class ObservationBatchTests
         ], batch.Problems());
 
         var escape = ObservationBatch.From([new Observation("A/mil/c2", NodeStatus.Down, T0, null, "soc\u001b[2J"),
-            new Observation("A/mil/c2", NodeStatus.Down, T0, null, new string('s', 201))]);
+            new Observation("A/mil/c2", NodeStatus.Down, T0, null, new string('s', 201)),
+            new Observation("A/mil/c2", NodeStatus.Down, T0, null, "  "),
+            new Observation("A/mil/" + new string('n', 100_000), NodeStatus.Down, T0)]);
         Assert.Equal(
         [
             "observation 1: source has a control character (a line break, a tab, an escape or a direction override)",
             "observation 2: source is 201 characters long, more than 200",
+            "observation 3: source is blank; leave it out for the reporter's default",
+            "observation 4: 'A/mil/" + new string('n', 54) + "… (100,006 characters)' is not a node id (DOM/segment/node, parts of letters, digits and '-', at most 64 characters)",
         ], escape.Problems());
     }
 
@@ -181,7 +185,7 @@ public sealed class ObservationBatchTests
     {
         var batch = ObservationBatch.From([new Observation(null!, NodeStatus.Down, T0)]);
 
-        Assert.Equal(["observation 1: '' is not a node id (DOM/segment/node, parts of letters, digits and '-')"], batch.Problems());
+        Assert.Equal(["observation 1: '' is not a node id (DOM/segment/node, parts of letters, digits and '-', at most 64 characters)"], batch.Problems());
     }
 
     [Fact]

@@ -117,6 +117,18 @@ public sealed class TopologyFileTests
     }
 
     [Fact]
+    public void Parse_IdLongerThanAPartMayBe_IsAnErrorThatDoesNotRepeatItWhole()
+    {
+        var id = new string('x', 2_000_000);
+
+        Assert.Equal([$"t.yaml:2:9: bad domain id '{id[..60]}… (2,000,000 characters)': at most 64 characters, not 2,000,000"], Errors($"""
+            domains:
+              - id: {id}
+                kind: nation
+            """));
+    }
+
+    [Fact]
     public void Parse_CriticalityOutOfRange_IsAnError()
     {
         Assert.Equal(["t.yaml:7:69: 'criticality' 7 is out of range 1..5"], Errors("""

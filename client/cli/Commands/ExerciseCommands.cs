@@ -120,7 +120,7 @@ internal static class ExerciseCommands
     /// <summary>A run id as the cluster takes it, or a usage error that says what one is.</summary>
     internal static string CheckedRunId(string id) => EntityId.IsRunId(id)
         ? id
-        : throw new UsageException($"bad run id '{id}': letters, digits and dashes, at most {EntityId.MaxRunIdLength} characters");
+        : throw new UsageException($"bad run id '{Echo.Of(id)}': letters, digits and dashes, at most {EntityId.MaxRunIdLength} characters");
 
     public static async Task<int> ListAsync(CliContext c)
     {
@@ -209,11 +209,11 @@ internal static class ExerciseCommands
         var target = c.Line.Option("--target") ?? throw new UsageException("missing --target TARGET");
         if (!(EntityId.IsValid(target, 1) || EntityId.IsValid(target, 2) || EntityId.IsValid(target, 3)))
         {
-            throw new UsageException($"'{target}' is not a domain, segment or node id (DOM, DOM/segment or DOM/segment/node)");
+            throw new UsageException($"'{Echo.Of(target)}' is not a domain, segment or node id (DOM, DOM/segment or DOM/segment/node)");
         }
         if (InjectRules.TargetsDomain(kind) && !EntityId.IsValid(target, 1))
         {
-            throw new UsageException($"{kindText} targets a domain, not '{target}'");
+            throw new UsageException($"{kindText} targets a domain, not '{Echo.Of(target)}'");
         }
         // +DURATION: from the run's current virtual time; DURATION: virtual time from the start, as in the MSEL.
         var at = TimeSpan.Zero;

@@ -26,7 +26,7 @@ internal static class ObserveCommand
         var node = c.Line.Positionals[0];
         if (!EntityId.IsNode(node))
         {
-            throw new UsageException($"'{node}' is not a node id (DOM/segment/node)");
+            throw new UsageException($"'{Echo.Of(node)}' is not a node id (DOM/segment/node)");
         }
         var statusText = c.Line.Option("--status") ?? throw new UsageException("missing --status STATUS");
         if (!ObservationFile.TryParseStatus(statusText, out var status))

@@ -161,7 +161,7 @@ internal static class RunCommand
         }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 2 || count > MaxSeeds)
         {
-            throw new UsageException($"--seeds must be a whole number of seeds from 2 to {RunFormat.Count(MaxSeeds)}, not '{text}'");
+            throw new UsageException($"--seeds must be a whole number of seeds from 2 to {RunFormat.Count(MaxSeeds)}, not '{Echo.Of(text)}'");
         }
         foreach (var option in new[] { "--pace", "--replay" })
         {
@@ -447,7 +447,7 @@ internal static class RunCommand
         return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var pace) && double.IsFinite(pace)
             && (pace == 0 || pace >= MinPace)
             ? pace
-            : throw new UsageException($"--pace must be virtual seconds per real second, like 60x or 0.5, at least {MinPace}x (0 = full speed), not '{text}'");
+            : throw new UsageException($"--pace must be virtual seconds per real second, like 60x or 0.5, at least {MinPace}x (0 = full speed), not '{Echo.Of(text)}'");
     }
 
     private static string NewRunId() => "run-" + Guid.NewGuid().ToString("N")[..8];

@@ -12,7 +12,7 @@ internal static class WatchCommand
         var count = long.MaxValue;
         if (c.Line.Option("--count") is { } text && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1))
         {
-            throw new UsageException($"--count must be a positive whole number, not '{text}'");
+            throw new UsageException($"--count must be a positive whole number, not '{Echo.Of(text)}'");
         }
         await using var connection = await c.ConnectAsync();
         var client = connection.For(c.World);
