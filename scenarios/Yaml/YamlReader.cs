@@ -29,7 +29,8 @@ internal sealed class YamlReader(string file)
     /// <summary>Parses YAML text into its first document's root, or reports the syntax error.</summary>
     public YamlNode? Parse(string text)
     {
-        if (!Shallow(text))
+        var (readable, tagged) = Shallow(text);
+        if (!readable)
         {
             return null;
         }
@@ -64,6 +65,11 @@ internal sealed class YamlReader(string file)
             var last = lines.Length - (lines.Length > 1 && lines[^1].Length == 0 ? 2 : 1);
             _diagnostics.Add(new Diagnostic(File, last + 1, lines[last].TrimEnd('\r').Length + 1,
                 "YAML syntax: the file ends inside a '[' or '{' that is never closed"));
+            return null;
+        }
+        if (tagged)
+        {
+            // Its tags are reported; read as far as this for the syntax errors elsewhere in the file, reported with them.
             return null;
         }
         if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
@@ -168,10 +174,11 @@ internal sealed class YamlReader(string file)
     /// <summary>
     /// Looks at the text's events before it is read into a tree (which recurses once per level): a
     /// collection nested deeper than <see cref="MaxDepth"/>, or an alias with no anchor before it, is
-    /// reported where it is, and so is every tag outside YAML's core schema. Syntax errors are left
-    /// to the tree's reading, which reports them.
+    /// reported where it is, and the text is not read further (not readable); so is every tag outside YAML's core
+    /// schema, after which the text is still read for its syntax errors. Syntax errors are left to the tree's reading,
+    /// which reports them.
     /// </summary>
-    private bool Shallow(string text)
+    private (bool Readable, bool Tagged) Shallow(string text)
     {
         var parser = new Parser(new StringReader(text));
         var anchors = new HashSet<string>(StringComparer.Ordinal);
@@ -190,10 +197,10 @@ internal sealed class YamlReader(string file)
                         break;
                     case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.Contains(alias.Value.Value):
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' names no anchor '&{alias.Value.Value}' before it");
-                        return false;
+                        return (false, tagged);
                     case YamlDotNet.Core.Events.AnchorAlias alias when open.Contains(alias.Value.Value):
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' is inside the collection '&{alias.Value.Value}' it names");
-                        return false;
+                        return (false, tagged);
                     case YamlDotNet.Core.Events.NodeEvent node:
                         if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !CoreTags.Contains(node.Tag.Value))
                         {
@@ -210,7 +217,7 @@ internal sealed class YamlReader(string file)
                             if (++depth > MaxDepth)
                             {
                                 Error(node.Start, $"YAML syntax: collections nested deeper than {MaxDepth} levels");
-                                return false;
+                                return (false, tagged);
                             }
                             open.Add(node.Anchor.IsEmpty ? null : node.Anchor.Value);
                         }
@@ -231,7 +238,7 @@ internal sealed class YamlReader(string file)
         catch (InvalidOperationException)
         {
         }
-        return !tagged;
+        return (true, tagged);
     }
 
     /// <summary>

@@ -522,6 +522,16 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Parse_TagAfterAKeyGivenTwice_BothReportedInOrder()
+    {
+        Assert.Equal(
+        [
+            "t.yaml:3:1: YAML syntax: key 'name' appears twice in one mapping",
+            "t.yaml:4:8: YAML tag '!include' means nothing in a Bulwark file; remove it (a topology file is included with 'include: FILE')",
+        ], Errors("name: x\nseed: 1\nname: y\nnotes: !include other.yaml\n"));
+    }
+
+    [Fact]
     public void Parse_AliasWithoutAnchor_IsLocatedWhereItIs()
     {
         Assert.Equal(["t.yaml:28:11: YAML syntax: alias '*nothere' names no anchor '&nothere' before it"], Errors(Head + """
