@@ -19,7 +19,11 @@ internal static class Output
 
     public static string Number(double value) => TextTable.Number(value);
 
-    public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// ISO 8601 in UTC, with the fraction of a second when there is one: two reports a moment apart must not read as
+    /// one time, since the newer sets the node's status.
+    /// </summary>
+    public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     /// <summary><c>{"healthy":n,"compromised":n,…}</c> in status order.</summary>
     public static JsonObject ByStatus(PostureTally tally)

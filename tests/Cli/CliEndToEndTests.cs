@@ -174,6 +174,21 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Node_ReportsAMomentApart_ShowTheirFractionsOfASecond()
+    {
+        await LoadLibraryAsync();
+        Assert.Equal(0, (await Cli.RunAsync("observe", "LVA/gov-core/gov-portal", "--status", "down", "--time", "2026-11-26T10:00:00.250Z")).Code);
+        Assert.Equal(0, (await Cli.RunAsync("observe", "LVA/gov-core/gov-portal", "--status", "healthy", "--time", "2026-11-26T10:00:00.125Z")).Code);
+
+        var node = await Cli.JsonAsync("node", "LVA/gov-core/gov-portal");
+
+        // The second is older by an eighth of a second: stale, and the times say why.
+        Assert.Equal(("down", "2026-11-26T10:00:00.25Z"), ((string?)node["status"], (string?)node["lastObserved"]));
+        Assert.Equal(["2026-11-26T10:00:00.25Z", "2026-11-26T10:00:00.125Z"], node["history"]!.AsArray().Select(h => (string?)h!["time"]));
+        Assert.Equal([false, true], node["history"]!.AsArray().Select(h => (bool)h!["stale"]!));
+    }
+
+    [Fact]
     public async Task ObserveFile_UnknownNode_ExitsTwoAndAppliesNothing()
     {
         await LoadLibraryAsync();
