@@ -24,6 +24,8 @@ public sealed class CliUsageTests
     [InlineData("--status is given 2 times; give it once", "observe", "A/b/c", "--status", "down", "--status", "healthy", "--gateway", "127.0.0.1:9")]
     [InlineData("--world is given 2 times; give it once", "--world", "a", "--world", "b", "status", "--gateway", "127.0.0.1:9")]
     [InlineData("--file needs a value", "observe", "--file", "--json")]
+    [InlineData("observe takes NODE --status STATUS, or --file FILE.jsonl, not both ('A/b/c' and --file)", "observe", "A/b/c", "--file", "x.jsonl", "--gateway", "127.0.0.1:9")]
+    [InlineData("--source: source is blank; leave it out for the reporter's default", "observe", "A/b/c", "--status", "down", "--source", "", "--gateway", "127.0.0.1:9")]
     [InlineData("--domain needs a value", "posture", "--domain", "--json", "--gateway", "127.0.0.1:9")]
     [InlineData("'A/b' is not a domain id (EST)", "posture", "--domain", "A/b", "--gateway", "127.0.0.1:9")]
     [InlineData("'A/b/c' is not a segment id (EST/mil-c2)", "posture", "--segment", "A/b/c", "--gateway", "127.0.0.1:9")]

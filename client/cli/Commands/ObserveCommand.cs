@@ -31,18 +31,18 @@ internal static class ObserveCommand
         var statusText = c.Line.Option("--status") ?? throw new UsageException("missing --status STATUS");
         if (!ObservationFile.TryParseStatus(statusText, out var status))
         {
-            throw new UsageException($"unknown status '{statusText}'; expected one of: {ObservationFile.StatusNames}");
+            throw new UsageException($"unknown status '{Echo.Of(statusText)}'; expected one of: {ObservationFile.StatusNames}");
         }
         var technique = c.Line.Option("--technique");
         if (technique is not null && !ObservationRules.IsTechnique(technique))
         {
-            throw new UsageException($"'{technique}' is not an ATT&CK technique id (T1234 or T1234.001)");
+            throw new UsageException($"'{Echo.Of(technique)}' is not an ATT&CK technique id (T1234 or T1234.001)");
         }
         var time = DateTimeOffset.UtcNow;
         if (c.Line.Option("--time") is { } timeText
             && !DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time))
         {
-            throw new UsageException($"'{timeText}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
+            throw new UsageException($"'{Echo.Of(timeText)}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
         }
 
         var source = Source(c);
@@ -60,7 +60,10 @@ internal static class ObserveCommand
 
     private static async Task<int> BatchAsync(CliContext c, string file)
     {
-        c.Line.ExpectPositionals(0, "");
+        if (c.Line.Positionals.Count > 0)
+        {
+            throw new UsageException($"observe takes NODE --status STATUS, or --file FILE.jsonl, not both ('{Echo.Of(c.Line.Positionals[0])}' and --file)");
+        }
         foreach (var option in new[] { "--status", "--technique", "--time" })
         {
             if (c.Line.Option(option) is not null)
