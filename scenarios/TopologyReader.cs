@@ -162,6 +162,11 @@ internal static class TopologyReader
         {
             if (r.Id(item, "service name") is { } service)
             {
+                if (services.Contains(service, StringComparer.Ordinal))
+                {
+                    r.Error(item, $"service '{service}' is listed twice");
+                    continue;
+                }
                 services.Add(service);
             }
         }
@@ -214,6 +219,11 @@ internal static class TopologyReader
         {
             if (r.String(item, "dependency") is { } text)
             {
+                if (refs.Any(other => string.Equals(other.Item2, text, StringComparison.Ordinal)))
+                {
+                    r.Error(item, $"dependency '{Echo.Of(text)}' is listed twice in this group");
+                    continue;
+                }
                 refs.Add((item, text));
             }
         }

@@ -129,6 +129,24 @@ public sealed class TopologyFileTests
     }
 
     [Fact]
+    public void Parse_ServiceOrDependencyListedTwice_IsAnErrorAtTheRepeat()
+    {
+        Assert.Equal([
+            "t.yaml:7:119: dependency 'a' is listed twice in this group",
+            "t.yaml:8:34: service 'dns' is listed twice",
+        ], Errors("""
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - id: s
+                    sector: energy
+                    nodes: [{id: a, kind: server, owner: civilian}, {id: b, kind: server, owner: civilian, depends: [{all-of: [a, a]}],
+                             services: [dns, dns]}]
+            """));
+    }
+
+    [Fact]
     public void Parse_CriticalityOutOfRange_IsAnError()
     {
         Assert.Equal(["t.yaml:7:69: 'criticality' 7 is out of range 1..5"], Errors("""
