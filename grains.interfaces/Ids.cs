@@ -91,7 +91,14 @@ public static class Echo
     public const int MaxShown = 80;
 
     /// <summary><paramref name="text"/>, or its first characters and how long it is.</summary>
-    public static string Of(string? text) =>
-        text is null ? "" : text.Length <= MaxShown ? text
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text[..(MaxShown - 20)]}… ({text.Length:N0} characters)");
+    public static string Of(string? text)
+    {
+        if (text is null || text.Length <= MaxShown)
+        {
+            return text ?? "";
+        }
+        // Not between the halves of a surrogate pair.
+        var cut = char.IsHighSurrogate(text[MaxShown - 21]) ? MaxShown - 21 : MaxShown - 20;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text[..cut]}… ({text.Length:N0} characters)");
+    }
 }

@@ -70,12 +70,12 @@ public static class InjectRules
         {
             var problem = key switch
             {
-                "technique" => ObservationRules.IsTechnique(value) ? null : $"'{value}' is not an ATT&CK technique id (T1234 or T1234.001)",
+                "technique" => ObservationRules.IsTechnique(value) ? null : $"'{Echo.Of(value)}' is not an ATT&CK technique id (T1234 or T1234.001)",
                 "techniques" => List(value).Count == 0 ? "'techniques' needs at least one technique"
-                    : List(value).FirstOrDefault(t => !ObservationRules.IsTechnique(t)) is { } bad ? $"'{bad}' is not an ATT&CK technique id (T1234 or T1234.001)" : null,
+                    : List(value).FirstOrDefault(t => !ObservationRules.IsTechnique(t)) is { } bad ? $"'{Echo.Of(bad)}' is not an ATT&CK technique id (T1234 or T1234.001)" : null,
                 "count" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxCount ? null
-                    : string.Create(CultureInfo.InvariantCulture, $"'count' must be a whole number from 1 to {MaxCount:N0}, not '{value}'"),
-                "level" => value is "1" or "2" or "3" or "4" or "5" ? null : $"'level' must be 1 to 5 (CYBERCON), not '{value}'",
+                    : string.Create(CultureInfo.InvariantCulture, $"'count' must be a whole number from 1 to {MaxCount:N0}, not '{Echo.Of(value)}'"),
+                "level" => value is "1" or "2" or "3" or "4" or "5" ? null : $"'level' must be 1 to 5 (CYBERCON), not '{Echo.Of(value)}'",
                 "duration" => !Duration.TryParse(value, out var d, out var error) ? $"'duration': {error}"
                     : d <= TimeSpan.Zero ? "'duration' must be longer than 0s"
                     : tick is { } t && d.Ticks % t.Ticks != 0 ? $"'duration' {Duration.Format(d)} is not a whole number of ticks ({Duration.Format(t)})"

@@ -63,6 +63,12 @@ public static class ObservationRules
     public static bool IsSource(string? source) =>
         source is null || (source.Length <= MaxSourceLength && !string.IsNullOrWhiteSpace(source) && !source.AsSpan().ContainsAny(NotInSources));
 
+    /// <summary>
+    /// True when <paramref name="text"/> holds a character that would forge lines, colours or the order of text where it
+    /// is printed (see <see cref="IsSource"/>).
+    /// </summary>
+    public static bool HasSteering(string text) => text.AsSpan().ContainsAny(NotInSources);
+
     /// <summary>C0 and C1 controls and DEL, line and paragraph separators, and the direction embeddings, overrides and isolates.</summary>
     private static readonly System.Buffers.SearchValues<char> NotInSources = System.Buffers.SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x2028, 0x2029])

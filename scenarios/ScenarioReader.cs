@@ -569,7 +569,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         if (!_targets.TryGetValue(target, out var kind))
         {
-            r.Error(at, $"unknown target '{target}'");
+            r.Error(at, $"unknown target '{Echo.Of(target)}'");
         }
         else if (inject.Kind is { } k && InjectRules.TargetsDomain(k) && kind != TargetKind.Domain)
         {

@@ -158,11 +158,12 @@ internal static class TopologyReader
         var hardening = f.Get("hardening") is { } h ? r.Number(h, "hardening", 0, 1) : 0;
 
         var services = new List<string>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in r.Items(f.Get("services"), "services"))
         {
             if (r.Id(item, "service name") is { } service)
             {
-                if (services.Contains(service, StringComparer.Ordinal))
+                if (!named.Add(service))
                 {
                     r.Error(item, $"service '{service}' is listed twice");
                     continue;
@@ -215,11 +216,12 @@ internal static class TopologyReader
         var mode = f.Has("all-of") ? DependencyMode.AllOf : DependencyMode.AnyOf;
         var listNode = f.Get(mode == DependencyMode.AllOf ? "all-of" : "any-of")!;
         var refs = new List<(YamlNode, string)>();
+        var written = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in r.Items(listNode, "a dependency group"))
         {
             if (r.String(item, "dependency") is { } text)
             {
-                if (refs.Any(other => string.Equals(other.Item2, text, StringComparison.Ordinal)))
+                if (!written.Add(text))
                 {
                     r.Error(item, $"dependency '{Echo.Of(text)}' is listed twice in this group");
                     continue;
@@ -332,7 +334,7 @@ internal static class TopologyReader
                 var target = Qualify(text, [segment.Domain]);
                 if (target is null || !EntityId.IsValid(target, 2))
                 {
-                    r.Error(at, $"'{text}' is not a segment reference (seg or DOM/seg)");
+                    r.Error(at, $"'{Echo.Of(text)}' is not a segment reference (seg or DOM/seg)");
                 }
                 else if (externalSegments.Contains(target))
                 {
@@ -368,7 +370,7 @@ internal static class TopologyReader
                     var target = Qualify(text, [EntityId.DomainOf(node.Segment), node.Segment[(node.Segment.IndexOf('/') + 1)..]]);
                     if (target is null || !EntityId.IsNode(target))
                     {
-                        r.Error(at, $"'{text}' is not a node reference (node, seg/node or DOM/seg/node)");
+                        r.Error(at, $"'{Echo.Of(text)}' is not a node reference (node, seg/node or DOM/seg/node)");
                     }
                     else if (!nodes.ContainsKey(target) && !externalNodes.Contains(target))
                     {

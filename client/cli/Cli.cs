@@ -248,7 +248,7 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
         get
         {
             var world = Line.Option("--world") ?? EntityId.LiveWorld;
-            return EntityId.IsValidPart(world) ? world : throw new UsageException($"bad world '{world}'");
+            return EntityId.IsValidPart(world) ? world : throw new UsageException($"bad world '{Echo.Of(world)}': {EntityId.PartRule}");
         }
     }
 

@@ -40,9 +40,20 @@ internal sealed class CtrlC : IDisposable
         {
             // One Ctrl-C can arrive twice: `timeout -s INT` signals the command and its process group. The second must not
             // end with 130 a command that is winding down from the first; a Ctrl-C pressed later still ends the process.
-            Interlocked.CompareExchange(ref s_echo, System.Runtime.InteropServices.PosixSignalRegistration.Create(
-                System.Runtime.InteropServices.PosixSignal.SIGINT,
-                context => context.Cancel = System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref s_lastPress)) < EchoWindow), null);
+            if (Volatile.Read(ref s_echo) is null)
+            {
+                var echo = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+                {
+                    if (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref s_lastPress)) < EchoWindow)
+                    {
+                        context.Cancel = true;
+                    }
+                });
+                if (Interlocked.CompareExchange(ref s_echo, echo, null) is not null)
+                {
+                    echo.Dispose();
+                }
+            }
         }
         Console.CancelKeyPress -= OnCancel;
         _stop.Dispose();

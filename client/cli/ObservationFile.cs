@@ -123,7 +123,7 @@ public static class ObservationFile
                         nodeAt = at;
                         if (!EntityId.IsNode(value))
                         {
-                            Error(at, $"'{value}' is not a node id (DOM/segment/node)");
+                            Error(at, $"'{Echo.Of(value)}' is not a node id (DOM/segment/node)");
                         }
                         node = value;
                         break;
@@ -134,13 +134,13 @@ public static class ObservationFile
                         }
                         else
                         {
-                            Error(at, $"unknown status '{value}'; expected one of: {StatusNames}");
+                            Error(at, $"unknown status '{Echo.Of(value)}'; expected one of: {StatusNames}");
                         }
                         break;
                     case "technique":
                         if (value is not null && !ObservationRules.IsTechnique(value))
                         {
-                            Error(at, $"'{value}' is not an ATT&CK technique id (T1234 or T1234.001)");
+                            Error(at, $"'{Echo.Of(value)}' is not an ATT&CK technique id (T1234 or T1234.001)");
                         }
                         technique = value;
                         break;
@@ -162,7 +162,7 @@ public static class ObservationFile
                         }
                         else
                         {
-                            Error(at, $"'{value}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
+                            Error(at, $"'{Echo.Of(value)}' is not a time (ISO 8601, e.g. 2026-11-26T10:00:00Z)");
                         }
                         break;
                 }
@@ -199,12 +199,31 @@ public static class ObservationFile
         }
         catch (JsonException e)
         {
-            result.Diagnostics.Add(new Diagnostic(file, lineNumber, Column(e.BytePositionInLine ?? 0),
-                "JSON syntax: " + (e.Message.Split(" LineNumber:", 2)[0]).TrimEnd('.', ' ')));
+            var (at, message) = Syntax(e);
+            result.Diagnostics.Add(new Diagnostic(file, lineNumber, Column(at), "JSON syntax: " + message));
             return;
         }
         result.FirstSeen.TryAdd(node, (lineNumber, Column(nodeAt)));
         result.Observations.Add(new Observation(node, status.Value, time ?? now, technique, source ?? defaultSource));
         result.TimeAt.Add((lineNumber, Column(timeAt)));
+    }
+
+    /// <summary>
+    /// Where a JSON syntax error is and what it is, in words for the user: the reader's own message, without its
+    /// position and its advice about reader options, and at the start of a bad literal rather than one past it.
+    /// </summary>
+    private static (long At, string Message) Syntax(JsonException e)
+    {
+        var at = e.BytePositionInLine ?? 0;
+        var message = e.Message.Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
+        if (message.Contains("is an invalid JSON literal", StringComparison.Ordinal) && at > 0)
+        {
+            at--;
+        }
+        message = message
+            .Replace(" which is not supported in this mode. Change the reader options", "", StringComparison.Ordinal)
+            .Replace("Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed",
+                "the line ends inside an object or array that is never closed", StringComparison.Ordinal);
+        return (at, message);
     }
 }

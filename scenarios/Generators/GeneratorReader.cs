@@ -53,6 +53,14 @@ internal static class GeneratorReader
         {
             prefixAt = prefixNode;
             prefix = r.Id(prefixNode, "domain-prefix");
+            // The domains are PREFIX-1 ... PREFIX-N: each an id part, at most as long as one may be.
+            var longest = (domains ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture).Length + 1;
+            if (prefix is not null && prefix.Length + longest > EntityId.MaxPartLength)
+            {
+                r.Error(prefixNode, $"'domain-prefix' is {prefix.Length} characters long: with '-' and the domain's number the ids would pass {EntityId.MaxPartLength}; "
+                    + $"at most {EntityId.MaxPartLength - longest} here");
+                prefix = null;
+            }
         }
         var sector = f.Get("sector") is { } sectorNode ? r.Enum<Sector>(sectorNode, "sector") : Sector.Government;
         var seed = f.Get("seed") is { } seedNode ? r.UInt64(seedNode, "seed") : defaultSeed;

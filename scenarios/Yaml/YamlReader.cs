@@ -335,9 +335,9 @@ internal sealed class YamlReader(string file)
     public string? Name(YamlNode node, string field)
     {
         var text = String(node, field);
-        if (text is not null && text.Any(char.IsControl))
+        if (text is not null && ObservationRules.HasSteering(text))
         {
-            Error(node, $"'{field}' holds a control character (such as a line break or an escape); write it on one line");
+            Error(node, $"'{field}' holds a control character (such as a line break, an escape or a direction override); write it on one line");
             return null;
         }
         return text;

@@ -522,6 +522,16 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Parse_GeneratorPrefixTooLongForItsDomainIds_IsAnError()
+    {
+        var prefix = new string('P', 62);
+
+        Assert.Equal(
+            [$"t.yaml:4:87: 'domain-prefix' is 62 characters long: with '-' and the domain's number the ids would pass 64; at most 61 here"],
+            Errors($"name: x\nseed: 1\nduration: 1d\ntopology: {{generators: [{{model: erdos-renyi, nodes: 1000, domains: 10, domain-prefix: {prefix}}}]}}\n"));
+    }
+
+    [Fact]
     public void Parse_TagAfterAKeyGivenTwice_BothReportedInOrder()
     {
         Assert.Equal(

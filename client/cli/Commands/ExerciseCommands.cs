@@ -223,9 +223,9 @@ internal static class ExerciseCommands
         if (timeText is not null && !ClockTime(timeText, out at) && !Duration.TryParse(timeText, out at, out var error))
         {
             throw new UsageException(atText!.StartsWith('-')
-                ? $"--at: '{atText}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
+                ? $"--at: '{Echo.Of(atText)}' is in the past; give +DURATION (from the run's current time) or DURATION (virtual time from the start)"
                 : timeText.Contains(':', StringComparison.Ordinal)
-                    ? $"--at: '{timeText}' is not a virtual time; write HH:MM or 'Nd HH:MM', hours below 24 and minutes below 60 (06:30, '1d 06:30')"
+                    ? $"--at: '{Echo.Of(timeText)}' is not a virtual time; write HH:MM or 'Nd HH:MM', hours below 24 and minutes below 60 (06:30, '1d 06:30')"
                     : $"--at: {error}");
         }
         var parameters = Parameters(c.Line.Options("--param"));

@@ -80,36 +80,47 @@ internal static class RunCommand
         }
         // From before the start: Ctrl-C while the runs start (a large topology takes seconds) lets them start and
         // says what they are, instead of ending the command with runs nobody was told of.
-        using var stop = new CtrlC(c.CancellationToken);
-        var ids = scenarios.Select(_ => NewRunId()).ToList();
-        var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
-        var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
-        if (replayed is not null)
+        var stop = new CtrlC(c.CancellationToken);
+        var ids = new List<string>();
+        List<IRunGrain> grains;
+        RunInfo[]? infos;
+        try
         {
-            await c.Err.WriteLineAsync($"replaying {replayed.RunId}: {handInjects.Length} hand inject{(handInjects.Length == 1 ? "" : "s")}");
-        }
-        foreach (var info in started)
-        {
-            await c.Err.WriteLineAsync($"started {info.RunId}: '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
-                + $"seed {scenarios[0].Seed}, {RunFormat.Count(info.Ticks)} ticks of {Duration.Format(info.TickLength)}, {RunFormat.Pace(info.Pace)}");
-        }
-        if (c.Line.Flag("--detach"))
-        {
-            if (c.Json)
+            ids.AddRange(scenarios.Select(_ => NewRunId()));
+            grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
+            var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
+            if (replayed is not null)
             {
-                await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(started)));
+                await c.Err.WriteLineAsync($"replaying {replayed.RunId}: {handInjects.Length} hand inject{(handInjects.Length == 1 ? "" : "s")}");
             }
-            else
+            foreach (var info in started)
             {
-                foreach (var id in ids)
+                await c.Err.WriteLineAsync($"started {info.RunId}: '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
+                    + $"seed {scenarios[0].Seed}, {RunFormat.Count(info.Ticks)} ticks of {Duration.Format(info.TickLength)}, {RunFormat.Pace(info.Pace)}");
+            }
+            if (c.Line.Flag("--detach"))
+            {
+                if (c.Json)
                 {
-                    await c.Out.WriteLineAsync(id);
+                    await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(started)));
                 }
+                else
+                {
+                    foreach (var id in ids)
+                    {
+                        await c.Out.WriteLineAsync(id);
+                    }
+                }
+                return Cli.Ok;
             }
-            return Cli.Ok;
-        }
 
-        var infos = await FollowAsync(c, grains, stop);
+            infos = await FollowAsync(c, grains, stop);
+        }
+        finally
+        {
+            stop.Dispose();
+        }
+        // From here (reports, the page), Ctrl-C ends the command as for any other.
         if (infos is null)
         {
             if (c.Json)
