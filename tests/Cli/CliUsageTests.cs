@@ -31,8 +31,8 @@ public sealed class CliUsageTests
     [InlineData("'A/b/c' is not a segment id (EST/mil-c2)", "posture", "--segment", "A/b/c", "--gateway", "127.0.0.1:9")]
     [InlineData("'A/b/c!' is not a node id (DOM/segment/node)", "node", "A/b/c!", "--gateway", "127.0.0.1:9")]
     [InlineData("--cluster-id needs a value", "--cluster-id", "", "status", "--gateway", "127.0.0.1:9")]
-    [InlineData("bad world 'a b'", "--world", "a b", "status", "--gateway", "127.0.0.1:9")]
-    [InlineData("bad world ''", "--world", "", "posture", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad world 'a b': letters, digits and '-', at most 64 characters", "--world", "a b", "status", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad world '': letters, digits and '-', at most 64 characters", "--world", "", "posture", "--gateway", "127.0.0.1:9")]
     public async Task BadCommandLine_ExitsTwoWithOneLine(string message, params string[] args)
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
