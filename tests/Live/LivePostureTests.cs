@@ -492,38 +492,23 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         // The router (2 of B/telecom's 8) depends on A/power/sub-2. Compromised, it stays compromised when sub-2 fails,
         // but no longer counts: watchers must get the new figures, and again when sub-2 is back.
         var (client, _) = await WorldAsync("t-watch-operational");
-        var received = new List<PostureChange>();
-        await using (await client.SubscribeAsync(change =>
-        {
-            lock (received)
-            {
-                received.Add(change);
-            }
-            return Task.CompletedTask;
-        }, TestContext.Current.CancellationToken))
-        {
-            List<PostureChange> Router()
-            {
-                lock (received)
-                {
-                    return [.. received.Where(c => c.Node == "B/telecom/router")];
-                }
-            }
-            await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"), TestContext.Current.CancellationToken);
-            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 1), "the router's compromise on the stream");
-            await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2), TestContext.Current.CancellationToken);
-            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 2), "the router no longer operational, on the stream");
-            await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Healthy, 3), TestContext.Current.CancellationToken);
-            await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 3), "the router operational again, on the stream");
+        await using var watcher = await Watcher.StartAsync(client);
+        List<PostureChange> Router() => [.. watcher.Received.Where(c => c.Node == "B/telecom/router")];
 
-            Assert.Equal(
-                [
-                    (NodeStatus.Healthy, NodeStatus.Compromised, true, 1.0, "test"),
-                    (NodeStatus.Compromised, NodeStatus.Compromised, false, 6.0 / 8, "dependency:A/power/sub-2"),
-                    (NodeStatus.Compromised, NodeStatus.Compromised, true, 1.0, "dependency:A/power/sub-2"),
-                ],
-                Router().Select(c => (c.From, c.To, c.Operational, c.SegmentCapability, c.Source)));
-        }
+        await client.ReportAsync(Obs("B/telecom/router", NodeStatus.Compromised, 1, "T1190"), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 1), "the router's compromise on the stream");
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Down, 2), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 2), "the router no longer operational, on the stream");
+        await client.ReportAsync(Obs("A/power/sub-2", NodeStatus.Healthy, 3), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => Task.FromResult(Router().Count == 3), "the router operational again, on the stream");
+
+        Assert.Equal(
+            [
+                (NodeStatus.Healthy, NodeStatus.Compromised, true, 1.0, "test"),
+                (NodeStatus.Compromised, NodeStatus.Compromised, false, 6.0 / 8, "dependency:A/power/sub-2"),
+                (NodeStatus.Compromised, NodeStatus.Compromised, true, 1.0, "dependency:A/power/sub-2"),
+            ],
+            Router().Select(c => (c.From, c.To, c.Operational, c.SegmentCapability, c.Source)));
     }
 
     [Fact]
@@ -532,54 +517,76 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         // c2 depends on sub-1 (all-of) and ws on c2: sub-1 down degrades both. A load of the topology without that
         // dependency brings both back, and watchers and the nodes' history must say so.
         var (client, _) = await WorldAsync("t-watch-load");
-        var received = new List<PostureChange>();
-        await using (await client.SubscribeAsync(change =>
-        {
-            lock (received)
-            {
-                received.Add(change);
-            }
-            return Task.CompletedTask;
-        }, TestContext.Current.CancellationToken))
-        {
-            await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
-            await Eventually.HoldsAsync(() =>
-            {
-                lock (received)
-                {
-                    return Task.FromResult(received.Count == 3);
-                }
-            }, "sub-1, c2 and ws on the stream");
-            lock (received)
-            {
-                received.Clear();
-            }
-            var without = System.Text.RegularExpressions.Regex.Replace(TestTopologies.CrossDomain, @"\n *- all-of: \[power/sub-1\]", "");
-            Assert.NotEqual(TestTopologies.CrossDomain, without);
-            await client.LoadTopologyAsync(TestTopologies.Parse(without), TestContext.Current.CancellationToken);
+        await using var watcher = await Watcher.StartAsync(client);
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 1), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => Task.FromResult(watcher.Received.Count == 3), "sub-1, c2 and ws on the stream");
+        watcher.Clear();
+        var without = System.Text.RegularExpressions.Regex.Replace(TestTopologies.CrossDomain, @"\n *- all-of: \[power/sub-1\]", "");
+        Assert.NotEqual(TestTopologies.CrossDomain, without);
 
-            await Eventually.HoldsAsync(() =>
-            {
-                lock (received)
-                {
-                    return Task.FromResult(received.Count >= 2);
-                }
-            }, "the load's two changes on the stream");
-            lock (received)
-            {
-                Assert.Equal(
-                    [
-                        ("A/mil/c2", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
-                        ("A/mil/ws", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
-                    ],
-                    received.OrderBy(c => c.Node, StringComparer.Ordinal).Select(c => (c.Node, c.From, c.To, c.Operational, c.Source, c.SegmentCapability)));
-            }
-        }
+        await client.LoadTopologyAsync(TestTopologies.Parse(without), TestContext.Current.CancellationToken);
+
+        await Eventually.HoldsAsync(() => Task.FromResult(watcher.Received.Count >= 2), "the load's two changes on the stream");
+        Assert.Equal(
+            [
+                ("A/mil/c2", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
+                ("A/mil/ws", NodeStatus.Degraded, NodeStatus.Healthy, true, "topology-load", 1.0),
+            ],
+            watcher.Received.OrderBy(c => c.Node, StringComparer.Ordinal).Select(c => (c.Node, c.From, c.To, c.Operational, c.Source, c.SegmentCapability)));
         foreach (var id in new[] { "A/mil/c2", "A/mil/ws" })
         {
             var view = await client.GetNodeAsync(id, TestContext.Current.CancellationToken);
             Assert.Equal(NodeStatus.Healthy, view.Status);
             Assert.Equal((NodeStatus.Degraded, NodeStatus.Healthy, "topology-load"), (view.History[^1].From, view.History[^1].To, view.History[^1].Source));
+        }
+    }
+
+    /// <summary>The posture changes a subscription has received, read safely while it runs.</summary>
+    private sealed class Watcher : IAsyncDisposable
+    {
+        private readonly List<PostureChange> _received = [];
+        private IAsyncDisposable? _subscription;
+
+        public static async Task<Watcher> StartAsync(BulwarkClient client)
+        {
+            var watcher = new Watcher();
+            watcher._subscription = await client.SubscribeAsync(change =>
+            {
+                lock (watcher._received)
+                {
+                    watcher._received.Add(change);
+                }
+                return Task.CompletedTask;
+            }, TestContext.Current.CancellationToken);
+            return watcher;
+        }
+
+        /// <summary>What has come so far, in order of arrival.</summary>
+        public List<PostureChange> Received
+        {
+            get
+            {
+                lock (_received)
+                {
+                    return [.. _received];
+                }
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_received)
+            {
+                _received.Clear();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_subscription is not null)
+            {
+                await _subscription.DisposeAsync();
+            }
         }
     }
 
