@@ -580,11 +580,19 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
                 }
             }
             await Eventually.HoldsAsync(() => Task.FromResult(Err().Contains("started run-", StringComparison.Ordinal)), "the run to start", TimeSpan.FromSeconds(30));
-            // Twice, as `timeout -s INT` does (the command, then its process group): still one Ctrl-C.
-            for (var i = 0; i < 2; i++)
+            // Twice, as `timeout -s INT` does (the command, then its process group): still one Ctrl-C. The second comes
+            // once the command has stopped following and let Ctrl-C go, as it winds down: not an end with 130.
+            async Task InterruptAsync()
             {
                 using var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+            await InterruptAsync();
+            await Eventually.HoldsAsync(() => Task.FromResult(Err().Contains("stopped following", StringComparison.Ordinal) || process.HasExited),
+                "the command to stop following");
+            if (!process.HasExited)
+            {
+                await InterruptAsync();
             }
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
             deadline.CancelAfter(TimeSpan.FromSeconds(10));
