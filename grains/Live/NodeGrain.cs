@@ -68,6 +68,7 @@ public sealed partial class NodeGrain(
     /// <summary>The node was in the topology before this load and not reset: a change the load makes goes in its history.</summary>
     private bool _keptByLoad;
     private NodeStatus _effectiveBeforeLoad;
+    private bool _recordedDuringLoad;
 
     private NodeState S => state.State;
 
@@ -161,6 +162,7 @@ public sealed partial class NodeGrain(
         _keptByLoad = !reset && S.Definition is not null;
         // As the node's history and watchers last saw it: the new definition may change it (a dependency dropped).
         _effectiveBeforeLoad = _keptByLoad ? Effective() : NodeStatus.Healthy;
+        _recordedDuringLoad = false;
         if (!_keptByLoad)
         {
             state.State = new NodeState { Reported = NodeStatus.Healthy };
@@ -496,6 +498,13 @@ public sealed partial class NodeGrain(
 
     private void Record(HistoryEntry entry)
     {
+        if (_loading && _keptByLoad && !_recordedDuringLoad && !entry.Stale)
+        {
+            // The first change during a load goes from the status the history last showed: the new definition may
+            // already read otherwise (a dependency dropped), and the settling step records from here on.
+            entry = entry with { From = _effectiveBeforeLoad };
+            _recordedDuringLoad = true;
+        }
         // Trimmed in steps of HistoryLength rather than by one entry per add; readers take the newest HistoryLength.
         S.History.Add(entry);
         if (S.History.Count >= 2 * HistoryLength)

@@ -103,7 +103,7 @@ public sealed class LoadRaceTests
     /// <paramref name="after"/> runs once the load has returned.
     /// </summary>
     private static async Task RaceAsync(string world, string yaml, Func<BulwarkClient, Task> before, string held, string? settledFirst,
-        Func<BulwarkClient, Task> during, Func<BulwarkClient, TopologyDefinition, Task> after)
+        Func<BulwarkClient, Task> during, Func<BulwarkClient, TopologyDefinition, Task> after, string? reload = null)
     {
         await using var cluster = await ClusterAsync();
         try
@@ -114,6 +114,10 @@ public sealed class LoadRaceTests
             await before(client);
 
             SettleGate.Set($"{world}/{held}", settledFirst is null ? null : $"{world}/{settledFirst}");
+            if (reload is not null)
+            {
+                topology = TestTopologies.Parse(reload);
+            }
             var load = client.LoadTopologyAsync(topology, TestContext.Current.CancellationToken);
             await SettleGate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
             if (settledFirst is not null)
@@ -203,6 +207,48 @@ public sealed class LoadRaceTests
                 var entry = Assert.Single((await client.GetNodeAsync("A/s/y")).History);
                 Assert.Equal((NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (entry.From, entry.To, entry.Source));
             });
+
+    [Fact]
+    public Task ObservationDuringALoadThatDropsTheNodesDependency_HistoryGoesOnFromWhereItStood() =>
+        // y is degraded by x; the load drops y's dependency, and y is reported compromised before it has settled. Its
+        // history must go on from degraded, where it stood, not from the healthy the new definition reads.
+        RaceAsync("race-history-dropped", """
+                domains:
+                  - id: A
+                    kind: nation
+                    segments:
+                      - id: s
+                        sector: energy
+                        nodes:
+                          - {id: x, kind: power-plant, owner: civilian, criticality: 2}
+                          - {id: y, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [x]}]}
+                """,
+            async client =>
+            {
+                await client.ReportAsync(Obs("A/s/x", NodeStatus.Down, 1));
+                await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/s/y")).Status == NodeStatus.Degraded, "y degraded by x");
+            },
+            held: "A/s/y", settledFirst: null,
+            during: client => client.ReportAsync(Obs("A/s/y", NodeStatus.Compromised, 2)),
+            after: async (client, _) =>
+            {
+                var view = await client.GetNodeAsync("A/s/y");
+                Assert.Equal(NodeStatus.Compromised, view.Status);
+                Assert.Equal(
+                    [(NodeStatus.Healthy, NodeStatus.Degraded, "dependency:A/s/x"), (NodeStatus.Degraded, NodeStatus.Compromised, "test")],
+                    view.History.Select(e => (e.From, e.To, e.Source)));
+            },
+            reload: """
+                domains:
+                  - id: A
+                    kind: nation
+                    segments:
+                      - id: s
+                        sector: energy
+                        nodes:
+                          - {id: x, kind: power-plant, owner: civilian, criticality: 2}
+                          - {id: y, kind: scada, owner: civilian, criticality: 4}
+                """);
 
     [Fact]
     public Task CycleMemberReportsDownDuringARecovery_ItsDependantsHearIt() =>
