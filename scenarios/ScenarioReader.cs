@@ -150,28 +150,29 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         return value;
     }
 
-    /// <summary>A delay or the length of an effect, which must be a whole number of ticks like every time in an exercise.</summary>
-    private TimeSpan? TickDuration(YamlNode node, string field)
+    /// <summary>
+    /// True when <paramref name="value"/> is a whole number of ticks (or the tick is unknown); else reports it at
+    /// <paramref name="at"/> as <paramref name="what"/>. Every time and length in an exercise is whole ticks.
+    /// </summary>
+    private bool OnTicks(YamlNode at, string what, TimeSpan value)
     {
-        var value = r.Duration(node, field);
-        if (value is { } v && _tick is { } tick && v.Ticks % tick.Ticks != 0)
+        if (_tick is not { } tick || value.Ticks % tick.Ticks == 0)
         {
-            r.Error(node, $"'{field}' {Duration.Format(v)} is not a whole number of ticks ({Duration.Format(tick)})");
-            return null;
+            return true;
         }
-        return value;
+        r.Error(at, $"{what} {Duration.Format(value)} is not a whole number of ticks ({Duration.Format(tick)})");
+        return false;
     }
+
+    /// <summary>A delay or the length of an effect, which must be a whole number of ticks like every time in an exercise.</summary>
+    private TimeSpan? TickDuration(YamlNode node, string field) =>
+        r.Duration(node, field) is { } value && OnTicks(node, $"'{field}'", value) ? value : null;
 
     /// <summary>A positive duration that is a whole number of ticks.</summary>
     private TimeSpan? ExerciseDuration(YamlNode node)
     {
         var value = PositiveDuration(node, "duration");
-        if (value is { } v && _tick is { } tick && v.Ticks % tick.Ticks != 0)
-        {
-            r.Error(node, $"'duration' {Duration.Format(v)} is not a whole number of ticks ({Duration.Format(tick)})");
-            return null;
-        }
-        return value;
+        return value is { } v && !OnTicks(node, "'duration'", v) ? null : value;
     }
 
     private void ReadTopology(YamlNode node, ulong? seed, string scenarioName)
@@ -459,9 +460,8 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         var after = afterAt is null ? null : r.Id(afterAt, "after");
         var timeAt = afterAt is null ? f.Required("time") : f.Get("time");
         TimeSpan? offset = timeAt is null ? (afterAt is null ? null : TimeSpan.Zero) : r.Duration(timeAt, "time");
-        if (offset is { } o && _tick is { } tick && o.Ticks % tick.Ticks != 0)
+        if (offset is { } o && !OnTicks(timeAt!, "inject time", o))
         {
-            r.Error(timeAt!, $"inject time {Duration.Format(o)} is not a whole number of ticks ({Duration.Format(tick)})");
             offset = null;
         }
         var targetAt = f.Required("target");
@@ -609,9 +609,8 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
                 r.Error(checkNode, problem);
             }
             // Capability is known at ticks: a time between two would be judged at neither.
-            if (parsed is { Kind: ObjectiveKind.CapabilityAt, Time: var at } && _tick is { } tick && at.Ticks % tick.Ticks != 0)
+            if (parsed is { Kind: ObjectiveKind.CapabilityAt, Time: var at } && !OnTicks(checkNode, "objective time", at))
             {
-                r.Error(checkNode, $"objective time {Duration.Format(at)} is not a whole number of ticks ({Duration.Format(tick)})");
                 parsed = null;
             }
             objectives.Add(new RawObjective(checkNode, id, text, parsed));

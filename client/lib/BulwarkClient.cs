@@ -111,21 +111,11 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// </summary>
     internal static IEnumerable<Observation[]> ChunksByNode(IReadOnlyList<Observation> observations, int size)
     {
-        var groups = new Dictionary<string, List<Observation>>(StringComparer.Ordinal);
-        var order = new List<List<Observation>>();
-        foreach (var observation in observations)
-        {
-            if (!groups.TryGetValue(observation.Node, out var group))
-            {
-                groups[observation.Node] = group = [];
-                order.Add(group);
-            }
-            group.Add(observation);
-        }
         var chunk = new List<Observation>(size);
-        foreach (var group in order)
+        // GroupBy keeps the groups in order of first appearance, and each group's observations in the batch's order.
+        foreach (var group in observations.GroupBy(o => o.Node, StringComparer.Ordinal).Select(g => g.ToArray()))
         {
-            if (chunk.Count + group.Count > size && chunk.Count > 0)
+            if (chunk.Count + group.Length > size && chunk.Count > 0)
             {
                 yield return [.. chunk];
                 chunk.Clear();

@@ -271,12 +271,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         for (var i = 0; i < injects.Length; i++)
         {
             var inject = injects[i];
-            var inRange = inject.Tick >= 0 && inject.Tick < plan.Ticks;
-            var when = inRange || (inject.Tick > 0 && inject.Tick <= Duration.Max.Ticks / plan.Scenario.Tick.Ticks)
+            // A tick far out of range is named as such: its time would overflow.
+            var when = inject.Tick >= 0 && inject.Tick <= Duration.Max.Ticks / plan.Scenario.Tick.Ticks
                 ? Duration.Format(plan.Scenario.Tick * inject.Tick)
                 : $"tick {inject.Tick}";
             var what = $"hand inject {i + 1} ({WireNames.Of(inject.Kind)} on '{Echo.Of(inject.Target)}' at {when})";
-            if (!inRange)
+            if (inject.Tick < 0 || inject.Tick >= plan.Ticks)
             {
                 problems.Add($"{what}: not before the end of the exercise ({Duration.Format(plan.Scenario.Duration)})");
             }

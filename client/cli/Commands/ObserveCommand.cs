@@ -86,7 +86,7 @@ internal static class ObserveCommand
                 {
                     await using var quick = await c.ConnectAsync(TimeSpan.FromSeconds(2));
                     problems.AddRange(await UnknownAsync(c, quick.For(c.World), file, parsed));
-                    problems.AddRange(await AheadAsync(c, quick.For(c.World), file, parsed));
+                    problems.AddRange((await AheadAsync(c, quick.For(c.World), file, parsed)).Problems);
                 }
                 catch (Exception e) when (e is ConnectionException or NoTopologyException)
                 {
@@ -105,10 +105,10 @@ internal static class ObserveCommand
             throw new ScenarioFileException([.. unknown], NothingReported);
         }
         // Times too far ahead of the silo's clock, located in the file, before anything is sent.
-        var ahead = await AheadAsync(c, client, file, parsed);
+        var (ahead, tolerance) = await AheadAsync(c, client, file, parsed);
         if (ahead.Count > 0)
         {
-            throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule((await client.GetSiloClockAsync(c.CancellationToken)).Tolerance)}");
+            throw new ScenarioFileException([.. ahead], $"{NothingReported}; {ObservationRules.AheadRule(tolerance)}");
         }
         // Each chunk is applied whole, the batch is not: an interruption or a failure says how much went in.
         // Ctrl-C stops the sending here (exit 130), SIGTERM through the command's token (143).
@@ -134,14 +134,14 @@ internal static class ObserveCommand
         return Cli.Ok;
     }
 
-    /// <summary>The lines dated too far ahead of the silo's clock, located at their times.</summary>
-    private static async Task<List<Diagnostic>> AheadAsync(CliContext c, BulwarkClient client, string file, ObservationFile.Result parsed)
+    /// <summary>The lines dated too far ahead of the silo's clock, located at their times, and how far ahead is allowed.</summary>
+    private static async Task<(List<Diagnostic> Problems, TimeSpan Tolerance)> AheadAsync(CliContext c, BulwarkClient client, string file, ObservationFile.Result parsed)
     {
         var (now, tolerance) = await client.GetSiloClockAsync(c.CancellationToken);
-        return [.. parsed.Observations
+        return ([.. parsed.Observations
             .Select((o, i) => ObservationRules.AheadProblem(o.Time, now, tolerance) is { } problem
                 ? new Diagnostic(file, parsed.TimeAt[i].Line, parsed.TimeAt[i].Column, problem) : null)
-            .OfType<Diagnostic>()];
+            .OfType<Diagnostic>()], tolerance);
     }
 
     /// <summary>The nodes of the file the world does not have, each where the file first names it, in line order.</summary>

@@ -80,14 +80,12 @@ internal static class RunCommand
         }
         // From before the start: Ctrl-C while the runs start (a large topology takes seconds) lets them start and
         // says what they are, instead of ending the command with runs nobody was told of.
+        var ids = scenarios.Select(_ => NewRunId()).ToList();
+        var grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
         var stop = new CtrlC(c.CancellationToken);
-        var ids = new List<string>();
-        List<IRunGrain> grains;
         RunInfo[]? infos;
         try
         {
-            ids.AddRange(scenarios.Select(_ => NewRunId()));
-            grains = ids.Select(id => connection.Cluster.GetGrain<IRunGrain>(id)).ToList();
             var started = await Task.WhenAll(grains.Zip(scenarios).Select(p => p.First.StartAsync(p.Second, new RunOptions(pace, handInjects))));
             if (replayed is not null)
             {
