@@ -67,13 +67,30 @@ public interface IRunGrain : IGrainWithStringKey
 [Alias("bulwark.runs")]
 public interface IRunRegistryGrain : IGrainWithStringKey
 {
-    /// <summary>Records a run id.</summary>
-    [Alias("add")]
-    Task AddAsync(string runId);
+    /// <summary>Records a run as it starts, and again as it ends (completed, stopped or failed), with its progress then.</summary>
+    [Alias("record")]
+    Task RecordAsync(RunInfo info);
 
     /// <summary>Every run id, oldest first.</summary>
     [Alias("list"), ReadOnly]
     Task<ImmutableArray<string>> ListAsync();
+
+    /// <summary>
+    /// The runs <paramref name="query"/> asks for, oldest first: a run still going (running or paused) as it
+    /// stands now, an ended one as it ended. Only runs still going are asked; ended ones are not activated.
+    /// </summary>
+    [Alias("query")]
+    Task<ImmutableArray<RunInfo>> QueryAsync(RunQuery query);
+}
+
+/// <summary>Which runs <see cref="IRunRegistryGrain.QueryAsync"/> lists.</summary>
+/// <param name="States">Only runs in these states; empty: every state.</param>
+/// <param name="Last">Only the newest this many of those; 0: all of them.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.run-query")]
+public sealed record RunQuery(ImmutableArray<RunState> States, int Last)
+{
+    /// <summary>Every run.</summary>
+    public static RunQuery All { get; } = new([], 0);
 }
 
 /// <summary>One entity (node, segment or domain) of a run. Key: <c>run/entity</c>.</summary>

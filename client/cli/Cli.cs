@@ -50,7 +50,9 @@ public static class Cli
                                                   --seed), and print the means with 95 % intervals
                                                   and how many seeds passed each objective; with
                                                   --compare V, the variant's effect seed by seed
-          runs                                    every run, its state and progress
+          runs [--state S[,S...]] [--last N]      the runs, oldest first, their state and progress;
+                                                  --state running,paused: only those; --last N: the
+                                                  newest N of them
           run-status RUN                          one run's progress
           pause RUN | resume RUN | stop RUN...    control a run (stop: one or more)
           inject RUN --kind KIND --target ID [--at +DURATION | --at TIME] [--param NAME=VALUE]...

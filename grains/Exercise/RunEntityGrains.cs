@@ -61,26 +61,3 @@ public sealed class RunDomainGrain : RunEntityGrain<DomainSetup, DomainModel>, I
 {
     protected override DomainModel Create(DomainSetup setup) => new(setup);
 }
-
-/// <summary>The runs started on this cluster, oldest first.</summary>
-[GrainType("bulwark.runs")]
-public sealed class RunRegistryGrain(
-    [PersistentState("runs", BulwarkStorage.Name)] IPersistentState<List<string>> state, IJournalStore store) : Grain, IRunRegistryGrain
-{
-    public async Task AddAsync(string runId)
-    {
-        if (!state.State.Contains(runId))
-        {
-            state.State.Add(runId);
-            await state.WriteStateAsync();
-        }
-    }
-
-    /// <summary>The runs started here, after the ended runs the journal store has from before (a restart, or in-memory state lost).</summary>
-    public async Task<ImmutableArray<string>> ListAsync()
-    {
-        var stored = await store.ListOutcomesAsync();
-        var started = state.State.ToHashSet(StringComparer.Ordinal);
-        return [.. stored.Where(id => !started.Contains(id)), .. state.State];
-    }
-}

@@ -93,7 +93,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             // Its entities are going too: they are not called again.
             _message = SiloShutDown;
-            await FinishAsync(RunState.Stopped, releaseEntities: false);
+            await FinishAsync(RunState.Stopped, shuttingDown: true);
         }
     }
 
@@ -143,7 +143,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         _state = RunState.Running;
         _wallAtResume = clock.GetTimestamp();
         DelayDeactivation(UntilItEnds);
-        await GrainFactory.GetGrain<IRunRegistryGrain>("runs").AddAsync(RunId);
+        await GrainFactory.GetGrain<IRunRegistryGrain>("runs").RecordAsync(Info());
         _timer = this.RegisterGrainTimer(StepAsync, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromMilliseconds(5)) { KeepAlive = true });
         LogStarted(logger, RunId, scenario.Metadata.Name, scenario.Variant ?? "-", _plan.NodeIds.Length, _plan.Ticks);
         return Info();
@@ -408,7 +408,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             // The tick that met the shutdown is not in the journal: the run stands at the last one completed.
             _message = SiloShutDown;
-            await FinishAsync(RunState.Stopped, releaseEntities: false);
+            await FinishAsync(RunState.Stopped, shuttingDown: true);
             return;
         }
         _message = e.Message;
@@ -477,7 +477,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         return entity.ApplyAsync(tick, ImmutableCollectionsMarshal.AsImmutableArray(events), setup);
     }
 
-    private async Task FinishAsync(RunState state, bool releaseEntities = true)
+    private async Task FinishAsync(RunState state, bool shuttingDown = false)
     {
         // Where virtual time stood: a paced run has passed idle ticks as real time went by, with no entity called for them.
         var end = state == RunState.Completed ? _plan!.Ticks : CurrentTick();
@@ -489,7 +489,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         _final = _metrics!.Report(end, _calendar!.Events);
         await SaveAsync();
         LogFinished(logger, RunId, state, _calendar.Events, _lines, _final.JournalHash);
-        if (releaseEntities)
+        if (!shuttingDown)
         {
             await ReleaseEntitiesAsync();
         }
@@ -506,6 +506,20 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             // Then only this activation has the outcome: it stays, as long as a run would, rather than be collected.
             LogOutcomeNotSaved(logger, e, RunId);
+        }
+        if (shuttingDown)
+        {
+            // The list of runs goes with the silo; started again, it reads the outcome stored above.
+            return;
+        }
+        try
+        {
+            await GrainFactory.GetGrain<IRunRegistryGrain>("runs").RecordAsync(_finalInfo);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The list asks a run it holds as going how it stands, and so learns that it ended.
+            LogNotRecorded(logger, e, RunId);
         }
     }
 
@@ -556,6 +570,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         return new RunInfo(RunId, _plan!.Scenario.Metadata.Name, _plan.Scenario.Variant, _state, now,
             _plan.Ticks, _plan.Scenario.Tick, _calendar!.Events, _lines, _pace, _message);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the list of runs was not told that it ended")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: started '{Scenario}' (variant {Variant}), {Nodes} nodes, {Ticks} ticks")]
     private static partial void LogStarted(ILogger logger, string runId, string scenario, string variant, int nodes, long ticks);

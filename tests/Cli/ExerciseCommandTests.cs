@@ -296,6 +296,44 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Runs_StateAndLast_ListOnlyThoseAsked()
+    {
+        var done = (string)(await Cli.JsonAsync("run", Drill()))["runId"]!;
+        var (code, detached, error) = await Cli.RunAsync("run", Drill(), "--pace", "60x", "--detach", "--json");
+        Assert.True(code == 0, error);
+        var going = (string)JsonNode.Parse(detached)!["runId"]!;
+        try
+        {
+            await Cli.JsonAsync("pause", going);
+
+            var paused = (await Cli.JsonAsync("runs", "--state", "paused", "--last", "1"))["runs"]!.AsArray();
+            var completed = (await Cli.JsonAsync("runs", "--state", "completed,stopped", "--last", "1"))["runs"]!.AsArray();
+            var (_, text, _) = await Cli.RunAsync("runs", "--state", "paused", "--last", "1");
+
+            Assert.Equal([(going, "paused")], paused.Select(r => ((string)r!["runId"]!, (string)r["state"]!)));
+            Assert.Equal([(done, "completed")], completed.Select(r => ((string)r!["runId"]!, (string)r["state"]!)));
+            Assert.Matches($@"^RUN .*\n{going} +Power drill +- +paused +", text);
+            Assert.Equal(2, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+        finally
+        {
+            await Cli.RunAsync("stop", going);
+        }
+        Assert.Equal("no runs failed\n", (await Cli.RunAsync("runs", "--state", "failed", "--last", "1")).Out);
+    }
+
+    [Theory]
+    [InlineData("--state", "done", "--state: 'done' is not a run state (running, paused, completed, stopped, failed)")]
+    [InlineData("--last", "0", "--last must be a positive whole number, not '0'")]
+    [InlineData("--last", "x", "--last must be a positive whole number, not 'x'")]
+    public async Task Runs_BadFilter_IsAUsageError(string option, string value, string message)
+    {
+        var (code, output, error) = await Cli.RunAsync("runs", option, value);
+
+        Assert.Equal((2, "", $"bulwark: {message}\nrun 'bulwark --help' for usage\n"), (code, output, error));
+    }
+
+    [Fact]
     public async Task PauseInjectResumeStop_PacedRun_ChangeItsState()
     {
         var (code, output, error) = await Cli.RunAsync("run", Drill(), "--pace", "60x", "--detach");

@@ -204,6 +204,52 @@ public sealed class RunControlTests(OneSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Runs_Query_FiltersByStateAndAsksOnlyTheRunsStillGoing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var registry = fixture.Client.GetGrain<IRunRegistryGrain>("runs");
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var scenario = Paced();
+        var doneId = Runs.NewId("query");
+        var done = fixture.Client.GetGrain<IRunGrain>(doneId);
+        await done.StartAsync(scenario, new RunOptions(0, []));
+        await Runs.WaitAsync(done);
+        var doneInfo = await done.GetInfoAsync();
+        var pausedId = Runs.NewId("query");
+        var paused = fixture.Client.GetGrain<IRunGrain>(pausedId);
+        await paused.StartAsync(scenario, new RunOptions(60, []));
+        var pausedInfo = await paused.PauseAsync();
+        try
+        {
+            async Task<bool> Active(string id) => (await management.GetDetailedGrainStatistics(null, null, ct))
+                .Any(s => s.GrainId.Type.ToString() == "bulwark.run" && s.GrainId.Key.ToString() == id);
+            // The ended run is collected like any idle grain; the paused one is kept.
+            await management.ForceActivationCollection(TimeSpan.Zero, ct);
+            Assert.Equal((false, true), (await Active(doneId), await Active(pausedId)));
+
+            var all = await registry.QueryAsync(RunQuery.All);
+
+            Assert.Equal([doneInfo, pausedInfo], all.Where(i => i.RunId == doneId || i.RunId == pausedId));
+            Assert.Equal((RunState.Completed, scenario.Ticks), (doneInfo.State, doneInfo.Tick));
+            Assert.False(await Active(doneId), "listing activated an ended run");
+            var onlyPaused = await registry.QueryAsync(new RunQuery([RunState.Paused], 0));
+            Assert.Contains(pausedInfo, onlyPaused);
+            Assert.All(onlyPaused, i => Assert.Equal(RunState.Paused, i.State));
+            Assert.Equal([pausedInfo], await registry.QueryAsync(new RunQuery([RunState.Paused, RunState.Completed], 1)));
+            Assert.Equal(doneInfo, (await registry.QueryAsync(new RunQuery([RunState.Completed], 1))).Single());
+
+            // A run still going is asked how it stands now.
+            var stopped = await paused.StopAsync();
+            Assert.Equal(stopped, (await registry.QueryAsync(new RunQuery([RunState.Stopped], 1))).Single());
+            Assert.DoesNotContain(await registry.QueryAsync(new RunQuery([RunState.Paused], 0)), i => i.RunId == pausedId);
+        }
+        finally
+        {
+            await paused.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Run_Outage_ActivatesOneGrainPerNodeThatHadWork()
     {
         var scenario = Paced();

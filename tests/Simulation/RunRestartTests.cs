@@ -58,9 +58,17 @@ public sealed class RunRestartTests : IDisposable
         {
             var listed = await second.Client.GetGrain<IRunRegistryGrain>("runs").ListAsync();
             Assert.Equal([completedId, runningId], listed);
+            // Listed from their stored outcomes, without activating them.
+            var infos = await second.Client.GetGrain<IRunRegistryGrain>("runs").QueryAsync(RunQuery.All);
+            Assert.Equal([(completedId, RunState.Completed), (runningId, RunState.Stopped)], infos.Select(i => (i.RunId, i.State)));
+            var runGrains = (await second.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, null, TestContext.Current.CancellationToken))
+                .Count(s => s.GrainId.Type.ToString() == "bulwark.run");
+            Assert.Equal(0, runGrains);
 
             var completed = second.Client.GetGrain<IRunGrain>(completedId);
             var info = await completed.GetInfoAsync();
+            Assert.Equal(info, infos[0]);
+            Assert.Equal(await second.Client.GetGrain<IRunGrain>(runningId).GetInfoAsync(), infos[1]);
             Assert.Equal((RunState.Completed, scenario.Ticks, reference.Report.Events, (long)reference.Journal.Count),
                 (info.State, info.Tick, info.Events, info.JournalLines));
             Assert.Equal(reference.Report.JournalHash, (await completed.GetReportAsync()).JournalHash);

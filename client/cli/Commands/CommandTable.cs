@@ -17,7 +17,7 @@ internal static class CommandTable
         new("watch", ["--count"], [], WatchCommand.RunAsync),
         new("validate", [], [], ExerciseCommands.ValidateAsync),
         new("run", ["--seed", "--seeds", "--variant", "--compare", "--pace", "--html", "--replay"], ["--detach"], RunCommand.RunAsync),
-        new("runs", [], [], ExerciseCommands.ListAsync),
+        new("runs", ["--state", "--last"], [], ExerciseCommands.ListAsync),
         new("run-status", [], [], ExerciseCommands.StatusAsync),
         new("pause", [], [], ExerciseCommands.PauseAsync),
         new("resume", [], [], ExerciseCommands.ResumeAsync),

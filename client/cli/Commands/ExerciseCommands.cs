@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bulwark.Client.Reports;
@@ -122,12 +123,13 @@ internal static class ExerciseCommands
         ? id
         : throw new UsageException($"bad run id '{Echo.Of(id)}': letters, digits and dashes, at most {EntityId.MaxRunIdLength} characters");
 
+    /// <summary><c>runs [--state S[,S…]] [--last N]</c>: the runs, oldest first.</summary>
     public static async Task<int> ListAsync(CliContext c)
     {
         c.Line.ExpectPositionals(0, "");
+        var query = RunsQuery(c.Line.Option("--state"), c.Line.Option("--last"));
         await using var connection = await c.ConnectAsync();
-        var ids = await connection.Cluster.GetGrain<IRunRegistryGrain>("runs").ListAsync();
-        var infos = (await Task.WhenAll(ids.Select(id => InfoOrNullAsync(connection.Cluster.GetGrain<IRunGrain>(id))))).OfType<RunInfo>().ToArray();
+        var infos = await connection.Cluster.GetGrain<IRunRegistryGrain>("runs").QueryAsync(query);
         if (c.Json)
         {
             await c.Out.WriteLineAsync(Output.Json(new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)RunFormat.InfoJson(i))]) }));
@@ -135,24 +137,34 @@ internal static class ExerciseCommands
         }
         if (infos.Length == 0)
         {
-            await c.Out.WriteLineAsync("no runs");
+            await c.Out.WriteLineAsync(query.States.IsEmpty ? "no runs" : $"no runs {string.Join(" or ", query.States.Select(WireNames.Of))}");
             return Cli.Ok;
         }
         await Output.TableAsync(c.Out, RunFormat.InfoHeader, infos.Select(RunFormat.InfoRow));
         return Cli.Ok;
     }
 
-    /// <summary>A run's progress; null for one the registry remembers but whose controller has lost it (in-memory storage, a restarted silo).</summary>
-    private static async Task<RunInfo?> InfoOrNullAsync(IRunGrain run)
+    /// <summary>The query of <c>runs</c>: <c>--state</c> as a comma-separated list of states, <c>--last</c> a positive number.</summary>
+    internal static RunQuery RunsQuery(string? states, string? last)
     {
-        try
+        var wanted = ImmutableArray.CreateBuilder<RunState>();
+        foreach (var name in states?.Split(',') ?? [])
         {
-            return await run.GetInfoAsync();
+            if (!WireNames.TryParse<RunState>(name.Trim(), out var state))
+            {
+                throw new UsageException($"--state: '{Echo.Of(name.Trim())}' is not a run state ({string.Join(", ", WireNames.All<RunState>())})");
+            }
+            if (!wanted.Contains(state))
+            {
+                wanted.Add(state);
+            }
         }
-        catch (UnknownScopeException)
+        var count = 0;
+        if (last is not null && (!int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1))
         {
-            return null;
+            throw new UsageException($"--last must be a positive whole number, not '{Echo.Of(last)}'");
         }
+        return new RunQuery(wanted.ToImmutable(), count);
     }
 
     public static Task<int> StatusAsync(CliContext c) => ControlAsync(c, run => run.GetInfoAsync());

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+
+namespace Bulwark.Grains.Exercise;
+
+/// <summary>
+/// The runs started on this cluster, oldest first, with what each said of itself as it started and
+/// as it ended. Listing them asks only the runs still going; an ended run is not activated (its
+/// outcome, report included, stays on disk), so listing costs the same with ten runs as with
+/// thousands that have ended.
+/// </summary>
+/// <remarks>
+/// Ended runs the journal store has from before (a restart of the silo; in-memory storage lost)
+/// come first, read once from their stored outcomes. The grain is kept alive so that it reads them
+/// once, not again after every idle collection.
+/// </remarks>
+[GrainType("bulwark.runs"), KeepAlive]
+public sealed partial class RunRegistryGrain(
+    [PersistentState("runs", BulwarkStorage.Name)] IPersistentState<List<string>> state,
+    IJournalStore store,
+    ILogger<RunRegistryGrain> logger) : Grain, IRunRegistryGrain
+{
+    /// <summary>The most runs asked for their progress, or read from the store, at once.</summary>
+    private const int Window = 64;
+
+    private readonly Dictionary<string, RunInfo> _infos = new(StringComparer.Ordinal);
+    private HashSet<string>? _started;
+
+    private HashSet<string> Started => _started ??= state.State.ToHashSet(StringComparer.Ordinal);
+
+    public async Task RecordAsync(RunInfo info)
+    {
+        _infos[info.RunId] = info;
+        if (Started.Add(info.RunId))
+        {
+            state.State.Add(info.RunId);
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<ImmutableArray<string>> ListAsync() => [.. await IdsAsync()];
+
+    /// <summary>The ended runs the journal store has from before, then the runs started here.</summary>
+    private async Task<List<string>> IdsAsync()
+    {
+        var stored = await store.ListOutcomesAsync();
+        return [.. stored.Where(id => !Started.Contains(id)), .. state.State];
+    }
+
+    public async Task<ImmutableArray<RunInfo>> QueryAsync(RunQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Last < 0)
+        {
+            throw new InvalidRequestException($"a number of runs must not be negative: {query.Last}");
+        }
+        var ids = await IdsAsync();
+        // Ended runs not yet seen here: their stored outcome says how they ended, once.
+        foreach (var window in ids.Where(id => !_infos.ContainsKey(id)).Chunk(Window))
+        {
+            foreach (var (id, info) in await Task.WhenAll(window.Select(id => StoredAsync(id))))
+            {
+                if (info is not null)
+                {
+                    _infos[id] = info;
+                }
+            }
+        }
+        // Runs still going, as they stand now (a grain call each; they are few).
+        var going = ids.Where(id => _infos.TryGetValue(id, out var info) && info.State is RunState.Running or RunState.Paused).ToList();
+        var now = new Dictionary<string, RunInfo>(StringComparer.Ordinal);
+        foreach (var window in going.Chunk(Window))
+        {
+            foreach (var (id, info) in await Task.WhenAll(window.Select(id => NowAsync(id))))
+            {
+                if (info is not null)
+                {
+                    now[id] = info;
+                    if (info.State is not (RunState.Running or RunState.Paused))
+                    {
+                        // It ended and its own word of that did not arrive: not asked again.
+                        _infos[id] = info;
+                    }
+                }
+            }
+        }
+        var listed = ids
+            .Select(id => now.TryGetValue(id, out var info) || _infos.TryGetValue(id, out info) ? info : null)
+            .OfType<RunInfo>()
+            .Where(info => query.States.IsDefaultOrEmpty || query.States.Contains(info.State))
+            .ToList();
+        return query.Last > 0 && listed.Count > query.Last ? [.. listed[^query.Last..]] : [.. listed];
+    }
+
+    /// <summary>How a run ended, from its stored outcome; else (started here, outcome not stored) what its controller says.</summary>
+    private async Task<(string Id, RunInfo? Info)> StoredAsync(string id)
+    {
+        try
+        {
+            if (await store.ReadOutcomeAsync(id) is { } outcome)
+            {
+                return (id, outcome.Info);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogOutcomeUnreadable(logger, e, id);
+            return (id, null);
+        }
+        return await NowAsync(id);
+    }
+
+    /// <summary>A run's progress now; null for one its controller has lost (in-memory storage, a restarted silo).</summary>
+    private async Task<(string Id, RunInfo? Info)> NowAsync(string id)
+    {
+        try
+        {
+            return (id, await GrainFactory.GetGrain<IRunGrain>(id).GetInfoAsync());
+        }
+        catch (UnknownScopeException)
+        {
+            return (id, null);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Runs: the stored outcome of run {RunId} cannot be read; it is not listed")]
+    private static partial void LogOutcomeUnreadable(ILogger logger, Exception exception, string runId);
+}
