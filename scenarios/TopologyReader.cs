@@ -365,9 +365,20 @@ internal static class TopologyReader
         {
             foreach (var (_, refs) in node.Groups)
             {
+                // Each node once per group, whatever form names it (an exact repeat is reported as it is read).
+                var named = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var (at, text) in refs)
                 {
                     var target = Qualify(text, [EntityId.DomainOf(node.Segment), node.Segment[(node.Segment.IndexOf('/') + 1)..]]);
+                    if (target is not null && named.TryGetValue(target, out var first))
+                    {
+                        r.Error(at, $"dependency '{Echo.Of(text)}' names '{target}' again in this group (as '{Echo.Of(first)}' before)");
+                        continue;
+                    }
+                    if (target is not null)
+                    {
+                        named[target] = text;
+                    }
                     if (target is null || !EntityId.IsNode(target))
                     {
                         r.Error(at, $"'{Echo.Of(text)}' is not a node reference (node, seg/node or DOM/seg/node)");

@@ -147,6 +147,24 @@ public sealed class TopologyFileTests
     }
 
     [Fact]
+    public void Parse_DependencyNamedTwiceInOtherForms_IsAnErrorAtTheRepeat()
+    {
+        Assert.Equal([
+            "t.yaml:8:79: dependency 'A/s/a' names 'A/s/a' again in this group (as 'a' before)",
+            "t.yaml:8:86: dependency 's/a' names 'A/s/a' again in this group (as 'a' before)",
+        ], Errors("""
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - id: s
+                    sector: energy
+                    nodes: [{id: a, kind: server, owner: civilian}, {id: b, kind: server, owner: civilian, depends: [{all-of: [a]}, {any-of: [A/s/a]}]},
+                            {id: c, kind: server, owner: civilian, depends: [{all-of: [a, A/s/a, s/a]}]}]
+            """));
+    }
+
+    [Fact]
     public void Parse_CriticalityOutOfRange_IsAnError()
     {
         Assert.Equal(["t.yaml:7:69: 'criticality' 7 is out of range 1..5"], Errors("""
