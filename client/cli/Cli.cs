@@ -125,6 +125,10 @@ public static class Cli
         {
             return await FailAsync(BadInput, e.Message);
         }
+        catch (ClusterLostException e)
+        {
+            return await FailAsync(Failure, e.Message);
+        }
         catch (ConnectionException e)
         {
             return await FailAsync(Failure, e.Message, hint: "--gateway and --cluster-id choose another cluster");

@@ -198,18 +198,113 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// Follows the world's posture changes until <paramref name="cancellationToken"/> fires; the
     /// enumeration then ends with <see cref="OperationCanceledException"/>.
     /// </summary>
-    public async IAsyncEnumerable<PostureChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Every <see cref="WatchOptions.CheckEvery"/> it asks the cluster which silos are active. When a
+    /// silo it was watching through has gone (stopped, killed, or restarted as a new one), the
+    /// subscription may have gone with it: it subscribes again and calls
+    /// <see cref="WatchOptions.OnGap"/>, since changes in between are not seen. When the cluster does
+    /// not answer for <see cref="WatchOptions.GiveUpAfter"/>, the enumeration ends with a
+    /// <see cref="ClusterLostException"/>: a watch never goes quietly blind.
+    /// </remarks>
+    public async IAsyncEnumerable<PostureChange> WatchAsync(WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = Channel.CreateUnbounded<PostureChange>(new UnboundedChannelOptions { SingleReader = true });
-        await using var subscription = await SubscribeAsync(change =>
+        options ??= new WatchOptions();
+        // A change, or (Change null) a gap to report before the changes after it.
+        var channel = Channel.CreateUnbounded<(PostureChange? Change, string? Gap)>(new UnboundedChannelOptions { SingleReader = true });
+        Task Write(PostureChange change)
         {
-            channel.Writer.TryWrite(change);
+            channel.Writer.TryWrite((change, null));
             return Task.CompletedTask;
-        }, cancellationToken);
-        await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
-        {
-            yield return change;
         }
+        var silos = await ActiveSilosAsync(options.GiveUpAfter, cancellationToken);
+        var subscription = await SubscribeAsync(Write, cancellationToken);
+        if (options.OnWatching is { } onWatching)
+        {
+            await onWatching();
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var checks = Task.Run(async () =>
+        {
+            var lastAnswer = DateTimeOffset.UtcNow;
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(options.CheckEvery, stop.Token);
+                    try
+                    {
+                        var now = await ActiveSilosAsync(options.CheckEvery + options.CheckEvery, stop.Token);
+                        if (silos.Except(now).Select(s => s.Endpoint.ToString()).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } gone)
+                        {
+                            // Its old subscription may live on (one silo of several gone) or not (the silo that held it
+                            // gone): dropped as far as it can be, then made again.
+                            try
+                            {
+                                await subscription.DisposeAsync().AsTask().WaitAsync(options.CheckEvery, stop.Token);
+                            }
+                            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                            {
+                            }
+                            subscription = await SubscribeAsync(Write, stop.Token).WaitAsync(options.CheckEvery + options.CheckEvery, stop.Token);
+                            channel.Writer.TryWrite((null, $"the silo at {string.Join(", ", gone)} left the cluster or was restarted;"
+                                + " watching again from now: changes in between are not shown"));
+                        }
+                        silos = now;
+                        lastAnswer = DateTimeOffset.UtcNow;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                    {
+                        if (DateTimeOffset.UtcNow - lastAnswer >= options.GiveUpAfter)
+                        {
+                            channel.Writer.TryComplete(new ClusterLostException(
+                                $"lost the cluster: no answer for {options.GiveUpAfter.TotalSeconds:0} s ({BulwarkConnection.GaveUp(e.Message)})", e));
+                            return;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                channel.Writer.TryComplete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var (change, gap) in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (change is not null)
+                {
+                    yield return change;
+                }
+                else if (options.OnGap is { } onGap)
+                {
+                    await onGap(gap!);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await checks;
+            try
+            {
+                await subscription.DisposeAsync().AsTask().WaitAsync(options.CheckEvery, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The cluster is gone, or going: nothing left to unsubscribe from.
+            }
+        }
+    }
+
+    /// <summary>The silos the cluster holds active now.</summary>
+    private async Task<IReadOnlySet<SiloAddress>> ActiveSilosAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var hosts = await Cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(timeout, cancellationToken);
+        return hosts.Keys.ToHashSet();
     }
 
     private sealed class Subscription(StreamSubscriptionHandle<PostureChange> handle) : IAsyncDisposable
@@ -224,4 +319,20 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
             throw new InvalidRequestException($"'{Echo.Of(id)}' is not a {what}: parts of {EntityId.PartRule}");
         }
     }
+}
+
+/// <summary>How <see cref="BulwarkClient.WatchAsync"/> keeps a watch honest when the cluster changes under it.</summary>
+public sealed record WatchOptions
+{
+    /// <summary>How often the watch asks which silos are active. Default 2 s.</summary>
+    public TimeSpan CheckEvery { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the cluster may not answer before the watch ends with a <see cref="ClusterLostException"/>. Default 20 s.</summary>
+    public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Told once the watch's subscription is in place: changes from then on are seen.</summary>
+    public Func<Task>? OnWatching { get; init; }
+
+    /// <summary>Told, in order with the changes, when the watch subscribed again after a silo left: changes in between were not seen.</summary>
+    public Func<string, Task>? OnGap { get; init; }
 }

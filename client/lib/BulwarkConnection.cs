@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ using Orleans.Configuration;
 namespace Bulwark.Client;
 
 /// <summary>A connected Orleans client for a Bulwark cluster; dispose to disconnect.</summary>
-public sealed class BulwarkConnection : IAsyncDisposable
+public sealed partial class BulwarkConnection : IAsyncDisposable
 {
     /// <summary>The default gateway, <c>127.0.0.1:30000</c>.</summary>
     public static readonly IPEndPoint DefaultGateway = new(IPAddress.Loopback, 30000);
@@ -76,11 +77,15 @@ public sealed class BulwarkConnection : IAsyncDisposable
     }
 
     /// <summary>Orleans's connection error without its "will retry after …": by the time it is shown, the client has given up.</summary>
-    private static string GaveUp(string message)
+    internal static string GaveUp(string message)
     {
         var retry = message.IndexOf(", will retry after", StringComparison.Ordinal);
-        return retry < 0 ? message : message[..retry];
+        // Orleans names an endpoint as a silo address (S127.0.0.1:30000:0); the user gave it as 127.0.0.1:30000.
+        return SiloAddressForm().Replace(retry < 0 ? message : message[..retry], "$1");
     }
+
+    [GeneratedRegex(@"\bS(\d{1,3}(?:\.\d{1,3}){3}:\d+):\d+\b")]
+    private static partial Regex SiloAddressForm();
 
     /// <summary>Parses <c>host:port</c>; host may be a name, an IPv4 address or <c>[IPv6]</c>.</summary>
     public static bool TryParseGateway(string text, out IPEndPoint endpoint) => GatewayProblem(text, out endpoint) is null;
@@ -142,6 +147,9 @@ public sealed class BulwarkConnection : IAsyncDisposable
 
 /// <summary>The cluster could not be reached.</summary>
 public sealed class ConnectionException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>A cluster reached before stopped answering (its silos stopped, or the network between went).</summary>
+public sealed class ClusterLostException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>A host lifetime that leaves the process's signals alone.</summary>
 file sealed class CallerLifetime : IHostLifetime

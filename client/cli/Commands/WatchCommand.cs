@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Bulwark.Client;
 
 namespace Bulwark.Cli.Commands;
 
@@ -20,12 +21,14 @@ internal static class WatchCommand
         using var stop = new CtrlC(c.CancellationToken);
         try
         {
-            if (!c.Json)
-            {
-                await c.Err.WriteLineAsync($"watching world {c.World}; Ctrl-C to stop");
-            }
             var seen = 0L;
-            await foreach (var change in client.WatchAsync(stop.Token))
+            // Both on standard error, also with --json: standard output holds only the changes.
+            var options = new WatchOptions
+            {
+                OnWatching = () => c.Err.WriteLineAsync($"watching world {c.World}; Ctrl-C to stop"),
+                OnGap = gap => c.Err.WriteLineAsync($"bulwark: {gap}"),
+            };
+            await foreach (var change in client.WatchAsync(options, stop.Token))
             {
                 await c.Out.WriteLineAsync(c.Json ? Output.Line(Json(change)) : Text(change));
                 await c.Out.FlushAsync(stop.Token);
