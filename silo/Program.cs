@@ -1,11 +1,23 @@
 using Bulwark.Silo.Hosting;
 
+if (SiloCommandLine.WantsHelp(args))
+{
+    await Console.Out.WriteLineAsync(SiloCommandLine.Usage);
+    return 0;
+}
+
 try
 {
+    SiloCommandLine.Check(args, Bulwark.Silo.Hosting.ConfigurationExtensions.Switches, Bulwark.Silo.Hosting.ConfigurationExtensions.BulwarkKeys);
     // appsettings.json ships next to the silo's assembly; relative paths (data, topology and exercise
     // files) still mean what they mean from the directory the silo was started in.
-    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    builder.AddBulwarkConfiguration(args);
+    var builder = StartupChecks.Builder(() =>
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddBulwarkConfiguration(args);
+        return builder;
+    });
+    StartupChecks.ThrowIfLogLevelsBad(builder.Configuration);
     var options = StartupChecks.Options(builder.Configuration);
     StartupChecks.ThrowIfDataDirectoryUnusable(options);
     var files = StartupChecks.LoadFiles(options);

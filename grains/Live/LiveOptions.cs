@@ -51,6 +51,10 @@ public sealed class LiveOptions
         {
             problems.Add($"{Section}:IngestFanOut must not be negative");
         }
+        if (FutureTolerance < TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:FutureTolerance must not be negative (0 accepts any time)");
+        }
         if (CycleRecoveryDelay <= TimeSpan.Zero)
         {
             problems.Add($"{Section}:CycleRecoveryDelay must be longer than 0");

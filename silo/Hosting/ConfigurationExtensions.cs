@@ -5,7 +5,8 @@ namespace Bulwark.Silo.Hosting;
 /// <summary>Configuration sources of the Bulwark host.</summary>
 public static class ConfigurationExtensions
 {
-    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    /// <summary>The command line's short options and the settings they set.</summary>
+    public static IReadOnlyDictionary<string, string> Switches { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["--silo-port"] = "Bulwark:SiloPort",
         ["--gateway-port"] = "Bulwark:GatewayPort",
@@ -16,6 +17,11 @@ public static class ConfigurationExtensions
         ["--variant"] = "Bulwark:ExerciseVariant",
         ["--data"] = "Bulwark:DataDirectory",
     };
+
+    /// <summary>The settings of the <c>Bulwark</c> section, without the section (<c>SiloPort</c>, <c>Live:IngestFanOut</c>), any case.</summary>
+    public static IReadOnlySet<string> BulwarkKeys { get; } = typeof(SiloOptions).GetProperties().Select(p => p.Name)
+        .Concat(typeof(Bulwark.Grains.Live.LiveOptions).GetProperties().Select(p => "Live:" + p.Name))
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Adds <c>BULWARK_</c>-prefixed environment variables as <c>Bulwark:</c> keys (<c>__</c>
@@ -35,7 +41,7 @@ public static class ConfigurationExtensions
             }
         }
         builder.Configuration.AddInMemoryCollection(fromEnvironment);
-        builder.Configuration.AddCommandLine(args, Switches);
+        builder.Configuration.AddCommandLine(args, Switches.ToDictionary());
         return builder;
     }
 }

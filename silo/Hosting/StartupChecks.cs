@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Bulwark.Scenarios;
 
 namespace Bulwark.Silo.Hosting;
@@ -9,8 +10,53 @@ namespace Bulwark.Silo.Hosting;
 /// stack trace: configuration values that do not convert, bad topology and exercise files, and
 /// ports another process holds.
 /// </summary>
-public static class StartupChecks
+public static partial class StartupChecks
 {
+    /// <summary>
+    /// The host's builder; a configuration file that does not parse (appsettings.json) is a
+    /// <see cref="StartupException"/> (exit 2) naming it.
+    /// </summary>
+    public static WebApplicationBuilder Builder(Func<WebApplicationBuilder> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (InvalidDataException e)
+        {
+            // "Failed to load configuration from file '…/appsettings.json'." with the parser's reason inside.
+            for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } column } json
+                    && ConfigurationFile().Match(e.Message) is { Success: true } file)
+                {
+                    var reason = json.Message[..Math.Max(0, json.Message.IndexOf(" LineNumber:", StringComparison.Ordinal))];
+                    throw new StartupException(2, $"{file.Groups[1].Value}:{line + 1}:{column + 1}: not valid JSON: {(reason.Length > 0 ? reason : json.Message)}");
+                }
+            }
+            throw new StartupException(2, e.InnerException is { } cause ? $"{e.Message.TrimEnd('.')}: {cause.Message}" : e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Throws a <see cref="StartupException"/> (exit 2) for a log level under <c>Logging</c> that is
+    /// not one (<c>Logging:LogLevel:Default</c> <c>Loud</c>): the host would fail to start with a stack trace.
+    /// </summary>
+    public static void ThrowIfLogLevelsBad(IConfiguration configuration)
+    {
+        foreach (var (key, value) in configuration.GetSection("Logging").AsEnumerable())
+        {
+            var parts = key.Split(':');
+            // Logging:LogLevel:CATEGORY, or Logging:PROVIDER:LogLevel:CATEGORY.
+            var isLevel = parts.Length >= 3 && (parts[1].Equals("LogLevel", StringComparison.OrdinalIgnoreCase)
+                || parts.Length >= 4 && parts[2].Equals("LogLevel", StringComparison.OrdinalIgnoreCase));
+            if (isLevel && value is not null && !Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+            {
+                throw new StartupException(2, $"{key}: '{value}' is not a log level ({string.Join(", ", Enum.GetNames<LogLevel>())})");
+            }
+        }
+    }
+
     /// <summary>
     /// The silo's options, or a <see cref="StartupException"/> (exit 2) naming the value that does
     /// not convert or is out of range.
@@ -24,8 +70,7 @@ public static class StartupChecks
         }
         catch (InvalidOperationException e)
         {
-            // "Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'."
-            throw new StartupException(2, e.Message);
+            throw new StartupException(2, Plain(e.Message));
         }
         // The live world's settings are bound again by the silo's services; checked here, they fail with one line.
         try
@@ -39,7 +84,7 @@ public static class StartupChecks
         }
         catch (InvalidOperationException e)
         {
-            throw new StartupException(2, e.Message);
+            throw new StartupException(2, Plain(e.Message));
         }
         foreach (var (name, port) in new[] { ("silo port", options.SiloPort), ("gateway port", options.GatewayPort) })
         {
@@ -52,8 +97,49 @@ public static class StartupChecks
         {
             throw new StartupException(2, $"Http must be an absolute URL such as http://127.0.0.1:8080, not '{options.Http}'");
         }
+        if (options.SiloPort == options.GatewayPort || http.Port == options.SiloPort || http.Port == options.GatewayPort)
+        {
+            throw new StartupException(2, $"the silo port ({options.SiloPort}), the gateway port ({options.GatewayPort}) and the HTTP port ({http.Port}) must differ");
+        }
+        foreach (var (key, value) in new[] { ("ClusterId", options.ClusterId), ("ServiceId", options.ServiceId), ("DataDirectory", options.DataDirectory) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new StartupException(2, $"{SiloOptions.Section}:{key} must not be empty");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(options.Exercise) && !string.IsNullOrWhiteSpace(options.ExerciseVariant))
+        {
+            throw new StartupException(2, $"a variant ('{options.ExerciseVariant}') is given without an exercise to run (--exercise FILE)");
+        }
         return options;
     }
+
+    /// <summary>The binder's "Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'." in a user's words.</summary>
+    internal static string Plain(string message)
+    {
+        var match = ConversionFailure().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+        var (value, key, type) = (match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value);
+        var expected = type switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.TimeSpan" => "a duration as hh:mm:ss (00:00:05) or d.hh:mm:ss",
+            "System.Double" => "a number",
+            "System.Boolean" => "true or false",
+            _ => type,
+        };
+        return $"{key}: '{value}' is not {expected}";
+    }
+
+    [GeneratedRegex(@"from file '([^']*)'")]
+    private static partial Regex ConfigurationFile();
+
+    [GeneratedRegex(@"^Failed to convert configuration value '(.*)' at '([^']*)' to type '([^']*)'\.$", RegexOptions.Singleline)]
+    private static partial Regex ConversionFailure();
 
     /// <summary>
     /// Throws a <see cref="StartupException"/> (exit 2) when the data directory cannot hold

@@ -12,6 +12,13 @@ public sealed class SiloStartupTests
 
     private static async Task<(int Code, string Err)> RunSiloAsync(Dictionary<string, string> environment, params string[] args)
     {
+        var (code, output, error) = await RunSiloAsync(SiloProcess.SiloDll(), environment, args);
+        Assert.Equal("", output);
+        return (code, error);
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunSiloAsync(string dll, Dictionary<string, string> environment, params string[] args)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -23,7 +30,7 @@ public sealed class SiloStartupTests
         {
             info.Environment[name] = value;
         }
-        foreach (var arg in (string[])[SiloProcess.SiloDll(), .. args])
+        foreach (var arg in (string[])[dll, .. args])
         {
             info.ArgumentList.Add(arg);
         }
@@ -43,24 +50,89 @@ public sealed class SiloStartupTests
                 silo.Kill(entireProcessTree: true);
             }
         }
-        Assert.Equal("", await output);
-        return (silo.ExitCode, error);
+        return (silo.ExitCode, await output, error);
     }
 
     [Fact]
     public async Task Start_PortValueNotANumber_ExitsTwo()
     {
-        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'abc' at 'Bulwark:SiloPort' to type 'System.Int32'.\n"),
+        Assert.Equal((2, "bulwark-silo: Bulwark:SiloPort: 'abc' is not a whole number\n"),
             await RunSiloAsync("--silo-port", "abc"));
     }
 
     [Fact]
     public async Task Start_LiveSettingBad_ExitsTwoWithOneLine()
     {
-        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'xyz' at 'Bulwark:Live:FutureTolerance' to type 'System.TimeSpan'.\n"),
+        Assert.Equal((2, "bulwark-silo: Bulwark:Live:FutureTolerance: 'xyz' is not a duration as hh:mm:ss (00:00:05) or d.hh:mm:ss\n"),
             await RunSiloAsync("--Bulwark:Live:FutureTolerance", "xyz"));
         Assert.Equal((2, "bulwark-silo: Bulwark:Live:IngestFanOut must not be negative\n"),
             await RunSiloAsync("--Bulwark:Live:IngestFanOut", "-5"));
+    }
+
+    [Theory]
+    [InlineData("unknown option '--bogus-option'; bulwark-silo --help lists the options", "--bogus-option", "1")]
+    [InlineData("unexpected argument 'stray'; bulwark-silo --help lists the options", "stray")]
+    [InlineData("--topology needs a value", "--silo-port", "11417", "--topology")]
+    [InlineData("--topology needs a value", "--topology", "--silo-port", "11417")]
+    [InlineData("unknown setting 'Bulwark:DataDirectroy'; the README's configuration table lists them", "--Bulwark:DataDirectroy", "x")]
+    [InlineData("a variant ('no-sharing') is given without an exercise to run (--exercise FILE)", "--variant", "no-sharing")]
+    [InlineData("Bulwark:ClusterId must not be empty", "--cluster-id", "")]
+    [InlineData("Bulwark:ServiceId must not be empty", "--Bulwark:ServiceId", " ")]
+    [InlineData("Bulwark:DataDirectory must not be empty", "--data=")]
+    [InlineData("the silo port (11417), the gateway port (11417) and the HTTP port (8080) must differ", "--silo-port", "11417", "--gateway-port", "11417")]
+    [InlineData("Logging:LogLevel:Default: 'Loud' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)",
+        "--Logging:LogLevel:Default", "Loud")]
+    [InlineData("Logging:Console:LogLevel:Orleans: 'x' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)",
+        "--Logging:Console:LogLevel:Orleans=x")]
+    [InlineData("Bulwark:Live:FutureTolerance must not be negative (0 accepts any time)", "--Bulwark:Live:FutureTolerance", "-01:00:00")]
+    public async Task Start_BadCommandLine_ExitsTwoWithOneLineBeforeStartingAnything(string message, params string[] args)
+    {
+        Assert.Equal((2, $"bulwark-silo: {message}\n"), await RunSiloAsync(args));
+    }
+
+    [Fact]
+    public async Task Start_EmptyClusterIdInTheEnvironment_ExitsTwo()
+    {
+        Assert.Equal((2, "bulwark-silo: Bulwark:ClusterId must not be empty\n"),
+            await RunSiloAsync(new Dictionary<string, string> { ["BULWARK_CLUSTER_ID"] = "" }));
+    }
+
+    [Fact]
+    public async Task Start_Help_PrintsTheOptionsAndStartsNothing()
+    {
+        var (code, output, error) = await RunSiloAsync(SiloProcess.SiloDll(), [], "--help");
+
+        Assert.Equal((0, ""), (code, error));
+        Assert.StartsWith("usage: bulwark-silo [options]\n", output, StringComparison.Ordinal);
+        Assert.Contains("\n  --topology FILE        topology loaded into the live world at start (Bulwark:Topology)\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SettingsFileNotJson_ExitsTwoAtItsLineAndColumn()
+    {
+        // A copy of the silo, with its appsettings.json broken.
+        var copy = Directory.CreateTempSubdirectory("bulwark-silo-copy-");
+        try
+        {
+            var built = Path.GetDirectoryName(SiloProcess.SiloDll())!;
+            foreach (var file in Directory.EnumerateFiles(built, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(copy.FullName, Path.GetRelativePath(built, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+            var settings = Path.Combine(copy.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(settings, "{\n  \"Bulwark\": { bad\n}\n", TestContext.Current.CancellationToken);
+
+            var (code, output, error) = await RunSiloAsync(Path.Combine(copy.FullName, "bulwark-silo.dll"), []);
+
+            Assert.Equal((2, "", $"bulwark-silo: {settings}:2:16: not valid JSON: 'b' is an invalid start of a property name. Expected a '\"'.\n"),
+                (code, output, error));
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
     }
 
     [Fact]
@@ -82,7 +154,7 @@ public sealed class SiloStartupTests
     public async Task Start_EnvironmentVariableWithUnderscores_SetsTheSetting()
     {
         // BULWARK_GATEWAY_PORT is Bulwark:GatewayPort, as BULWARK_GATEWAYPORT is.
-        Assert.Equal((2, "bulwark-silo: Failed to convert configuration value 'x1' at 'Bulwark:GatewayPort' to type 'System.Int32'.\n"),
+        Assert.Equal((2, "bulwark-silo: Bulwark:GatewayPort: 'x1' is not a whole number\n"),
             await RunSiloAsync(new Dictionary<string, string> { ["BULWARK_GATEWAY_PORT"] = "x1" }));
     }
 

@@ -6,7 +6,7 @@ namespace Bulwark.Tests.Cli;
 /// <summary>`watch` while its silo process is killed: it follows a restarted silo, and says when the cluster is gone for good.</summary>
 public sealed class WatchSiloLossTests
 {
-    private const int BasePort = 415;
+    private const int BasePort = 416;
 
     private static readonly string Topology = Path.Combine(TestTopologies.RepositoryRoot(), "scenarios", "library", "alliance.topology.yaml");
 
