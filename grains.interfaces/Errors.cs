@@ -45,6 +45,10 @@ public sealed class NoTopologyException(string world)
     public string World { get; } = world;
 }
 
+/// <summary>Stored data that does not match what was recorded of it (a journal cut short, removed or changed).</summary>
+[GenerateSerializer, Alias("bulwark.data-damaged")]
+public sealed class DataDamagedException(string message) : Exception(message);
+
 /// <summary>A request whose values are malformed (bad id, unknown status, bad technique id).</summary>
 [GenerateSerializer, Alias("bulwark.invalid-request")]
 public sealed class InvalidRequestException(string message) : Exception(message);

@@ -58,10 +58,23 @@ public interface IRunGrain : IGrainWithStringKey
     [Alias("journal")]
     Task<ImmutableArray<JournalEntry>> GetJournalAsync(long from, int count);
 
+    /// <summary>
+    /// The journal's lines and SHA-256 as its store holds them (<c>sha256:&lt;hex&gt;</c> of the canonical
+    /// lines), checked against what the run recorded; <see cref="DataDamagedException"/> when they differ.
+    /// </summary>
+    [Alias("journal-digest")]
+    Task<JournalDigest> GetJournalDigestAsync();
+
     /// <summary>The hand injects so far, with the ticks they fire at.</summary>
     [Alias("hand-injects")]
     Task<ImmutableArray<HandInject>> GetHandInjectsAsync();
 }
+
+/// <summary>A journal as stored: how many lines, and the SHA-256 of their canonical text.</summary>
+/// <param name="Lines">Lines.</param>
+/// <param name="Hash"><c>sha256:&lt;hex&gt;</c>.</param>
+[GenerateSerializer, Immutable, Alias("bulwark.journal-digest")]
+public sealed record JournalDigest(long Lines, string Hash);
 
 /// <summary>The list of runs this cluster has started. Key: <c>runs</c>.</summary>
 [Alias("bulwark.runs")]

@@ -125,6 +125,10 @@ public static class Cli
         {
             return await FailAsync(BadInput, e.Message);
         }
+        catch (DataDamagedException e)
+        {
+            return await FailAsync(Failure, e.Message);
+        }
         catch (ClusterLostException e)
         {
             return await FailAsync(Failure, e.Message);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Bulwark.Grains.Simulation;
 using Orleans.Serialization;
@@ -38,6 +39,12 @@ public interface IJournalStore
 
     /// <summary>Records that a run has started: its id is taken, and it is listed in start order.</summary>
     Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>The run's journal as stored now, read afresh: its lines and SHA-256; an empty journal when there is none.</summary>
+    Task<JournalDigest> DigestAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Where the run's journal is kept, for messages (a file's path).</summary>
+    string Where(string runId);
 }
 
 /// <summary>Options of <see cref="FileJournalStore"/>.</summary>
@@ -123,6 +130,11 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
             return [];
         }
         var checkpoint = (int)Math.Min(from / Stride, index.Offsets.Count - 1);
+        if (!File.Exists(PathOf(runId)))
+        {
+            // Removed since it was written: the reader says the journal is short.
+            return [];
+        }
         await using var stream = File.OpenRead(PathOf(runId));
         stream.Seek(index.Offsets[checkpoint], SeekOrigin.Begin);
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -163,6 +175,27 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         }
         return index;
     });
+
+    public async Task<JournalDigest> DigestAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(runId);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long lines = 0;
+        if (File.Exists(path))
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, useAsync: true);
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+        }
+        return new JournalDigest(lines, "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+
+    public string Where(string runId) => PathOf(runId);
 
     public Task<bool> ExistsAsync(string runId, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(PathOf(runId)) || File.Exists(OutcomePathOf(runId)) || File.Exists(StartedPathOf(runId)));

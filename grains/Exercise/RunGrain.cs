@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Bulwark.Grains.Simulation;
 using Microsoft.Extensions.Logging;
@@ -316,8 +317,37 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     {
         RequireStarted();
         await SaveAsync();
-        return [.. await store.ReadAsync(RunId, Math.Max(0, from), count)];
+        from = Math.Max(0, from);
+        var recorded = RecordedLines;
+        var wanted = (int)Math.Clamp(recorded - from, 0, Math.Max(0, count));
+        if (wanted == 0)
+        {
+            return [];
+        }
+        var page = await store.ReadAsync(RunId, from, wanted);
+        if (page.Count < wanted)
+        {
+            throw new DataDamagedException(string.Create(CultureInfo.InvariantCulture,
+                $"the journal of run '{RunId}' ({store.Where(RunId)}) ends after line {from + page.Count:N0}, but the run wrote {recorded:N0}: it was cut short or removed"));
+        }
+        return [.. page];
     }
+
+    public async Task<JournalDigest> GetJournalDigestAsync()
+    {
+        var report = await GetReportAsync();
+        await SaveAsync();
+        var stored = await store.DigestAsync(RunId);
+        if (stored.Lines != report.JournalLines || stored.Hash != report.JournalHash)
+        {
+            throw new DataDamagedException(string.Create(CultureInfo.InvariantCulture,
+                $"the journal of run '{RunId}' ({store.Where(RunId)}) is not the one the run wrote: it has {stored.Lines:N0} lines ({stored.Hash}), the run wrote {report.JournalLines:N0} ({report.JournalHash})"));
+        }
+        return stored;
+    }
+
+    /// <summary>The journal lines the run has written (all saved once <see cref="SaveAsync"/> has run).</summary>
+    private long RecordedLines => _finalInfo?.JournalLines ?? _lines;
 
     public Task<ImmutableArray<HandInject>> GetHandInjectsAsync() => Task.FromResult(_handInjects.ToImmutableArray());
 

@@ -322,6 +322,25 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Equal("no runs failed\n", (await Cli.RunAsync("runs", "--state", "failed", "--last", "1")).Out);
     }
 
+    [Fact]
+    public async Task Journal_CutShortOnDisk_ExitsOneSayingSo()
+    {
+        var id = (string)(await Cli.JsonAsync("run", Drill()))["runId"]!;
+        // The test silo runs in the repository with the default data directory.
+        var path = Path.Combine("data", "runs", id + ".journal");
+        var file = Path.Combine(TestTopologies.RepositoryRoot(), path);
+        var lines = await File.ReadAllLinesAsync(file, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, lines[0] + "\n", TestContext.Current.CancellationToken);
+
+        var (code, output, error) = await Cli.RunAsync("journal", id);
+        var (hashCode, hashOutput, hashError) = await Cli.RunAsync("journal", id, "--hash");
+
+        Assert.Equal((1, "", $"bulwark: the journal of run '{id}' ({path}) ends after line 1, but the run wrote {lines.Length}: it was cut short or removed\n"),
+            (code, output, error));
+        Assert.Equal((1, ""), (hashCode, hashOutput));
+        Assert.StartsWith($"bulwark: the journal of run '{id}' ({path}) is not the one the run wrote: it has 1 lines (sha256:", hashError, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--state", "done", "--state: 'done' is not a run state (running, paused, completed, stopped, failed)")]
     [InlineData("--last", "0", "--last must be a positive whole number, not '0'")]

@@ -250,6 +250,41 @@ public sealed class RunControlTests(OneSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Journal_ChangedCutShortOrRemovedOnDisk_IsReportedNotPassedOn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = Runs.NewId("damaged");
+        var run = fixture.Client.GetGrain<IRunGrain>(id);
+        await run.StartAsync(Paced(), new RunOptions(0, []));
+        await Runs.WaitAsync(run);
+        var report = await run.GetReportAsync();
+        var path = Path.Combine(fixture.DataDirectory, "runs", id + ".journal");
+        var lines = await File.ReadAllLinesAsync(path, ct);
+        Assert.Equal(new JournalDigest(report.JournalLines, report.JournalHash), await run.GetJournalDigestAsync());
+        Assert.Equal(report.JournalLines, lines.Length);
+        Assert.True(lines.Length > 4, $"{lines.Length} lines");
+
+        // One line changed, as many lines: only the hash can tell.
+        var changed = string.Concat(lines[..^1].Append(lines[^1] + "x").Select(l => l + "\n"));
+        await File.WriteAllTextAsync(path, changed, ct);
+        var hash = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(changed)));
+        var error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalDigestAsync());
+        Assert.Equal($"the journal of run '{id}' ({path}) is not the one the run wrote: it has {lines.Length} lines ({hash}), the run wrote {lines.Length} ({report.JournalHash})",
+            error.Message);
+
+        await File.WriteAllTextAsync(path, string.Concat(lines[..4].Select(l => l + "\n")), ct);
+        error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalAsync(0, 100_000));
+        Assert.Equal($"the journal of run '{id}' ({path}) ends after line 4, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
+        Assert.Equal(lines[..4], (await run.GetJournalAsync(0, 4)).Select(l => l.ToString()));
+
+        File.Delete(path);
+        error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalAsync(0, 100_000));
+        Assert.Equal($"the journal of run '{id}' ({path}) ends after line 0, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
+        error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalDigestAsync());
+        Assert.StartsWith($"the journal of run '{id}' ({path}) is not the one the run wrote: it has 0 lines (", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_Outage_ActivatesOneGrainPerNodeThatHadWork()
     {
         var scenario = Paced();
