@@ -76,8 +76,8 @@ public sealed partial class BulwarkConnection : IAsyncDisposable
         return new BulwarkConnection(host);
     }
 
-    /// <summary>Orleans's connection error without its "will retry after …": by the time it is shown, the client has given up.</summary>
-    internal static string GaveUp(string message)
+    /// <summary>Orleans's connection error without its "will retry after …" (by the time it is shown, the client has given up), endpoints as a user gives them.</summary>
+    public static string GaveUp(string message)
     {
         var retry = message.IndexOf(", will retry after", StringComparison.Ordinal);
         // Orleans names an endpoint as a silo address (S127.0.0.1:30000:0); the user gave it as 127.0.0.1:30000.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Bulwark.Client;
 using Bulwark.Client.Reports;
 using Bulwark.Scenarios;
 
@@ -465,6 +466,9 @@ internal static class RunCommand
     /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
     /// on a terminal, else (a log file) a line every 10 s. Null when Ctrl-C stopped the following.
     /// </summary>
+    /// <summary>How long a followed run's progress may take to come before the cluster is taken as lost.</summary>
+    private static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(10);
+
     private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains, CtrlC stop)
     {
         var terminal = ReferenceEquals(c.Err, Console.Error) && !Console.IsErrorRedirected;
@@ -476,7 +480,23 @@ internal static class RunCommand
         {
             while (true)
             {
-                var infos = await Task.WhenAll(grains.Select(g => g.GetInfoAsync()));
+                RunInfo[] infos;
+                try
+                {
+                    // Progress answers at once, however busy the run: a silo that does not answer for long has gone.
+                    infos = await Task.WhenAll(grains.Select(g => g.GetInfoAsync())).WaitAsync(FollowTimeout, stop.Token);
+                }
+                catch (Exception e) when (e is OrleansException or TimeoutException)
+                {
+                    if (drawn > 0)
+                    {
+                        await c.Err.WriteLineAsync();
+                    }
+                    var ids = string.Join(" ", grains.Select(g => g.GetPrimaryKeyString()));
+                    var reason = e is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(e.Message);
+                    throw new ClusterLostException($"lost the cluster while following {ids} ({reason}). A run whose silo stops"
+                        + $" ends there, stopped, with its journal; once a silo is back, 'bulwark run-status {ids}' says where it stands", e);
+                }
                 var now = Stopwatch.GetTimestamp();
                 for (var i = 0; i < infos.Length; i++)
                 {
