@@ -63,7 +63,10 @@ public sealed class JournalOptions
 /// need not be held in memory; a journal written before the silo started is indexed on first use.
 /// An ended run's outcome is a file beside its journal, in Orleans's binary form.
 /// </summary>
-public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<JournalOptions> options, Serializer<RunOutcome> serializer) : IJournalStore
+/// <param name="options">Where the files go.</param>
+/// <param name="serializer">The form of outcomes.</param>
+/// <param name="clock">The time a run's start is marked with; default the system's.</param>
+public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<JournalOptions> options, Serializer<RunOutcome> serializer, TimeProvider? clock = null) : IJournalStore
 {
     private const string OutcomeExtension = ".outcome";
     private const string StartedExtension = ".started";
@@ -91,12 +94,29 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
 
     private string StartedPathOf(string runId) => Path.Combine(Runs, Checked(runId) + StartedExtension);
 
-    /// <summary>An empty file whose time is the start's: it is never written again.</summary>
+    /// <summary>A file that holds the start's time (ISO 8601, UTC): it is never written again, and copies of it keep it.</summary>
     public Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Runs);
-        File.WriteAllBytes(StartedPathOf(runId), []);
+        File.WriteAllText(StartedPathOf(runId), (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         return Task.CompletedTask;
+    }
+
+    /// <summary>When a run started: the time its start file holds, or (a file from before they held it, or unreadable) the file's own time.</summary>
+    private static DateTime StartedAt(FileInfo started)
+    {
+        try
+        {
+            if (DateTime.TryParse(File.ReadAllText(started.FullName), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+                && at.Kind == DateTimeKind.Utc)
+            {
+                return at;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return started.LastWriteTimeUtc;
     }
 
     public async Task AppendAsync(string runId, IReadOnlyList<JournalEntry> lines, CancellationToken cancellationToken = default)
@@ -225,7 +245,7 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         // Runs stored before starts were marked come first, by their outcome's time.
         IReadOnlyList<string> ids = [.. new DirectoryInfo(Runs).EnumerateFiles("*" + OutcomeExtension)
             .Select(f => (Id: Path.GetFileNameWithoutExtension(f.Name), Outcome: f.LastWriteTimeUtc,
-                Started: new FileInfo(Path.ChangeExtension(f.FullName, StartedExtension)) is { Exists: true } s ? s.LastWriteTimeUtc : (DateTime?)null))
+                Started: new FileInfo(Path.ChangeExtension(f.FullName, StartedExtension)) is { Exists: true } s ? StartedAt(s) : (DateTime?)null))
             .OrderBy(r => r.Started.HasValue).ThenBy(r => r.Started ?? r.Outcome).ThenBy(r => r.Outcome).ThenBy(r => r.Id, StringComparer.Ordinal)
             .Select(r => r.Id)];
         return Task.FromResult(ids);

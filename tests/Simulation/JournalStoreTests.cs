@@ -87,6 +87,39 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.FullName, "runs"), "*.partial"));
     }
 
+    /// <summary>A clock that says what it is told.</summary>
+    private sealed class SetClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task Outcomes_DirectoryCopiedWithoutItsFileTimes_StillListedInStartOrder()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var clock = new SetClock(new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero));
+        var store = new FileJournalStore(Options.Create(new JournalOptions { DataDirectory = _directory.FullName }), OutcomeSerializer, clock);
+        var report = Runs.OnReference(TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), [])).Report;
+        var info = new RunInfo("run-b", "quiet", null, RunState.Completed, 60, 60, TimeSpan.FromMinutes(1), 0, 0, 0, null);
+        foreach (var id in new[] { "run-b", "run-c", "run-a" })
+        {
+            await store.MarkStartedAsync(id, cancellation);
+            clock.Now += TimeSpan.FromMilliseconds(1);
+            await store.SaveOutcomeAsync(id, new RunOutcome(info with { RunId = id }, report, []), cancellation);
+        }
+        // As a copy without -p leaves them: every file's time is the copy's, in no useful order.
+        var runs = Path.Combine(_directory.FullName, "runs");
+        foreach (var (file, minutes) in Directory.GetFiles(runs).Order(StringComparer.Ordinal).Select((f, i) => (f, i)))
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-minutes));
+        }
+
+        Assert.Equal("2026-11-27T10:00:00.0000000Z", await File.ReadAllTextAsync(Path.Combine(runs, "run-b.started"), cancellation));
+        Assert.Equal(["run-b", "run-c", "run-a"], await Store().ListOutcomesAsync(cancellation));
+    }
+
     [Fact]
     public async Task Outcomes_OfRunsMarkedStarted_ListedInStartOrderNotEndOrder()
     {
