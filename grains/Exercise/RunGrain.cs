@@ -77,8 +77,12 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The run's id stays taken (its journal or outcome file is there); it answers as unknown.
+            // The run's id stays taken (its outcome file is there). It is listed as failed, saying why, rather than vanish:
+            // its journal is still served as stored, its report cannot be.
             LogOutcomeUnreadable(logger, e, RunId);
+            _unreadable = $"its stored outcome cannot be read ({e.Message}); its journal is at {store.Where(RunId)}";
+            _finalInfo = new RunInfo(RunId, "", null, RunState.Failed, 0, 0, TimeSpan.Zero, 0, 0, 0, _unreadable);
+            _state = RunState.Failed;
             return;
         }
         if (outcome is not null)
@@ -97,6 +101,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             await FinishAsync(RunState.Stopped, shuttingDown: true);
         }
     }
+
+    /// <summary>Why an ended run's stored outcome could not be read; null when it could (or the run has not ended).</summary>
+    private string? _unreadable;
 
     /// <summary>Set while <see cref="StartAsync"/> works out the plan, off the activation's turn.</summary>
     private bool _starting;
@@ -305,6 +312,10 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     public Task<RunReport> GetReportAsync()
     {
         RequireStarted();
+        if (_unreadable is not null)
+        {
+            throw new DataDamagedException($"run '{RunId}' has no report: {_unreadable}");
+        }
         if (_final is not null)
         {
             return Task.FromResult(_final);
@@ -318,6 +329,11 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         RequireStarted();
         await SaveAsync();
         from = Math.Max(0, from);
+        if (_unreadable is not null)
+        {
+            // What it wrote is not known: the journal as stored, unchecked.
+            return [.. await store.ReadAsync(RunId, from, count)];
+        }
         var recorded = RecordedLines;
         var wanted = (int)Math.Clamp(recorded - from, 0, Math.Max(0, count));
         if (wanted == 0)

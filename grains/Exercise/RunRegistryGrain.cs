@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Grains.Exercise;
 
@@ -15,10 +14,9 @@ namespace Bulwark.Grains.Exercise;
 /// once, not again after every idle collection.
 /// </remarks>
 [GrainType("bulwark.runs"), KeepAlive]
-public sealed partial class RunRegistryGrain(
+public sealed class RunRegistryGrain(
     [PersistentState("runs", BulwarkStorage.Name)] IPersistentState<List<string>> state,
-    IJournalStore store,
-    ILogger<RunRegistryGrain> logger) : Grain, IRunRegistryGrain
+    IJournalStore store) : Grain, IRunRegistryGrain
 {
     /// <summary>The most runs asked for their progress, or read from the store, at once.</summary>
     private const int Window = 64;
@@ -92,7 +90,10 @@ public sealed partial class RunRegistryGrain(
         return query.Last > 0 && listed.Count > query.Last ? [.. listed[^query.Last..]] : [.. listed];
     }
 
-    /// <summary>How a run ended, from its stored outcome; else (started here, outcome not stored) what its controller says.</summary>
+    /// <summary>
+    /// How a run ended, from its stored outcome; else (started here and not stored, or an outcome that cannot be read)
+    /// what its controller says: a run whose outcome cannot be read is listed as failed, saying why.
+    /// </summary>
     private async Task<(string Id, RunInfo? Info)> StoredAsync(string id)
     {
         try
@@ -104,8 +105,7 @@ public sealed partial class RunRegistryGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogOutcomeUnreadable(logger, e, id);
-            return (id, null);
+            // The run's controller says so, and logs it.
         }
         return await NowAsync(id);
     }
@@ -122,7 +122,4 @@ public sealed partial class RunRegistryGrain(
             return (id, null);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Runs: the stored outcome of run {RunId} cannot be read; it is not listed")]
-    private static partial void LogOutcomeUnreadable(ILogger logger, Exception exception, string runId);
 }

@@ -98,4 +98,50 @@ public sealed class RunRestartTests : IDisposable
             await second.StopAllSilosAsync(TestContext.Current.CancellationToken);
         }
     }
+
+    [Fact]
+    public async Task Restart_OutcomeUnreadable_RunListedAsFailedSayingWhyWithItsJournal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = Runs.NewId("garbled");
+        var reference = Runs.OnReference(Outage());
+        var first = SizedClusterFixture.Build(1, _data);
+        await first.DeployAsync(ct);
+        try
+        {
+            var run = first.Client.GetGrain<IRunGrain>(id);
+            await run.StartAsync(Outage(), new RunOptions(0, []));
+            await Runs.WaitAsync(run);
+        }
+        finally
+        {
+            await first.StopAllSilosAsync(ct);
+            await first.DisposeAsync();
+        }
+        var outcome = Path.Combine(_data, "runs", id + ".outcome");
+        await File.WriteAllTextAsync(outcome, "not an outcome", ct);
+
+        await using var second = SizedClusterFixture.Build(1, _data);
+        await second.DeployAsync(ct);
+        try
+        {
+            var listed = (await second.Client.GetGrain<IRunRegistryGrain>("runs").QueryAsync(RunQuery.All)).Single(i => i.RunId == id);
+            var journal = Path.Combine(_data, "runs", id + ".journal");
+
+            Assert.Equal((RunState.Failed, ""), (listed.State, listed.Scenario));
+            Assert.StartsWith("its stored outcome cannot be read (", listed.Message, StringComparison.Ordinal);
+            Assert.EndsWith($"); its journal is at {journal}", listed.Message, StringComparison.Ordinal);
+            var run = second.Client.GetGrain<IRunGrain>(id);
+            Assert.Equal(listed, await run.GetInfoAsync());
+            var error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetReportAsync());
+            Assert.Equal($"run '{id}' has no report: {listed.Message}", error.Message);
+            Assert.Equal(reference.Journal, await Runs.JournalAsync(run));
+            var again = await Assert.ThrowsAsync<InvalidRequestException>(() => run.StartAsync(Outage(), new RunOptions(0, [])));
+            Assert.Contains("has already been started", again.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await second.StopAllSilosAsync(ct);
+        }
+    }
 }
