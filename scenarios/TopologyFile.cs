@@ -6,6 +6,16 @@ namespace Bulwark.Scenarios;
 /// <summary>Loads topology files (<c>scenarios/README.md</c>): all or nothing, every error located.</summary>
 public static class TopologyFile
 {
+    private static readonly string[] ScenarioKeys = ["injects", "seed", "topology", "objectives"];
+
+    /// <summary>True when a topology file's errors say it is a scenario (keys only a scenario has).</summary>
+    public static bool LooksLikeScenario(IEnumerable<Diagnostic> diagnostics) =>
+        diagnostics.Any(d => ScenarioKeys.Any(k => d.Message.StartsWith($"unknown key '{k}'", StringComparison.Ordinal)));
+
+    /// <summary>True when a scenario file's errors say it is a topology (a <c>domains</c> key at its top).</summary>
+    public static bool LooksLikeTopology(IEnumerable<Diagnostic> diagnostics) =>
+        diagnostics.Any(d => d.Message.StartsWith("unknown key 'domains'", StringComparison.Ordinal));
+
     /// <summary>Reads and validates the topology file at <paramref name="path"/>.</summary>
     public static LoadResult<TopologyDefinition> Load(string path)
     {

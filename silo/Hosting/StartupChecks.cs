@@ -177,19 +177,29 @@ public static partial class StartupChecks
             var loaded = TopologyFile.Load(options.Topology);
             topology = loaded.Value;
             problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()));
+            if (TopologyFile.LooksLikeScenario(loaded.Diagnostics))
+            {
+                problems.Add($"{options.Topology}: this looks like a scenario file; give it to --exercise");
+            }
         }
         ScenarioDefinition? exercise = null;
         if (!string.IsNullOrWhiteSpace(options.Exercise))
         {
             var loaded = ScenarioFile.Load(options.Exercise);
-            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()));
+            // A topology both given and included by the exercise would list its errors twice.
+            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()).Where(d => !problems.Contains(d)));
+            if (TopologyFile.LooksLikeTopology(loaded.Diagnostics))
+            {
+                problems.Add($"{options.Exercise}: this looks like a topology file; give it to --topology");
+            }
             try
             {
                 exercise = loaded.Value?.Get(options.ExerciseVariant);
             }
             catch (ArgumentException e)
             {
-                problems.Add(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
+                var message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+                problems.Add($"{options.Exercise}: --variant: {message}");
             }
         }
         if (problems.Count > 0)

@@ -136,6 +136,42 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
+    public async Task Start_FilesSwapped_SaysWhichOptionEachIsFor()
+    {
+        var scenario = Path.Combine("scenarios", "library", "blacksea-hybrid.yaml");
+        var topology = Path.Combine("scenarios", "library", "alliance.topology.yaml");
+
+        var (code, error) = await RunSiloAsync("--topology", scenario, "--exercise", topology);
+
+        var lines = error.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, code);
+        Assert.Contains($"{scenario}: this looks like a scenario file; give it to --exercise", lines);
+        Assert.Contains($"{topology}: this looks like a topology file; give it to --topology", lines);
+        Assert.Equal(lines.Length, lines.Distinct().Count());
+        Assert.Equal($"bulwark-silo: {lines.Length - 1} problems in the configured files; the silo did not start", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Start_BadTopologyGivenAndIncludedByTheExercise_ListsEachErrorOnce()
+    {
+        var directory = Directory.CreateTempSubdirectory("bulwark-startup-");
+        try
+        {
+            var topology = Path.Combine(directory.FullName, "bad.topology.yaml");
+            await File.WriteAllTextAsync(topology, "domains:\n  - id: A\n    kind: natoin\n", TestContext.Current.CancellationToken);
+            var exercise = Path.Combine(directory.FullName, "drill.yaml");
+            await File.WriteAllTextAsync(exercise, "name: drill\nseed: 1\nduration: 1h\ntopology:\n  include: bad.topology.yaml\n", TestContext.Current.CancellationToken);
+
+            Assert.Equal((2, $"{topology}:3:11: unknown domain kind 'natoin'; did you mean 'nation'?\nbulwark-silo: 1 problem in the configured files; the silo did not start\n"),
+                await RunSiloAsync("--topology", topology, "--exercise", exercise));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Start_DataDirectoryIsAFile_ExitsTwo()
     {
         var file = Path.GetTempFileName();
@@ -180,7 +216,7 @@ public sealed class SiloStartupTests
         Assert.Equal(2, code);
         Assert.Equal([
             "no-such.topology.yaml:1:1: cannot read the file: Could not find file '" + Path.Combine(TestTopologies.RepositoryRoot(), "no-such.topology.yaml") + "'.",
-            "unknown variant 'nope'; the scenario has: no-ddos, no-sharing, prompt-sharing",
+            $"{exercise}: --variant: unknown variant 'nope'; the scenario has: no-ddos, no-sharing, prompt-sharing",
             "bulwark-silo: 2 problems in the configured files; the silo did not start",
         ], error.TrimEnd('\n').Split('\n'));
     }

@@ -58,7 +58,7 @@ internal static class ExerciseCommands
                 {
                     await c.Err.WriteLineAsync(diagnostic.ToString());
                 }
-                if (result.Diagnostics.Any(d => d.Message.StartsWith("unknown key 'domains'", StringComparison.Ordinal)))
+                if (TopologyFile.LooksLikeTopology(result.Diagnostics))
                 {
                     await c.Err.WriteLineAsync($"{file}: this looks like a topology file; check it with 'bulwark topology validate {file}'");
                 }

@@ -8,8 +8,6 @@ namespace Bulwark.Cli.Commands;
 internal static class TopologyCommands
 {
     /// <summary>Keys only a scenario file has at its top: a topology file that has one is likely a scenario.</summary>
-    private static readonly string[] ScenarioKeys = ["injects", "seed", "topology", "objectives"];
-
     public static async Task<int> ValidateAsync(CliContext c)
     {
         c.Line.ExpectPositionals(1, "FILE");
@@ -35,7 +33,7 @@ internal static class TopologyCommands
             {
                 await c.Err.WriteLineAsync(diagnostic.ToString());
             }
-            if (result.Diagnostics.Any(d => ScenarioKeys.Any(k => d.Message.StartsWith($"unknown key '{k}'", StringComparison.Ordinal))))
+            if (TopologyFile.LooksLikeScenario(result.Diagnostics))
             {
                 await c.Err.WriteLineAsync($"{file}: this looks like a scenario file; check it with 'bulwark validate {file}'");
             }
