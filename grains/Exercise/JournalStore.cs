@@ -34,8 +34,11 @@ public interface IJournalStore
     /// <summary>The outcome of an ended run, or null when it has none here.</summary>
     Task<RunOutcome?> ReadOutcomeAsync(string runId, CancellationToken cancellationToken = default);
 
-    /// <summary>The ids of the runs with an outcome here, in the order they started (runs not marked started: by their outcome's age, first).</summary>
-    Task<IReadOnlyList<string>> ListOutcomesAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The ids of the runs kept here (an outcome, or a start mark: a run going, or one whose silo stopped without
+    /// ending it), in the order they started; runs not marked started (by their outcome's age) first.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListRunsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Records that a run has started: its id is taken, and it is listed in start order.</summary>
     Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default);
@@ -236,16 +239,19 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         return File.Exists(path) ? serializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken)) : null;
     }
 
-    public Task<IReadOnlyList<string>> ListOutcomesAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> ListRunsAsync(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(Runs))
         {
             return Task.FromResult<IReadOnlyList<string>>([]);
         }
+        var directory = new DirectoryInfo(Runs);
+        var outcomes = directory.EnumerateFiles("*" + OutcomeExtension).ToDictionary(f => Path.GetFileNameWithoutExtension(f.Name), StringComparer.Ordinal);
+        var started = directory.EnumerateFiles("*" + StartedExtension).ToDictionary(f => Path.GetFileNameWithoutExtension(f.Name), StringComparer.Ordinal);
         // Runs stored before starts were marked come first, by their outcome's time.
-        IReadOnlyList<string> ids = [.. new DirectoryInfo(Runs).EnumerateFiles("*" + OutcomeExtension)
-            .Select(f => (Id: Path.GetFileNameWithoutExtension(f.Name), Outcome: f.LastWriteTimeUtc,
-                Started: new FileInfo(Path.ChangeExtension(f.FullName, StartedExtension)) is { Exists: true } s ? StartedAt(s) : (DateTime?)null))
+        IReadOnlyList<string> ids = [.. outcomes.Keys.Union(started.Keys).Where(EntityId.IsRunId)
+            .Select(id => (Id: id, Outcome: outcomes.TryGetValue(id, out var o) ? o.LastWriteTimeUtc : DateTime.MaxValue,
+                Started: started.TryGetValue(id, out var s) ? StartedAt(s) : (DateTime?)null))
             .OrderBy(r => r.Started.HasValue).ThenBy(r => r.Started ?? r.Outcome).ThenBy(r => r.Outcome).ThenBy(r => r.Id, StringComparer.Ordinal)
             .Select(r => r.Id)];
         return Task.FromResult(ids);

@@ -90,6 +90,16 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             (_finalInfo, _final, _state, _message) = (outcome.Info, outcome.Report, outcome.Info.State, outcome.Info.Message);
             _handInjects.AddRange(outcome.HandInjects);
         }
+        else if (await store.ExistsAsync(RunId, cancellationToken))
+        {
+            // Started here before, and never ended: its silo stopped without a shutdown (killed, or the machine lost). Said
+            // so, with what its journal holds, rather than answered as unknown.
+            var journal = await store.DigestAsync(RunId, cancellationToken);
+            _unreadable = string.Create(CultureInfo.InvariantCulture,
+                $"its silo stopped without ending it (killed, or its machine went down); its journal, {journal.Lines:N0} lines, is at {store.Where(RunId)}");
+            _finalInfo = new RunInfo(RunId, "", null, RunState.Stopped, 0, 0, TimeSpan.Zero, 0, journal.Lines, 0, _unreadable);
+            _state = RunState.Stopped;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -102,7 +112,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
     }
 
-    /// <summary>Why an ended run's stored outcome could not be read; null when it could (or the run has not ended).</summary>
+    /// <summary>Why a run from before has no outcome to answer from (unreadable, or never stored); null when it has one or is going.</summary>
     private string? _unreadable;
 
     /// <summary>Set while <see cref="StartAsync"/> works out the plan, off the activation's turn.</summary>

@@ -38,10 +38,10 @@ public sealed class RunRegistryGrain(
 
     public async Task<ImmutableArray<string>> ListAsync() => [.. await IdsAsync()];
 
-    /// <summary>The ended runs the journal store has from before, then the runs started here.</summary>
+    /// <summary>The runs the journal store has from before (ended, or left going by a silo that stopped), then the runs started here.</summary>
     private async Task<List<string>> IdsAsync()
     {
-        var stored = await store.ListOutcomesAsync();
+        var stored = await store.ListRunsAsync();
         return [.. stored.Where(id => !Started.Contains(id)), .. state.State];
     }
 

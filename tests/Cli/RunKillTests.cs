@@ -35,10 +35,25 @@ public sealed class RunKillTests
                 Assert.Equal("running", (string?)still["state"]);
             }
 
-            var journal = await File.ReadAllLinesAsync(Path.Combine(data, "runs", id + ".journal"), TestContext.Current.CancellationToken);
+            var path = Path.Combine(data, "runs", id + ".journal");
+            var journal = await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken);
             var reference = Runs.OnReference(LibraryScenarios.Load(file)).Journal;
             Assert.InRange(journal.Length, reported, reference.Count - 1);
             Assert.Equal(reference.Take(journal.Length), journal);
+
+            // A silo started again on the data lists the run as stopped, saying what happened and where its journal is.
+            await using (var again = await SiloProcess.StartAsync(414, "--data", data))
+            {
+                var cli = new CliRunner(again.Gateway);
+                var listed = (await cli.JsonAsync("runs"))["runs"]!.AsArray().Single(r => (string?)r!["runId"] == id)!;
+                Assert.Equal(("stopped", $"its silo stopped without ending it (killed, or its machine went down); its journal, {journal.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} lines, is at {path}",
+                    (long)journal.Length), ((string?)listed["state"], (string?)listed["message"], (long)listed["journalLines"]!));
+                var (code, text, error) = await cli.RunAsync("journal", id);
+                Assert.True(code == 0, error);
+                Assert.Equal(journal, text.Split('\n')[..^1]);
+                (code, _, error) = await cli.RunAsync("report", id);
+                Assert.Equal((1, $"bulwark: run '{id}' has no report: {listed["message"]}\n"), (code, error));
+            }
         }
         finally
         {

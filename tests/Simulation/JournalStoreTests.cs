@@ -83,7 +83,7 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Equal(report.Domains.Select(d => (d.Scope, d.MinCapability)), read.Report.Domains.Select(d => (d.Scope, d.MinCapability)));
         Assert.Null(await later.ReadOutcomeAsync("run-y", TestContext.Current.CancellationToken));
         Assert.True(await later.ExistsAsync("run-a", TestContext.Current.CancellationToken));
-        Assert.Equal(["run-x", "run-a"], await later.ListOutcomesAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(["run-x", "run-a"], await later.ListRunsAsync(TestContext.Current.CancellationToken));
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.FullName, "runs"), "*.partial"));
     }
 
@@ -117,7 +117,7 @@ public sealed class JournalStoreTests : IDisposable
         }
 
         Assert.Equal("2026-11-27T10:00:00.0000000Z", await File.ReadAllTextAsync(Path.Combine(runs, "run-b.started"), cancellation));
-        Assert.Equal(["run-b", "run-c", "run-a"], await Store().ListOutcomesAsync(cancellation));
+        Assert.Equal(["run-b", "run-c", "run-a"], await Store().ListRunsAsync(cancellation));
     }
 
     [Fact]
@@ -139,6 +139,6 @@ public sealed class JournalStoreTests : IDisposable
         File.SetLastWriteTimeUtc(Path.Combine(runs, "run-first.outcome"), DateTime.UtcNow.AddMinutes(1));
 
         Assert.True(await store.ExistsAsync("run-second", cancellation));
-        Assert.Equal(["run-old", "run-first", "run-second"], await Store().ListOutcomesAsync(cancellation));
+        Assert.Equal(["run-old", "run-first", "run-second"], await Store().ListRunsAsync(cancellation));
     }
 }
