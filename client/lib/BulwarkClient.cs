@@ -206,7 +206,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     /// not answer for <see cref="WatchOptions.GiveUpAfter"/>, the enumeration ends with a
     /// <see cref="ClusterLostException"/>: a watch never goes quietly blind.
     /// </remarks>
-    public async IAsyncEnumerable<PostureChange> WatchAsync(WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<PostureChange> WatchAsync(WatchOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         options ??= new WatchOptions();
         // A change, or (Change null) a gap to report before the changes after it.
@@ -217,62 +217,68 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
             return Task.CompletedTask;
         }
         var silos = await ActiveSilosAsync(options.GiveUpAfter, cancellationToken);
-        var subscription = await SubscribeAsync(Write, cancellationToken);
-        if (options.OnWatching is { } onWatching)
-        {
-            await onWatching();
-        }
+        IAsyncDisposable? subscription = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var checks = Task.Run(async () =>
+        var checks = Task.CompletedTask;
+        try
         {
-            var lastAnswer = DateTimeOffset.UtcNow;
-            try
+            subscription = await SubscribeAsync(Write, cancellationToken);
+            if (options.OnWatching is { } onWatching)
             {
-                while (true)
+                await onWatching();
+            }
+            checks = Task.Run(async () =>
+            {
+                var lastAnswer = DateTimeOffset.UtcNow;
+                try
                 {
-                    await Task.Delay(options.CheckEvery, stop.Token);
-                    try
+                    while (true)
                     {
-                        var now = await ActiveSilosAsync(options.CheckEvery + options.CheckEvery, stop.Token);
-                        if (silos.Except(now).Select(s => s.Endpoint.ToString()).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } gone)
+                        await Task.Delay(options.CheckEvery, stop.Token);
+                        try
                         {
-                            // Its old subscription may live on (one silo of several gone) or not (the silo that held it
-                            // gone): dropped as far as it can be, then made again.
-                            try
+                            var now = await ActiveSilosAsync(options.CheckEvery + options.CheckEvery, stop.Token);
+                            if (silos.Except(now).Select(s => s.Endpoint.ToString()).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } gone)
                             {
-                                await subscription.DisposeAsync().AsTask().WaitAsync(options.CheckEvery, stop.Token);
+                                // Its old subscription may live on (one silo of several gone) or not (the silo that held it
+                                // gone): dropped as far as it can be, then made again. The gap is told first, so that every
+                                // change after it comes after it.
+                                if (subscription is not null)
+                                {
+                                    await DisposeQuietlyAsync(subscription, options.CheckEvery);
+                                    subscription = null;
+                                    channel.Writer.TryWrite((null, $"the silo at {string.Join(", ", gone)} left the cluster or was restarted;"
+                                        + " watching again from now: changes in between are not shown"));
+                                }
+                                subscription = await SubscribeWithinAsync(Write, options.CheckEvery + options.CheckEvery, stop.Token);
                             }
-                            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                            else if (subscription is null)
                             {
+                                // A subscription that could not be made last time.
+                                subscription = await SubscribeWithinAsync(Write, options.CheckEvery + options.CheckEvery, stop.Token);
                             }
-                            subscription = await SubscribeAsync(Write, stop.Token).WaitAsync(options.CheckEvery + options.CheckEvery, stop.Token);
-                            channel.Writer.TryWrite((null, $"the silo at {string.Join(", ", gone)} left the cluster or was restarted;"
-                                + " watching again from now: changes in between are not shown"));
+                            silos = now;
+                            lastAnswer = DateTimeOffset.UtcNow;
                         }
-                        silos = now;
-                        lastAnswer = DateTimeOffset.UtcNow;
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
-                    {
-                        if (DateTimeOffset.UtcNow - lastAnswer >= options.GiveUpAfter)
+                        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
                         {
-                            channel.Writer.TryComplete(new ClusterLostException(
-                                $"lost the cluster: no answer for {options.GiveUpAfter.TotalSeconds:0} s ({BulwarkConnection.GaveUp(e.Message)})", e));
-                            return;
+                            if (DateTimeOffset.UtcNow - lastAnswer >= options.GiveUpAfter)
+                            {
+                                channel.Writer.TryComplete(new ClusterLostException(
+                                    $"lost the cluster: no answer for {options.GiveUpAfter.TotalSeconds:0} s ({BulwarkConnection.GaveUp(e.Message)})", e));
+                                return;
+                            }
                         }
                     }
                 }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                channel.Writer.TryComplete(e);
-            }
-        }, CancellationToken.None);
-        try
-        {
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    channel.Writer.TryComplete(e);
+                }
+            }, CancellationToken.None);
             await foreach (var (change, gap) in channel.Reader.ReadAllAsync(cancellationToken))
             {
                 if (change is not null)
@@ -289,14 +295,42 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
         {
             await stop.CancelAsync();
             await checks;
-            try
+            if (subscription is not null)
             {
-                await subscription.DisposeAsync().AsTask().WaitAsync(options.CheckEvery, CancellationToken.None);
+                // The cluster may be gone, or going: nothing left to unsubscribe from then.
+                await DisposeQuietlyAsync(subscription, options.CheckEvery);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The cluster is gone, or going: nothing left to unsubscribe from.
-            }
+        }
+    }
+
+    /// <summary>Follows the world's posture changes with the default <see cref="WatchOptions"/>.</summary>
+    public IAsyncEnumerable<PostureChange> WatchAsync(CancellationToken cancellationToken = default) => WatchAsync(null, cancellationToken);
+
+    /// <summary>Subscribes, giving up after <paramref name="timeout"/>; a subscription made after that is dropped when it comes.</summary>
+    private async Task<IAsyncDisposable> SubscribeWithinAsync(Func<PostureChange, Task> onChange, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var subscribing = SubscribeAsync(onChange, CancellationToken.None);
+        try
+        {
+            return await subscribing.WaitAsync(timeout, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Otherwise a late one would deliver every change a second time beside the next.
+            _ = subscribing.ContinueWith(t => DisposeQuietlyAsync(t.Result, timeout), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IAsyncDisposable subscription, TimeSpan timeout)
+    {
+        try
+        {
+            await subscription.DisposeAsync().AsTask().WaitAsync(timeout);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
         }
     }
 
@@ -321,7 +355,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
     }
 }
 
-/// <summary>How <see cref="BulwarkClient.WatchAsync"/> keeps a watch honest when the cluster changes under it.</summary>
+/// <summary>How <see cref="BulwarkClient.WatchAsync(WatchOptions?, CancellationToken)"/> keeps a watch honest when the cluster changes under it.</summary>
 public sealed record WatchOptions
 {
     /// <summary>How often the watch asks which silos are active. Default 2 s.</summary>

@@ -152,6 +152,8 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         {
             return [];
         }
+        // Whole lines only: a last line without its line feed (cut by a crash) is not one.
+        count = (int)Math.Min(count, index.Lines - from);
         var checkpoint = (int)Math.Min(from / Stride, index.Offsets.Count - 1);
         if (!File.Exists(PathOf(runId)))
         {
@@ -168,7 +170,16 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
         var result = new List<JournalEntry>(Math.Min(count, 16_384));
         while (result.Count < count && await reader.ReadLineAsync(cancellationToken) is { } text)
         {
-            result.Add(Parse(text));
+            try
+            {
+                result.Add(Parse(text));
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException)
+            {
+                // A line cut by a crash, or changed by hand.
+                throw new DataDamagedException(string.Create(CultureInfo.InvariantCulture,
+                    $"line {from + result.Count + 1:N0} of the journal {PathOf(runId)} is not a journal line: '{Echo.Of(text)}'"));
+            }
         }
         return result;
     }

@@ -80,26 +80,38 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             // The run's id stays taken (its outcome file is there). It is listed as failed, saying why, rather than vanish:
             // its journal is still served as stored, its report cannot be.
             LogOutcomeUnreadable(logger, e, RunId);
-            _unreadable = $"its stored outcome cannot be read ({e.Message}); its journal is at {store.Where(RunId)}";
-            _finalInfo = new RunInfo(RunId, "", null, RunState.Failed, 0, 0, TimeSpan.Zero, 0, 0, 0, _unreadable);
-            _state = RunState.Failed;
+            WithoutOutcome(RunState.Failed, $"its stored outcome cannot be read ({e.Message})", lines: 0);
             return;
         }
         if (outcome is not null)
         {
             (_finalInfo, _final, _state, _message) = (outcome.Info, outcome.Report, outcome.Info.State, outcome.Info.Message);
             _handInjects.AddRange(outcome.HandInjects);
+            return;
         }
-        else if (await store.ExistsAsync(RunId, cancellationToken))
+        try
         {
-            // Started here before, and never ended: its silo stopped without a shutdown (killed, or the machine lost). Said
-            // so, with what its journal holds, rather than answered as unknown.
-            var journal = await store.DigestAsync(RunId, cancellationToken);
-            _unreadable = string.Create(CultureInfo.InvariantCulture,
-                $"its silo stopped without ending it (killed, or its machine went down); its journal, {journal.Lines:N0} lines, is at {store.Where(RunId)}");
-            _finalInfo = new RunInfo(RunId, "", null, RunState.Stopped, 0, 0, TimeSpan.Zero, 0, journal.Lines, 0, _unreadable);
-            _state = RunState.Stopped;
+            if (await store.ExistsAsync(RunId, cancellationToken))
+            {
+                // Started here before, and never ended: its silo stopped without a shutdown (killed, or the machine lost).
+                // Said so, with what its journal holds, rather than answered as unknown.
+                var journal = await store.DigestAsync(RunId, cancellationToken);
+                WithoutOutcome(RunState.Stopped, "its silo stopped without ending it (killed, or its machine went down)", journal.Lines);
+            }
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WithoutOutcome(RunState.Failed, $"its silo stopped without ending it, and its journal cannot be read ({e.Message})", lines: 0);
+        }
+    }
+
+    /// <summary>A run from before with no outcome to answer from: what it is said to be, and why; its journal is served as stored.</summary>
+    private void WithoutOutcome(RunState state, string why, long lines)
+    {
+        _unreadable = string.Create(CultureInfo.InvariantCulture,
+            $"{why}; its journal{(lines > 0 ? $", {lines:N0} lines," : "")} is at {store.Where(RunId)}");
+        _finalInfo = new RunInfo(RunId, "", null, state, 0, 0, TimeSpan.Zero, 0, lines, 0, _unreadable);
+        _state = state;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -161,9 +173,9 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         _state = RunState.Running;
         _wallAtResume = clock.GetTimestamp();
         DelayDeactivation(UntilItEnds);
-        await GrainFactory.GetGrain<IRunRegistryGrain>("runs").RecordAsync(Info());
         _timer = this.RegisterGrainTimer(StepAsync, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromMilliseconds(5)) { KeepAlive = true });
         LogStarted(logger, RunId, scenario.Metadata.Name, scenario.Variant ?? "-", _plan.NodeIds.Length, _plan.Ticks);
+        await TellRegistryAsync();
         return Info();
     }
 
@@ -563,18 +575,25 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             // Then only this activation has the outcome: it stays, as long as a run would, rather than be collected.
             LogOutcomeNotSaved(logger, e, RunId);
         }
-        if (shuttingDown)
+        if (!shuttingDown)
         {
-            // The list of runs goes with the silo; started again, it reads the outcome stored above.
-            return;
+            // A silo shutting down may take the list of runs with it; started again, the list reads the outcome stored above.
+            await TellRegistryAsync();
         }
+    }
+
+    /// <summary>
+    /// Tells the list of runs how the run stands (as it starts, and as it ends). Not needed for the run to go on: the
+    /// list finds a run it was not told of in the store, and asks a run it holds as going how it stands.
+    /// </summary>
+    private async Task TellRegistryAsync()
+    {
         try
         {
-            await GrainFactory.GetGrain<IRunRegistryGrain>("runs").RecordAsync(_finalInfo);
+            await GrainFactory.GetGrain<IRunRegistryGrain>("runs").RecordAsync(Info());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The list asks a run it holds as going how it stands, and so learns that it ended.
             LogNotRecorded(logger, e, RunId);
         }
     }
@@ -627,7 +646,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             _plan.Ticks, _plan.Scenario.Tick, _calendar!.Events, _lines, _pace, _message);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the list of runs was not told that it ended")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: the list of runs was not told how it stands")]
     private static partial void LogNotRecorded(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: started '{Scenario}' (variant {Variant}), {Nodes} nodes, {Ticks} ticks")]

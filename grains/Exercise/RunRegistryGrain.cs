@@ -5,8 +5,8 @@ namespace Bulwark.Grains.Exercise;
 /// <summary>
 /// The runs started on this cluster, oldest first, with what each said of itself as it started and
 /// as it ended. Listing them asks only the runs still going; an ended run is not activated (its
-/// outcome, report included, stays on disk), so listing costs the same with ten runs as with
-/// thousands that have ended.
+/// outcome, report included, stays on disk), so thousands of ended runs cost a look at the
+/// store's directory, not thousands of activations.
 /// </summary>
 /// <remarks>
 /// Ended runs the journal store has from before (a restart of the silo; in-memory storage lost)
@@ -54,31 +54,25 @@ public sealed class RunRegistryGrain(
         }
         var ids = await IdsAsync();
         // Ended runs not yet seen here: their stored outcome says how they ended, once.
-        foreach (var window in ids.Where(id => !_infos.ContainsKey(id)).Chunk(Window))
+        foreach (var (id, info) in await EachAsync(ids.Where(id => !_infos.ContainsKey(id)), StoredAsync))
         {
-            foreach (var (id, info) in await Task.WhenAll(window.Select(id => StoredAsync(id))))
+            if (info is not null)
             {
-                if (info is not null)
-                {
-                    _infos[id] = info;
-                }
+                _infos[id] = info;
             }
         }
         // Runs still going, as they stand now (a grain call each; they are few).
-        var going = ids.Where(id => _infos.TryGetValue(id, out var info) && info.State is RunState.Running or RunState.Paused).ToList();
         var now = new Dictionary<string, RunInfo>(StringComparer.Ordinal);
-        foreach (var window in going.Chunk(Window))
+        var going = ids.Where(id => _infos.TryGetValue(id, out var info) && info.State is RunState.Running or RunState.Paused);
+        foreach (var (id, info) in await EachAsync(going, NowAsync))
         {
-            foreach (var (id, info) in await Task.WhenAll(window.Select(id => NowAsync(id))))
+            if (info is not null)
             {
-                if (info is not null)
+                now[id] = info;
+                if (info.State is not (RunState.Running or RunState.Paused))
                 {
-                    now[id] = info;
-                    if (info.State is not (RunState.Running or RunState.Paused))
-                    {
-                        // It ended and its own word of that did not arrive: not asked again.
-                        _infos[id] = info;
-                    }
+                    // It ended and its own word of that did not arrive: not asked again.
+                    _infos[id] = info;
                 }
             }
         }
@@ -110,7 +104,10 @@ public sealed class RunRegistryGrain(
         return await NowAsync(id);
     }
 
-    /// <summary>A run's progress now; null for one its controller has lost (in-memory storage, a restarted silo).</summary>
+    /// <summary>
+    /// A run's progress now; null for one its controller does not know. A run that cannot be asked (its silo gone, its
+    /// files unreadable) is listed as it was last known, or as failed, with why: one run does not break the list.
+    /// </summary>
     private async Task<(string Id, RunInfo? Info)> NowAsync(string id)
     {
         try
@@ -121,5 +118,23 @@ public sealed class RunRegistryGrain(
         {
             return (id, null);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var why = $"cannot be asked now: {e.Message}";
+            return (id, _infos.TryGetValue(id, out var known)
+                ? known with { Message = why }
+                : new RunInfo(id, "", null, RunState.Failed, 0, 0, TimeSpan.Zero, 0, 0, 0, why));
+        }
+    }
+
+    /// <summary>Calls <paramref name="ask"/> for each id, <see cref="Window"/> at a time.</summary>
+    private static async Task<List<(string Id, RunInfo? Info)>> EachAsync(IEnumerable<string> ids, Func<string, Task<(string, RunInfo?)>> ask)
+    {
+        var answers = new List<(string, RunInfo?)>();
+        foreach (var window in ids.Chunk(Window))
+        {
+            answers.AddRange(await Task.WhenAll(window.Select(ask)));
+        }
+        return answers;
     }
 }

@@ -29,6 +29,9 @@ public static class SiloCommandLine
         line wins over them. Exit codes: 2 bad configuration, 1 a port taken or anything else.
         """;
 
+    /// <summary>Settings of the host itself that the command line may give without a section.</summary>
+    private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase) { "environment" };
+
     /// <summary>True when the command line asks for <see cref="Usage"/>.</summary>
     public static bool WantsHelp(IEnumerable<string> args) => args.Any(a => a is "--help" or "-h" or "-?");
 
@@ -48,9 +51,10 @@ public static class SiloCommandLine
             }
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? arg : arg[..equals];
-            var key = switches.TryGetValue(name, out var mapped) ? mapped
-                : name.Contains(':', StringComparison.Ordinal) ? name[2..]
-                : throw new StartupException(2, $"unknown option '{Shown(name)}'; bulwark-silo --help lists the options");
+            // As the configuration reads them: options in any case; host settings such as --environment as they are.
+            var key = switches.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value
+                ?? (name.Contains(':', StringComparison.Ordinal) || HostKeys.Contains(name[2..]) ? name[2..]
+                : throw new StartupException(2, $"unknown option '{Shown(name)}'; bulwark-silo --help lists the options"));
             if (key.StartsWith(SiloOptions.Section + ":", StringComparison.OrdinalIgnoreCase) && !bulwarkKeys.Contains(key[(SiloOptions.Section.Length + 1)..]))
             {
                 throw new StartupException(2, $"unknown setting '{Shown(key)}'; the README's configuration table lists them");

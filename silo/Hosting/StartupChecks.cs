@@ -171,12 +171,16 @@ public static partial class StartupChecks
     public static StartupFiles LoadFiles(SiloOptions options)
     {
         var problems = new List<string>();
+        // A topology both given and included by the exercise would list its errors twice, its path perhaps spelled otherwise.
+        var seen = new HashSet<(string, int, int, string)>();
+        IEnumerable<string> New(IEnumerable<Diagnostic> diagnostics) => diagnostics
+            .Where(d => seen.Add((d.File.Length > 0 ? Path.GetFullPath(d.File) : "", d.Line, d.Column, d.Message))).Select(d => d.ToString());
         TopologyDefinition? topology = null;
         if (!string.IsNullOrWhiteSpace(options.Topology))
         {
             var loaded = TopologyFile.Load(options.Topology);
             topology = loaded.Value;
-            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()));
+            problems.AddRange(New(loaded.Diagnostics));
             if (TopologyFile.LooksLikeScenario(loaded.Diagnostics))
             {
                 problems.Add($"{options.Topology}: this looks like a scenario file; give it to --exercise");
@@ -186,8 +190,7 @@ public static partial class StartupChecks
         if (!string.IsNullOrWhiteSpace(options.Exercise))
         {
             var loaded = ScenarioFile.Load(options.Exercise);
-            // A topology both given and included by the exercise would list its errors twice.
-            problems.AddRange(loaded.Diagnostics.Select(d => d.ToString()).Where(d => !problems.Contains(d)));
+            problems.AddRange(New(loaded.Diagnostics));
             if (TopologyFile.LooksLikeTopology(loaded.Diagnostics))
             {
                 problems.Add($"{options.Exercise}: this looks like a topology file; give it to --topology");

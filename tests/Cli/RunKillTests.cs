@@ -48,6 +48,8 @@ public sealed class RunKillTests
                 var listed = (await cli.JsonAsync("runs"))["runs"]!.AsArray().Single(r => (string?)r!["runId"] == id)!;
                 Assert.Equal(("stopped", $"its silo stopped without ending it (killed, or its machine went down); its journal, {journal.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} lines, is at {path}",
                     (long)journal.Length), ((string?)listed["state"], (string?)listed["message"], (long)listed["journalLines"]!));
+                var (_, table, _) = await cli.RunAsync("runs");
+                Assert.Matches($@"\n{id} +\? +- +stopped: its silo stopped without ending it \(killed, or its machine went down\); its journal, [0-9,]+ lines, is at \S+ +unknown +\?\n", table);
                 var (code, text, error) = await cli.RunAsync("journal", id);
                 Assert.True(code == 0, error);
                 Assert.Equal(journal, text.Split('\n')[..^1]);

@@ -91,6 +91,13 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
+    public async Task Start_OptionsInAnyCase_AreReadAsTheConfigurationReadsThem()
+    {
+        Assert.Equal((2, "bulwark-silo: Bulwark:SiloPort: 'abc' is not a whole number\n"), await RunSiloAsync("--Silo-Port", "abc"));
+        Assert.Equal((2, "bulwark-silo: Bulwark:SiloPort: 'abc' is not a whole number\n"), await RunSiloAsync("--environment", "Production", "--bulwark:siloport=abc"));
+    }
+
+    [Fact]
     public async Task Start_EmptyClusterIdInTheEnvironment_ExitsTwo()
     {
         Assert.Equal((2, "bulwark-silo: Bulwark:ClusterId must not be empty\n"),

@@ -65,8 +65,9 @@ public sealed class WatchSiloLossTests
 
         // Gone for good: the watch says so, and ends, instead of waiting for ever.
         Assert.Equal(1, await watch.Done.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
-        Assert.Equal($"watching world live; Ctrl-C to stop\nbulwark: lost the cluster: no answer for 20 s (Unable to connect to 127.0.0.1:{30000 + BasePort})\n",
-            watch.Err);
+        // The last error is Orleans's, or the check's own time running out.
+        Assert.Matches(@"^watching world live; Ctrl-C to stop\nbulwark: lost the cluster: no answer for 20 s \([^\n]+\)\n$", watch.Err);
+        Assert.DoesNotContain("S127.0.0.1", watch.Err, StringComparison.Ordinal);
         Assert.Contains("\"error\": \"lost the cluster: no answer for 20 s", watch.Out, StringComparison.Ordinal);
         watch.Dispose();
     }

@@ -87,6 +87,23 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.FullName, "runs"), "*.partial"));
     }
 
+    [Fact]
+    public async Task Read_LastLineCutOrALineGarbled_ServesWholeLinesOrSaysWhichLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lines = Lines(3);
+        await Store().AppendAsync("run-t", lines, ct);
+        var path = Path.Combine(_directory.FullName, "runs", "run-t.journal");
+        // A crash cut the last line short: it has no line feed.
+        await File.AppendAllTextAsync(path, "3 EST/seg-3/n", ct);
+
+        Assert.Equal(lines, await Store().ReadAsync("run-t", 0, 100, ct));
+
+        await File.AppendAllTextAsync(path, "\ngarbled\n", ct);
+        var error = await Assert.ThrowsAsync<DataDamagedException>(() => Store().ReadAsync("run-t", 0, 100, ct));
+        Assert.Equal($"line 4 of the journal {path} is not a journal line: '3 EST/seg-3/n'", error.Message);
+    }
+
     /// <summary>A clock that says what it is told.</summary>
     private sealed class SetClock(DateTimeOffset now) : TimeProvider
     {

@@ -325,6 +325,10 @@ internal static class RunCommand
     {
         var run = connection.Cluster.GetGrain<IRunGrain>(id);
         var info = await run.GetInfoAsync();
+        if (RunFormat.IsUnknownPlace(info))
+        {
+            throw new UsageException($"--replay: {id} cannot be replayed: {info.Message}");
+        }
         if (info.Scenario != scenario.Metadata.Name || info.Variant != scenario.Variant)
         {
             throw new UsageException($"--replay: {id} ran '{info.Scenario}'{(info.Variant is null ? "" : $" (variant {info.Variant})")}, "
@@ -462,13 +466,13 @@ internal static class RunCommand
 
     private static string NewRunId() => "run-" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>How long a followed run's progress may take to come before the cluster is taken as lost.</summary>
+    private static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
     /// on a terminal, else (a log file) a line every 10 s. Null when Ctrl-C stopped the following.
     /// </summary>
-    /// <summary>How long a followed run's progress may take to come before the cluster is taken as lost.</summary>
-    private static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(10);
-
     private static async Task<RunInfo[]?> FollowAsync(CliContext c, List<IRunGrain> grains, CtrlC stop)
     {
         var terminal = ReferenceEquals(c.Err, Console.Error) && !Console.IsErrorRedirected;
@@ -492,10 +496,11 @@ internal static class RunCommand
                     {
                         await c.Err.WriteLineAsync();
                     }
-                    var ids = string.Join(" ", grains.Select(g => g.GetPrimaryKeyString()));
+                    var ids = grains.Select(g => g.GetPrimaryKeyString()).ToList();
                     var reason = e is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(e.Message);
-                    throw new ClusterLostException($"lost the cluster while following {ids} ({reason}). A run whose silo stops"
-                        + $" ends there, stopped, with its journal; once a silo is back, 'bulwark run-status {ids}' says where it stands", e);
+                    var see = ids.Count == 1 ? $"'bulwark run-status {ids[0]}' says where it stands" : "'bulwark runs' says where they stand";
+                    throw new ClusterLostException($"lost the cluster while following {string.Join(" and ", ids)} ({reason}). A run whose silo"
+                        + $" stops ends there, stopped, with its journal; once a silo is back, {see}", e);
                 }
                 var now = Stopwatch.GetTimestamp();
                 for (var i = 0; i < infos.Length; i++)

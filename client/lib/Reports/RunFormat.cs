@@ -30,9 +30,16 @@ public static class RunFormat
 
     public static double Progress(RunInfo info) => info.Ticks == 0 ? 1.0 : (double)Done(info) / info.Ticks;
 
-    /// <summary><c>1d 04:20 / 3d</c>.</summary>
-    public static string Position(RunInfo info) =>
-        $"{VirtualTime(At(Done(info), info.TickLength))} / {Duration.Format(At(info.Ticks, info.TickLength))}";
+    /// <summary>
+    /// True for a run from before whose outcome is missing or unreadable: its scenario and place are not
+    /// known (<see cref="RunInfo.Message"/> says why).
+    /// </summary>
+    public static bool IsUnknownPlace(RunInfo info) => info.Ticks == 0 && info.TickLength == TimeSpan.Zero;
+
+    /// <summary><c>1d 04:20 / 3d</c>; <c>unknown</c> for a run whose place is not known.</summary>
+    public static string Position(RunInfo info) => IsUnknownPlace(info)
+        ? "unknown"
+        : $"{VirtualTime(At(Done(info), info.TickLength))} / {Duration.Format(At(info.Ticks, info.TickLength))}";
 
     public static string Percent(double fraction) => string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(fraction * 100):0}%");
 
@@ -50,6 +57,10 @@ public static class RunFormat
         var variant = info.Variant is null ? "" : $" (variant {info.Variant})";
         // Why it failed, or why it stopped without a controller's stop.
         var why = info.Message is not null ? $": {info.Message}" : "";
+        if (IsUnknownPlace(info))
+        {
+            return $"{info.RunId}  {WireNames.Of(info.State)}{why}";
+        }
         return $"{info.RunId}  '{info.Scenario}'{variant}  {WireNames.Of(info.State)}{why}  {Position(info)} ({Percent(Progress(info))})"
             + $"  {Count(info.Events, "event")}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
     }
@@ -68,9 +79,9 @@ public static class RunFormat
         ["tick"] = Done(info),
         ["ticks"] = info.Ticks,
         ["tickLength"] = Duration.Format(info.TickLength),
-        ["virtualTime"] = VirtualTime(At(Done(info), info.TickLength)),
+        ["virtualTime"] = IsUnknownPlace(info) ? null : VirtualTime(At(Done(info), info.TickLength)),
         ["duration"] = Duration.Format(At(info.Ticks, info.TickLength)),
-        ["progress"] = Progress(info),
+        ["progress"] = IsUnknownPlace(info) ? null : Progress(info),
         ["events"] = info.Events,
         ["journalLines"] = info.JournalLines,
         ["pace"] = info.Pace,
@@ -79,8 +90,9 @@ public static class RunFormat
 
     public static IReadOnlyList<string> InfoHeader { get; } = ["RUN", "SCENARIO", "VARIANT", "STATE", "PROGRESS", "EVENTS"];
 
-    public static IReadOnlyList<string> InfoRow(RunInfo info) =>
-        [info.RunId, info.Scenario, info.Variant ?? "-", WireNames.Of(info.State), $"{Position(info)} ({Percent(Progress(info))})", Count(info.Events)];
+    public static IReadOnlyList<string> InfoRow(RunInfo info) => IsUnknownPlace(info)
+        ? [info.RunId, "?", "-", $"{WireNames.Of(info.State)}: {info.Message}", "unknown", "?"]
+        : [info.RunId, info.Scenario, info.Variant ?? "-", WireNames.Of(info.State), $"{Position(info)} ({Percent(Progress(info))})", Count(info.Events)];
 
     /// <summary>True once the run will not advance again.</summary>
     public static bool IsOver(RunState state) => state is RunState.Completed or RunState.Stopped or RunState.Failed;
