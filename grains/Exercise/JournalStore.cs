@@ -43,6 +43,15 @@ public interface IJournalStore
     /// <summary>Records that a run has started: its id is taken, and it is listed in start order.</summary>
     Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default);
 
+    /// <summary>Records that a run has ended (its outcome saved, or its silo shutting down): it is no longer held as going.</summary>
+    Task MarkEndedAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// True while a run marked started has not been marked ended by a process that is still alive: it is going
+    /// elsewhere (another silo process sharing the store), not left by a silo that was killed.
+    /// </summary>
+    bool IsGoingElsewhere(string runId);
+
     /// <summary>The run's journal as stored now, read afresh: its lines and SHA-256; an empty journal when there is none.</summary>
     Task<JournalDigest> DigestAsync(string runId, CancellationToken cancellationToken = default);
 
@@ -97,13 +106,53 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
 
     private string StartedPathOf(string runId) => Path.Combine(Runs, Checked(runId) + StartedExtension);
 
-    /// <summary>A file that holds the start's time (ISO 8601, UTC): it is never written again, and copies of it keep it.</summary>
+    /// <summary>
+    /// A file that holds the start's time (ISO 8601, UTC): it is never written again, and copies of it keep it. And a
+    /// lock file held open, exclusively, until the run ends: the operating system lets it go when the process dies.
+    /// </summary>
     public Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Runs);
         File.WriteAllText(StartedPathOf(runId), (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        _held[runId] = new FileStream(LockPathOf(runId), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         return Task.CompletedTask;
     }
+
+    public Task MarkEndedAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        if (_held.TryRemove(runId, out var held))
+        {
+            held.Dispose();
+            File.Delete(LockPathOf(runId));
+        }
+        return Task.CompletedTask;
+    }
+
+    public bool IsGoingElsewhere(string runId)
+    {
+        if (_held.ContainsKey(runId) || !File.Exists(LockPathOf(runId)))
+        {
+            return false;
+        }
+        try
+        {
+            using var probe = new FileStream(LockPathOf(runId), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException) when (File.Exists(LockPathOf(runId)))
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            // Gone between the two looks: ended just now.
+            return false;
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, FileStream> _held = new(StringComparer.Ordinal);
+
+    private string LockPathOf(string runId) => Path.Combine(Runs, Checked(runId) + ".lock");
 
     /// <summary>When a run started: the time its start file holds, or (a file from before they held it, or unreadable) the file's own time.</summary>
     private static DateTime StartedAt(FileInfo started)

@@ -91,7 +91,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
         try
         {
-            if (await store.ExistsAsync(RunId, cancellationToken))
+            if (await store.ExistsAsync(RunId, cancellationToken) && !store.IsGoingElsewhere(RunId))
             {
                 // Started here before, and never ended: its silo stopped without a shutdown (killed, or the machine lost).
                 // Said so, with what its journal holds, rather than answered as unknown.
@@ -567,6 +567,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         try
         {
             await store.SaveOutcomeAsync(RunId, new RunOutcome(_finalInfo, _final, [.. _handInjects]));
+            await store.MarkEndedAsync(RunId);
             // Stored: back to the normal idle collection (a negative delay), and answered from the store after it.
             DelayDeactivation(TimeSpan.FromTicks(-1));
         }

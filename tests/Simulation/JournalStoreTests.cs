@@ -104,6 +104,24 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Equal($"line 4 of the journal {path} is not a journal line: '3 EST/seg-3/n'", error.Message);
     }
 
+    [Fact]
+    public async Task Started_HeldAsGoingUntilEnded_ForAnotherStoreOnTheSameDirectory()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var going = Store();
+        var other = Store();
+        await going.MarkStartedAsync("run-g", ct);
+
+        Assert.Equal((false, true), (going.IsGoingElsewhere("run-g"), other.IsGoingElsewhere("run-g")));
+
+        await going.MarkEndedAsync("run-g", ct);
+        Assert.Equal((false, false), (going.IsGoingElsewhere("run-g"), other.IsGoingElsewhere("run-g")));
+        Assert.False(File.Exists(Path.Combine(_directory.FullName, "runs", "run-g.lock")));
+        // A lock file nobody holds (its process died): not going.
+        await File.WriteAllTextAsync(Path.Combine(_directory.FullName, "runs", "run-k.lock"), "", ct);
+        Assert.False(other.IsGoingElsewhere("run-k"));
+    }
+
     /// <summary>A clock that says what it is told.</summary>
     private sealed class SetClock(DateTimeOffset now) : TimeProvider
     {
