@@ -38,4 +38,43 @@ public sealed class RunFollowSiloLossTests
             data.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task RunSeeds_SiloKilledDuringTheSweep_ExitsOneSayingTheClusterWasLost()
+    {
+        var data = Directory.CreateTempSubdirectory("bulwark-sweep-");
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var error = new StringWriter(CultureInfo.InvariantCulture);
+        var err = TextWriter.Synchronized(error);
+        try
+        {
+            Task<int> sweep;
+            await using (var silo = await SiloProcess.StartAsync(418, "--data", data.FullName))
+            {
+                sweep = Bulwark.Cli.Cli.RunAsync(["run", Path.Combine(TestTopologies.RepositoryRoot(), "scenarios", "library", "gen-10k.yaml"),
+                    "--seeds", "500", "--gateway", silo.Gateway], TextWriter.Synchronized(output), err, TestContext.Current.CancellationToken);
+                // The synchronised writer locks itself while it writes.
+                string Said()
+                {
+                    lock (err)
+                    {
+                        return error.ToString();
+                    }
+                }
+                await Eventually.HoldsAsync(() => Task.FromResult(Said().Contains(" of 500 done", StringComparison.Ordinal)),
+                    "a seed of the sweep to be done", TimeSpan.FromSeconds(60));
+            }
+
+            Assert.Equal(1, await sweep.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+            var said = error.ToString();
+            Assert.Matches(@"\nbulwark: lost the cluster after \d+ of 500 seeds \([^\n]+\); the sweep ended\. Its runs that were going stopped with their silo;"
+                + @" once a silo is back, 'bulwark runs' says where they stand\n$", said);
+            Assert.DoesNotContain("S127.0.0.1", said, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", said, StringComparison.Ordinal);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
 }

@@ -15,17 +15,20 @@ public sealed class WatchSiloLossTests
     {
         private readonly StringWriter _out = new(CultureInfo.InvariantCulture), _err = new(CultureInfo.InvariantCulture);
 
+        // Synchronised writers lock themselves while they write: reads take the same locks.
+        private readonly TextWriter _outWriter, _errWriter;
+
         public Watch(string gateway, params string[] args)
         {
-            Done = Bulwark.Cli.Cli.RunAsync(["watch", .. args, "--gateway", gateway], TextWriter.Synchronized(_out), TextWriter.Synchronized(_err),
-                TestContext.Current.CancellationToken);
+            (_outWriter, _errWriter) = (TextWriter.Synchronized(_out), TextWriter.Synchronized(_err));
+            Done = Bulwark.Cli.Cli.RunAsync(["watch", .. args, "--gateway", gateway], _outWriter, _errWriter, TestContext.Current.CancellationToken);
         }
 
         public Task<int> Done { get; }
 
-        public string Out { get { lock (_out) { return _out.ToString(); } } }
+        public string Out { get { lock (_outWriter) { return _out.ToString(); } } }
 
-        public string Err { get { lock (_err) { return _err.ToString(); } } }
+        public string Err { get { lock (_errWriter) { return _err.ToString(); } } }
 
         public void Dispose()
         {

@@ -202,6 +202,7 @@ internal static class RunCommand
         var done = 0;
         var began = Stopwatch.GetTimestamp();
         string? failure = null;
+        Exception? lost = null;
         using var progress = new SemaphoreSlim(1);
         async Task<RunResult> RunOneAsync(ScenarioDefinition scenario)
         {
@@ -212,7 +213,7 @@ internal static class RunCommand
                 var grain = connection.Cluster.GetGrain<IRunGrain>(id);
                 running[id] = grain;
                 await grain.StartAsync(scenario, new RunOptions(0, []));
-                var info = await grain.GetInfoAsync();
+                var info = await grain.GetInfoAsync().WaitAsync(FollowTimeout, stop.Token);
                 var paused = false;
                 while (!RunFormat.IsOver(info.State))
                 {
@@ -222,7 +223,7 @@ internal static class RunCommand
                     }
                     paused = info.State == RunState.Paused;
                     await Task.Delay(PollEvery / 4, stop.Token);
-                    info = await grain.GetInfoAsync();
+                    info = await grain.GetInfoAsync().WaitAsync(FollowTimeout, stop.Token);
                 }
                 running.TryRemove(id, out _);
                 if (info.State != RunState.Completed)
@@ -239,7 +240,11 @@ internal static class RunCommand
             }
             catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                // Whatever goes wrong ends the sweep: the runs still going are stopped below.
+                // Whatever goes wrong ends the sweep: the runs still going are stopped below (or went with their silo).
+                if (e is OrleansException or TimeoutException)
+                {
+                    lost ??= e;
+                }
                 failure ??= e is CommandFailedException ? e.Message : $"{what}: {e.Message}";
                 await stop.CancelAsync();
                 throw new OperationCanceledException(stop.Token);
@@ -279,6 +284,12 @@ internal static class RunCommand
             + (scenarios.Count > 1 ? $" and its variant {scenarios[1].Variant}" : scenarios[0].Variant is null ? "" : $" (variant {scenarios[0].Variant})")
             + $" with {RunFormat.Count(count, "seed")}, {scenarios[0].Seed} to {scenarios[0].Seed + (ulong)(count - 1)}");
         await Task.WhenAll(Enumerable.Range(0, SweepParallelism).Select(_ => WorkerAsync()));
+        if (lost is not null)
+        {
+            var reason = lost is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(lost.Message);
+            throw new ClusterLostException($"lost the cluster after {done} of {count} seeds ({reason}); the sweep ended. Its runs that were going"
+                + " stopped with their silo; once a silo is back, 'bulwark runs' says where they stand", lost);
+        }
         if (stop.IsCancellationRequested)
         {
             // Whatever is still going is stopped: a sweep's runs mean something only together.
