@@ -139,4 +139,15 @@ public enum RunState
 [GenerateSerializer, Immutable, Alias("bulwark.run-info")]
 public sealed record RunInfo(
     string RunId, string Scenario, string? Variant, RunState State, long Tick, long Ticks, TimeSpan TickLength,
-    long Events, long JournalLines, double Pace, string? Message);
+    long Events, long JournalLines, double Pace, string? Message)
+{
+    /// <summary>
+    /// A run whose scenario and place are not known (a run from before whose outcome is missing or unreadable, or one
+    /// that cannot be asked): its state as far as it is known, the journal lines stored, and <paramref name="why"/>.
+    /// </summary>
+    public static RunInfo PlaceUnknown(string runId, RunState state, long journalLines, string why) =>
+        new(runId, "", null, state, 0, 0, TimeSpan.Zero, 0, journalLines, 0, why);
+
+    /// <summary>True for a <see cref="PlaceUnknown"/> run: <see cref="Message"/> says why.</summary>
+    public bool IsPlaceUnknown => Ticks == 0 && TickLength == TimeSpan.Zero;
+}

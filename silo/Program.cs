@@ -8,7 +8,7 @@ if (SiloCommandLine.WantsHelp(args))
 
 try
 {
-    SiloCommandLine.Check(args, Bulwark.Silo.Hosting.ConfigurationExtensions.Switches, Bulwark.Silo.Hosting.ConfigurationExtensions.BulwarkKeys);
+    SiloCommandLine.Check(args);
     // appsettings.json ships next to the silo's assembly; relative paths (data, topology and exercise
     // files) still mean what they mean from the directory the silo was started in.
     var builder = StartupChecks.Builder(() =>

@@ -125,11 +125,7 @@ public static class Cli
         {
             return await FailAsync(BadInput, e.Message);
         }
-        catch (DataDamagedException e)
-        {
-            return await FailAsync(Failure, e.Message);
-        }
-        catch (ClusterLostException e)
+        catch (Exception e) when (e is DataDamagedException or ClusterLostException)
         {
             return await FailAsync(Failure, e.Message);
         }

@@ -216,6 +216,8 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
             channel.Writer.TryWrite((change, null));
             return Task.CompletedTask;
         }
+        // A call the checks make may take two intervals before it counts as unanswered.
+        var callTimeout = options.CheckEvery * 2;
         var silos = await ActiveSilosAsync(options.GiveUpAfter, cancellationToken);
         IAsyncDisposable? subscription = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -237,7 +239,7 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
                         await Task.Delay(options.CheckEvery, stop.Token);
                         try
                         {
-                            var now = await ActiveSilosAsync(options.CheckEvery + options.CheckEvery, stop.Token);
+                            var now = await ActiveSilosAsync(callTimeout, stop.Token);
                             if (silos.Except(now).Select(s => s.Endpoint.ToString()).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } gone)
                             {
                                 // Its old subscription may live on (one silo of several gone) or not (the silo that held it
@@ -250,12 +252,12 @@ public sealed class BulwarkClient(IClusterClient cluster, string world = EntityI
                                     channel.Writer.TryWrite((null, $"the silo at {string.Join(", ", gone)} left the cluster or was restarted;"
                                         + " watching again from now: changes in between are not shown"));
                                 }
-                                subscription = await SubscribeWithinAsync(Write, options.CheckEvery + options.CheckEvery, stop.Token);
+                                subscription = await SubscribeWithinAsync(Write, callTimeout, stop.Token);
                             }
                             else if (subscription is null)
                             {
                                 // A subscription that could not be made last time.
-                                subscription = await SubscribeWithinAsync(Write, options.CheckEvery + options.CheckEvery, stop.Token);
+                                subscription = await SubscribeWithinAsync(Write, callTimeout, stop.Token);
                             }
                             silos = now;
                             lastAnswer = DateTimeOffset.UtcNow;

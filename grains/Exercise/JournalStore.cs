@@ -154,8 +154,16 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
 
     private string LockPathOf(string runId) => Path.Combine(Runs, Checked(runId) + ".lock");
 
-    /// <summary>When a run started: the time its start file holds, or (a file from before they held it, or unreadable) the file's own time.</summary>
-    private static DateTime StartedAt(FileInfo started)
+    /// <summary>
+    /// When a run started: the time its start file holds, or (a file from before they held it, or unreadable) the file's
+    /// own time. Read once per run: a start file is never written again, and every listing of the runs asks.
+    /// </summary>
+    private DateTime StartedAt(FileInfo started) =>
+        _startedAt.GetOrAdd(Path.GetFileNameWithoutExtension(started.Name), static (_, file) => ReadStartedAt(file), started);
+
+    private readonly ConcurrentDictionary<string, DateTime> _startedAt = new(StringComparer.Ordinal);
+
+    private static DateTime ReadStartedAt(FileInfo started)
     {
         try
         {

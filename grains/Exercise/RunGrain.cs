@@ -110,7 +110,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     {
         _unreadable = string.Create(CultureInfo.InvariantCulture,
             $"{why}; its journal{(lines > 0 ? $", {lines:N0} lines," : "")} is at {store.Where(RunId)}");
-        _finalInfo = new RunInfo(RunId, "", null, state, 0, 0, TimeSpan.Zero, 0, lines, 0, _unreadable);
+        _finalInfo = RunInfo.PlaceUnknown(RunId, state, lines, _unreadable);
         _state = state;
     }
 

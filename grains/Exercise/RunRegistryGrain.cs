@@ -123,7 +123,7 @@ public sealed class RunRegistryGrain(
             var why = $"cannot be asked now: {e.Message}";
             return (id, _infos.TryGetValue(id, out var known)
                 ? known with { Message = why }
-                : new RunInfo(id, "", null, RunState.Failed, 0, 0, TimeSpan.Zero, 0, 0, 0, why));
+                : RunInfo.PlaceUnknown(id, RunState.Failed, 0, why));
         }
     }
 

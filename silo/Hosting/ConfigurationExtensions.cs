@@ -5,8 +5,8 @@ namespace Bulwark.Silo.Hosting;
 /// <summary>Configuration sources of the Bulwark host.</summary>
 public static class ConfigurationExtensions
 {
-    /// <summary>The command line's short options and the settings they set.</summary>
-    public static IReadOnlyDictionary<string, string> Switches { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>The command line's short options and the settings they set; any case, as the configuration reads them.</summary>
+    public static IReadOnlyDictionary<string, string> Switches { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--silo-port"] = "Bulwark:SiloPort",
         ["--gateway-port"] = "Bulwark:GatewayPort",

@@ -36,11 +36,11 @@ public static class SiloCommandLine
     public static bool WantsHelp(IEnumerable<string> args) => args.Any(a => a is "--help" or "-h" or "-?");
 
     /// <summary>
-    /// Throws a <see cref="StartupException"/> (exit 2) for the first argument that is not an
-    /// option of <paramref name="switches"/> or a <c>--Section:Key</c> setting, with its value
+    /// Throws a <see cref="StartupException"/> (exit 2) for the first argument that is not one of the
+    /// <see cref="ConfigurationExtensions.Switches"/> or a <c>--Section:Key</c> setting, with its value
     /// (<c>--x value</c> or <c>--x=value</c>), and for a <c>--Bulwark:</c> setting the silo does not have.
     /// </summary>
-    public static void Check(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> switches, IReadOnlySet<string> bulwarkKeys)
+    public static void Check(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
@@ -52,10 +52,11 @@ public static class SiloCommandLine
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? arg : arg[..equals];
             // As the configuration reads them: options in any case; host settings such as --environment as they are.
-            var key = switches.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value
-                ?? (name.Contains(':', StringComparison.Ordinal) || HostKeys.Contains(name[2..]) ? name[2..]
-                : throw new StartupException(2, $"unknown option '{Shown(name)}'; bulwark-silo --help lists the options"));
-            if (key.StartsWith(SiloOptions.Section + ":", StringComparison.OrdinalIgnoreCase) && !bulwarkKeys.Contains(key[(SiloOptions.Section.Length + 1)..]))
+            var key = ConfigurationExtensions.Switches.TryGetValue(name, out var mapped) ? mapped
+                : name.Contains(':', StringComparison.Ordinal) || HostKeys.Contains(name[2..]) ? name[2..]
+                : throw new StartupException(2, $"unknown option '{Shown(name)}'; bulwark-silo --help lists the options");
+            if (key.StartsWith(SiloOptions.Section + ":", StringComparison.OrdinalIgnoreCase)
+                && !ConfigurationExtensions.BulwarkKeys.Contains(key[(SiloOptions.Section.Length + 1)..]))
             {
                 throw new StartupException(2, $"unknown setting '{Shown(key)}'; the README's configuration table lists them");
             }

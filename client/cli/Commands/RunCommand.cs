@@ -286,8 +286,7 @@ internal static class RunCommand
         await Task.WhenAll(Enumerable.Range(0, SweepParallelism).Select(_ => WorkerAsync()));
         if (lost is not null)
         {
-            var reason = lost is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(lost.Message);
-            throw new ClusterLostException($"lost the cluster after {done} of {count} seeds ({reason}); the sweep ended. Its runs that were going"
+            throw new ClusterLostException($"lost the cluster after {done} of {count} seeds ({LostReason(lost)}); the sweep ended. Its runs that were going"
                 + " stopped with their silo; once a silo is back, 'bulwark runs' says where they stand", lost);
         }
         if (stop.IsCancellationRequested)
@@ -336,7 +335,7 @@ internal static class RunCommand
     {
         var run = connection.Cluster.GetGrain<IRunGrain>(id);
         var info = await run.GetInfoAsync();
-        if (RunFormat.IsUnknownPlace(info))
+        if (info.IsPlaceUnknown)
         {
             throw new UsageException($"--replay: {id} cannot be replayed: {info.Message}");
         }
@@ -480,6 +479,10 @@ internal static class RunCommand
     /// <summary>How long a followed run's progress may take to come before the cluster is taken as lost.</summary>
     private static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Why a followed cluster counts as lost: its silence, or Orleans's word for it.</summary>
+    private static string LostReason(Exception e) =>
+        e is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(e.Message);
+
     /// <summary>
     /// Polls the runs until every one is over, showing progress on stderr: a bar redrawn in place
     /// on a terminal, else (a log file) a line every 10 s. Null when Ctrl-C stopped the following.
@@ -508,7 +511,7 @@ internal static class RunCommand
                         await c.Err.WriteLineAsync();
                     }
                     var ids = grains.Select(g => g.GetPrimaryKeyString()).ToList();
-                    var reason = e is TimeoutException ? $"no answer for {FollowTimeout.TotalSeconds:0} s" : BulwarkConnection.GaveUp(e.Message);
+                    var reason = LostReason(e);
                     var see = ids.Count == 1 ? $"'bulwark run-status {ids[0]}' says where it stands" : "'bulwark runs' says where they stand";
                     throw new ClusterLostException($"lost the cluster while following {string.Join(" and ", ids)} ({reason}). A run whose silo"
                         + $" stops ends there, stopped, with its journal; once a silo is back, {see}", e);

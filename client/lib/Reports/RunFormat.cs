@@ -30,14 +30,8 @@ public static class RunFormat
 
     public static double Progress(RunInfo info) => info.Ticks == 0 ? 1.0 : (double)Done(info) / info.Ticks;
 
-    /// <summary>
-    /// True for a run from before whose outcome is missing or unreadable: its scenario and place are not
-    /// known (<see cref="RunInfo.Message"/> says why).
-    /// </summary>
-    public static bool IsUnknownPlace(RunInfo info) => info.Ticks == 0 && info.TickLength == TimeSpan.Zero;
-
     /// <summary><c>1d 04:20 / 3d</c>; <c>unknown</c> for a run whose place is not known.</summary>
-    public static string Position(RunInfo info) => IsUnknownPlace(info)
+    public static string Position(RunInfo info) => info.IsPlaceUnknown
         ? "unknown"
         : $"{VirtualTime(At(Done(info), info.TickLength))} / {Duration.Format(At(info.Ticks, info.TickLength))}";
 
@@ -57,7 +51,7 @@ public static class RunFormat
         var variant = info.Variant is null ? "" : $" (variant {info.Variant})";
         // Why it failed, or why it stopped without a controller's stop.
         var why = info.Message is not null ? $": {info.Message}" : "";
-        if (IsUnknownPlace(info))
+        if (info.IsPlaceUnknown)
         {
             return $"{info.RunId}  {WireNames.Of(info.State)}{why}";
         }
@@ -79,9 +73,9 @@ public static class RunFormat
         ["tick"] = Done(info),
         ["ticks"] = info.Ticks,
         ["tickLength"] = Duration.Format(info.TickLength),
-        ["virtualTime"] = IsUnknownPlace(info) ? null : VirtualTime(At(Done(info), info.TickLength)),
+        ["virtualTime"] = info.IsPlaceUnknown ? null : VirtualTime(At(Done(info), info.TickLength)),
         ["duration"] = Duration.Format(At(info.Ticks, info.TickLength)),
-        ["progress"] = IsUnknownPlace(info) ? null : Progress(info),
+        ["progress"] = info.IsPlaceUnknown ? null : Progress(info),
         ["events"] = info.Events,
         ["journalLines"] = info.JournalLines,
         ["pace"] = info.Pace,
@@ -90,7 +84,7 @@ public static class RunFormat
 
     public static IReadOnlyList<string> InfoHeader { get; } = ["RUN", "SCENARIO", "VARIANT", "STATE", "PROGRESS", "EVENTS"];
 
-    public static IReadOnlyList<string> InfoRow(RunInfo info) => IsUnknownPlace(info)
+    public static IReadOnlyList<string> InfoRow(RunInfo info) => info.IsPlaceUnknown
         ? [info.RunId, "?", "-", $"{WireNames.Of(info.State)}: {info.Message}", "unknown", "?"]
         : [info.RunId, info.Scenario, info.Variant ?? "-", WireNames.Of(info.State), $"{Position(info)} ({Percent(Progress(info))})", Count(info.Events)];
 
