@@ -95,6 +95,12 @@ public static class SourceFile
             problem = null;
             return true;
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            text = "";
+            problem = new Diagnostic(path, 1, 1, "cannot read the file: there is no such file");
+            return false;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             text = "";

@@ -434,7 +434,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             }
             if (first.TryGetValue(inject.Id, out var at))
             {
-                r.Error(item, $"duplicate inject id '{inject.Id}' (first at line {at.Start.Line})");
+                r.ErrorAgain(item, at, $"duplicate inject id '{inject.Id}' (first at line {at.Start.Line})");
                 continue;
             }
             first[inject.Id] = inject.At;
@@ -591,7 +591,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             var id = f.Required("id") is { } idNode ? r.Id(idNode, "objective id") : null;
             if (id is not null && !ids.TryAdd(id, map))
             {
-                r.Error(map, $"duplicate objective id '{id}' (first at line {ids[id].Start.Line})");
+                r.ErrorAgain(map, ids[id], $"duplicate objective id '{id}' (first at line {ids[id].Start.Line})");
                 id = null;
             }
             if (f.Get("description") is { } d)

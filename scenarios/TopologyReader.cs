@@ -298,13 +298,24 @@ internal static class TopologyReader
             }
             else if (!domainIds.TryAdd(domain.Id, domain))
             {
-                r.Error(domain.At, $"duplicate domain id '{domain.Id}' (first at line {domainIds[domain.Id].At.Start.Line})");
+                var firstDomain = domainIds[domain.Id].At;
+                r.ErrorAgain(domain.At, firstDomain, $"duplicate domain id '{domain.Id}' (first at line {firstDomain.Start.Line})");
+                if (ReferenceEquals(domain.At, firstDomain))
+                {
+                    // An alias repeats the whole domain: what is in it was checked the first time.
+                    continue;
+                }
             }
             foreach (var segment in domain.Segments)
             {
                 if (!segments.TryAdd(segment.FullId, segment))
                 {
-                    r.Error(segment.At, $"duplicate segment id '{segment.FullId}' (first at line {segments[segment.FullId].At.Start.Line})");
+                    var firstSegment = segments[segment.FullId].At;
+                    r.ErrorAgain(segment.At, firstSegment, $"duplicate segment id '{segment.FullId}' (first at line {firstSegment.Start.Line})");
+                    if (ReferenceEquals(segment.At, firstSegment))
+                    {
+                        continue;
+                    }
                 }
                 else
                 {
@@ -314,7 +325,7 @@ internal static class TopologyReader
                 {
                     if (!nodes.TryAdd(node.FullId, node))
                     {
-                        r.Error(node.At, $"duplicate node id '{node.FullId}' (first at line {nodes[node.FullId].At.Start.Line})");
+                        r.ErrorAgain(node.At, nodes[node.FullId].At, $"duplicate node id '{node.FullId}' (first at line {nodes[node.FullId].At.Start.Line})");
                     }
                     else
                     {

@@ -12,6 +12,9 @@ internal sealed class YamlReader(string file)
 {
     private readonly List<Diagnostic> _diagnostics = [];
 
+    /// <summary>For each anchored node (by where it starts), where its aliases are, in file order, not yet reported.</summary>
+    private readonly Dictionary<(long Line, long Column), Queue<Mark>> _aliases = [];
+
     public string File { get; } = file;
 
     public IReadOnlyList<Diagnostic> Diagnostics => _diagnostics;
@@ -22,6 +25,21 @@ internal sealed class YamlReader(string file)
         _diagnostics.Add(new Diagnostic(File, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column), message));
 
     public void Error(YamlNode node, string message) => Error(node.Start, message);
+
+    /// <summary>
+    /// Reports <paramref name="again"/>, an entry that repeats <paramref name="first"/>, where it is written. When both are
+    /// the same node (an alias repeats its anchor), that is at the alias, not at the anchor both share: the aliases of a
+    /// node are reported in file order, one per call.
+    /// </summary>
+    public void ErrorAgain(YamlNode again, YamlNode first, string message)
+    {
+        if (ReferenceEquals(again, first) && _aliases.TryGetValue((again.Start.Line, again.Start.Column), out var uses) && uses.TryDequeue(out var alias))
+        {
+            Error(alias, message);
+            return;
+        }
+        Error(again, message);
+    }
 
     /// <summary>Adds a diagnostic found elsewhere (in an included file, say).</summary>
     public void Report(Diagnostic diagnostic) => _diagnostics.Add(diagnostic);
@@ -181,7 +199,8 @@ internal sealed class YamlReader(string file)
     private (bool Readable, bool Tagged) Shallow(string text)
     {
         var parser = new Parser(new StringReader(text));
-        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        // Each anchor's node, by where it starts: an anchor may be defined again, and an alias names the latest.
+        var anchors = new Dictionary<string, (long Line, long Column)>(StringComparer.Ordinal);
         // The anchors of the collections not yet closed, innermost last: an alias to one of them would make the tree a loop.
         var open = new List<string?>();
         var depth = 0;
@@ -195,12 +214,20 @@ internal sealed class YamlReader(string file)
                     case YamlDotNet.Core.Events.DocumentStart:
                         anchors.Clear();
                         break;
-                    case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.Contains(alias.Value.Value):
+                    case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.ContainsKey(alias.Value.Value):
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' names no anchor '&{alias.Value.Value}' before it");
                         return (false, tagged);
                     case YamlDotNet.Core.Events.AnchorAlias alias when open.Contains(alias.Value.Value):
                         Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' is inside the collection '&{alias.Value.Value}' it names");
                         return (false, tagged);
+                    case YamlDotNet.Core.Events.AnchorAlias alias:
+                        var anchored = anchors[alias.Value.Value];
+                        if (!_aliases.TryGetValue(anchored, out var uses))
+                        {
+                            _aliases[anchored] = uses = new Queue<Mark>();
+                        }
+                        uses.Enqueue(alias.Start);
+                        break;
                     case YamlDotNet.Core.Events.NodeEvent node:
                         if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !CoreTags.Contains(node.Tag.Value))
                         {
@@ -210,7 +237,7 @@ internal sealed class YamlReader(string file)
                         }
                         if (!node.Anchor.IsEmpty)
                         {
-                            anchors.Add(node.Anchor.Value);
+                            anchors[node.Anchor.Value] = (node.Start.Line, node.Start.Column);
                         }
                         if (node is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart)
                         {

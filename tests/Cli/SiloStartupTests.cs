@@ -222,7 +222,7 @@ public sealed class SiloStartupTests
 
         Assert.Equal(2, code);
         Assert.Equal([
-            "no-such.topology.yaml:1:1: cannot read the file: Could not find file '" + Path.Combine(TestTopologies.RepositoryRoot(), "no-such.topology.yaml") + "'.",
+            "no-such.topology.yaml:1:1: cannot read the file: there is no such file",
             $"{exercise}: --variant: unknown variant 'nope'; the scenario has: no-ddos, no-sharing, prompt-sharing",
             "bulwark-silo: 2 problems in the configured files; the silo did not start",
         ], error.TrimEnd('\n').Split('\n'));

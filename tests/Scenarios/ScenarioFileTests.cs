@@ -542,6 +542,23 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Parse_InjectAndObjectiveRepeatedByAliases_AreReportedAtTheAliases()
+    {
+        Assert.Equal(
+        [
+            "t.yaml:28:5: duplicate inject id 'a' (first at line 27)",
+            "t.yaml:31:5: duplicate objective id 'o' (first at line 30)",
+        ], Errors(Head + """
+            injects:
+              - &i {id: a, time: 1h, target: A/mil/c2, kind: isolate}
+              - *i
+            objectives:
+              - &o {id: o, check: alliance resilience loss <= 5h}
+              - *o
+            """));
+    }
+
+    [Fact]
     public void Parse_AliasWithoutAnchor_IsLocatedWhereItIs()
     {
         Assert.Equal(["t.yaml:28:11: YAML syntax: alias '*nothere' names no anchor '&nothere' before it"], Errors(Head + """

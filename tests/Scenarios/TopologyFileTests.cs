@@ -9,6 +9,31 @@ public sealed class TopologyFileTests
         [.. TopologyFile.Parse(yaml, "t.yaml").Diagnostics.Select(d => d.ToString())];
 
     [Fact]
+    public void Parse_NodeRepeatedByAliases_IsReportedAtEachAlias()
+    {
+        Assert.Equal(
+        [
+            "t.yaml:10:13: duplicate node id 'A/s/n1' (first at line 9)",
+            "t.yaml:12:13: duplicate node id 'A/s/n1' (first at line 9)",
+            "t.yaml:13:9: duplicate segment id 'A/s' (first at line 5)",
+        ], Errors("""
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - &seg
+                    id: s
+                    sector: energy
+                    nodes:
+                      - &n {id: n1, kind: server, owner: civilian}
+                      - *n
+                      - {id: n2, kind: server, owner: civilian}
+                      - *n
+                  - *seg
+            """));
+    }
+
+    [Fact]
     public void Load_LibraryAlliance_HasTheAlliance()
     {
         var result = TopologyFile.Load(TestTopologies.LibraryPath());
