@@ -68,6 +68,8 @@ public static class Cli
           --json                machine-readable output
           --world WORLD         the world to address; default live
           --cluster-id ID       Orleans cluster id; default $BULWARK_CLUSTER_ID or bulwark
+          --connect-timeout S   seconds to keep trying to reach the cluster (0: try once);
+                                default $BULWARK_CONNECT_TIMEOUT or 10
 
         statuses: healthy, compromised, detected, isolated, degraded, down, recovering, restored
         inject kinds: compromise, campaign, ddos, cable-cut, power-outage, ransomware, wiper,
@@ -75,7 +77,7 @@ public static class Cli
         exit codes: 0 ok, 2 bad input, 1 anything else
         """;
 
-    private static readonly string[] GlobalOptions = ["--gateway", "--world", "--cluster-id"];
+    private static readonly string[] GlobalOptions = ["--gateway", "--world", "--cluster-id", "--connect-timeout"];
     private static readonly string[] GlobalFlags = ["--json", "--help"];
 
     /// <summary>
@@ -131,7 +133,7 @@ public static class Cli
         }
         catch (ConnectionException e)
         {
-            return await FailAsync(Failure, e.Message, hint: "--gateway and --cluster-id choose another cluster");
+            return await FailAsync(Failure, e.Message, hint: "--gateway and --cluster-id choose another cluster; --connect-timeout S waits longer");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -278,17 +280,49 @@ internal sealed class CliContext(CommandLine line, TextWriter output, TextWriter
         return endpoints.Count > 0 ? endpoints : [BulwarkConnection.DefaultGateway];
     }
 
-    /// <summary>Connects to the cluster the command line names; <paramref name="timeout"/> bounds the wait (default 10 s).</summary>
-    public Task<BulwarkConnection> ConnectAsync(TimeSpan? timeout = null)
+    /// <summary>The longest a connection may take, in seconds.</summary>
+    private const int MaxConnectSeconds = 3600;
+
+    /// <summary>How long to keep trying to reach the cluster: <c>--connect-timeout</c>, <c>BULWARK_CONNECT_TIMEOUT</c> or 10 s.</summary>
+    public TimeSpan ConnectTimeout()
+    {
+        var (text, from) = Line.Option("--connect-timeout") is { } option
+            ? (option, "--connect-timeout")
+            : (Environment.GetEnvironmentVariable("BULWARK_CONNECT_TIMEOUT"), "BULWARK_CONNECT_TIMEOUT");
+        if (text is null)
+        {
+            return TimeSpan.FromSeconds(10);
+        }
+        return double.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxConnectSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"bad {from} '{Echo.Of(text)}': a number of seconds from 0 to {MaxConnectSeconds}, such as 2 or 0.5");
+    }
+
+    /// <summary>
+    /// Connects to the cluster the command line names; the wait is bounded by <see cref="ConnectTimeout"/>, and by
+    /// <paramref name="atMost"/> when that is shorter.
+    /// </summary>
+    public Task<BulwarkConnection> ConnectAsync(TimeSpan? atMost = null)
     {
         // Everything the command line says about where to go is checked before going.
         _ = World;
+        var timeout = ConnectTimeout();
+        if (atMost < timeout)
+        {
+            timeout = atMost.Value;
+        }
         var clusterId = Line.Option("--cluster-id") ?? Environment.GetEnvironmentVariable("BULWARK_CLUSTER_ID") ?? "bulwark";
         if (string.IsNullOrWhiteSpace(clusterId))
         {
             throw new UsageException(Line.Option("--cluster-id") is null ? "BULWARK_CLUSTER_ID is empty" : "--cluster-id needs a value");
         }
         var serviceId = Environment.GetEnvironmentVariable("BULWARK_SERVICE_ID") ?? "bulwark";
-        return BulwarkConnection.ConnectAsync(Gateways(), clusterId, serviceId, timeout, CancellationToken);
+        var gateways = Gateways();
+        // Someone at a terminal is told why nothing happens yet; output read by a program is not changed.
+        Action? retrying = !Json && ReferenceEquals(Err, Console.Error) && !Console.IsErrorRedirected
+            ? () => Err.WriteLine($"bulwark: waiting for the cluster '{clusterId}' at {string.Join(", ", gateways)} "
+                + string.Create(CultureInfo.InvariantCulture, $"(at most {timeout.TotalSeconds:0.#} s; --connect-timeout)…"))
+            : null;
+        return BulwarkConnection.ConnectAsync(gateways, clusterId, serviceId, timeout, retrying, CancellationToken);
     }
 }

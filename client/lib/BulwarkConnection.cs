@@ -30,11 +30,14 @@ public sealed partial class BulwarkConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects to the gateways; gives up after <paramref name="timeout"/> (default 10 s) with a
-    /// <see cref="ConnectionException"/>.
+    /// <see cref="ConnectionException"/>. <paramref name="retrying"/> is called once, when the first attempt has
+    /// failed and the connection tries again (a caller may say that it waits).
     /// </summary>
     public static async Task<BulwarkConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways,
-        string clusterId = "bulwark", string serviceId = "bulwark", TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        string clusterId = "bulwark", string serviceId = "bulwark", TimeSpan? timeout = null, Action? retrying = null,
+        CancellationToken cancellationToken = default)
     {
+        var retried = false;
         var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -51,6 +54,11 @@ public sealed partial class BulwarkConnection : IAsyncDisposable
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
                     return false;
+                }
+                if (!retried)
+                {
+                    retried = true;
+                    retrying?.Invoke();
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
                 return true;

@@ -33,6 +33,9 @@ public sealed class CliUsageTests
     [InlineData("--cluster-id needs a value", "--cluster-id", "", "status", "--gateway", "127.0.0.1:9")]
     [InlineData("bad world 'a b': letters, digits and '-', at most 64 characters", "--world", "a b", "status", "--gateway", "127.0.0.1:9")]
     [InlineData("bad world '': letters, digits and '-', at most 64 characters", "--world", "", "posture", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad --connect-timeout 'soon': a number of seconds from 0 to 3600, such as 2 or 0.5", "status", "--connect-timeout", "soon", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad --connect-timeout '-1': a number of seconds from 0 to 3600, such as 2 or 0.5", "--connect-timeout", "-1", "status", "--gateway", "127.0.0.1:9")]
+    [InlineData("bad --connect-timeout '3601': a number of seconds from 0 to 3600, such as 2 or 0.5", "posture", "--connect-timeout", "3601", "--gateway", "127.0.0.1:9")]
     public async Task BadCommandLine_ExitsTwoWithOneLine(string message, params string[] args)
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
@@ -60,14 +63,19 @@ public sealed class CliUsageTests
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var error = new StringWriter(CultureInfo.InvariantCulture);
 
-        // Nothing listens on port 9 of loopback (discard): the connection is refused until the CLI gives up.
-        var code = await Bulwark.Cli.Cli.RunAsync(["status", "--gateway", "127.0.0.1:9", "--cluster-id", "other"], output, error,
+        // Nothing listens on port 9 of loopback (discard): the connection is refused until the CLI gives up, after the
+        // first try here (a program reading the output is not told that it waits).
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var code = await Bulwark.Cli.Cli.RunAsync(["status", "--gateway", "127.0.0.1:9", "--cluster-id", "other", "--connect-timeout", "0.5"], output, error,
             TestContext.Current.CancellationToken);
+
+        // Not a measure of speed: the default of 10 s would be more than this.
+        Assert.InRange(started.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
 
         Assert.Equal((1, ""), (code, output.ToString()));
         Assert.StartsWith("bulwark: cannot reach the Bulwark cluster 'other' at 127.0.0.1:9 (is a silo running there, with that cluster id?): ",
             error.ToString(), StringComparison.Ordinal);
-        Assert.EndsWith("\n--gateway and --cluster-id choose another cluster\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal),
+        Assert.EndsWith("\n--gateway and --cluster-id choose another cluster; --connect-timeout S waits longer\n", error.ToString().Replace("\r\n", "\n", StringComparison.Ordinal),
             StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
         // Orleans's own text says it will retry; the CLI has given up by then.
