@@ -90,15 +90,46 @@ public static class Echo
     /// <summary>The longest text a message repeats whole.</summary>
     public const int MaxShown = 80;
 
-    /// <summary><paramref name="text"/>, or its first characters and how long it is.</summary>
+    /// <summary><paramref name="text"/>, or its first characters and how long it is; printable (see <see cref="Printable"/>).</summary>
     public static string Of(string? text)
     {
         if (text is null || text.Length <= MaxShown)
         {
-            return text ?? "";
+            return Printable(text ?? "");
         }
         // Not between the halves of a surrogate pair.
         var cut = char.IsHighSurrogate(text[MaxShown - 21]) ? MaxShown - 21 : MaxShown - 20;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text[..cut]}… ({text.Length:N0} characters)");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Printable(text[..cut])}… ({text.Length:N0} characters)");
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with each character that would forge lines, colours or the order of text where it is printed
+    /// (controls, line separators, direction overrides: see <see cref="ObservationRules.HasSteering"/>) written as an escape,
+    /// <c>\n</c>, <c>\e</c> or <c>\u202E</c>: a message that repeats it stays one line of plain text.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.AsSpan().ContainsAny(ObservationRules.NotInSources))
+        {
+            return text;
+        }
+        var b = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (!ObservationRules.NotInSources.Contains(c))
+            {
+                b.Append(c);
+                continue;
+            }
+            b.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\u001B' => "\\e",
+                _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+            });
+        }
+        return b.ToString();
     }
 }

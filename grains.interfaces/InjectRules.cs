@@ -56,7 +56,7 @@ public static class InjectRules
             if (!required.Contains(key) && !optional.Contains(key))
             {
                 var allowed = required.Concat(optional).ToArray();
-                problems.Add($"{name} takes no parameter '{key}'" + (allowed.Length == 0 ? "" : $"; it takes: {string.Join(", ", allowed)}"));
+                problems.Add($"{name} takes no parameter '{Echo.Of(key)}'" + (allowed.Length == 0 ? "" : $"; it takes: {string.Join(", ", allowed)}"));
             }
         }
         foreach (var key in required)

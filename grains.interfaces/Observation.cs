@@ -70,7 +70,7 @@ public static class ObservationRules
     public static bool HasSteering(string text) => text.AsSpan().ContainsAny(NotInSources);
 
     /// <summary>C0 and C1 controls and DEL, line and paragraph separators, and the direction embeddings, overrides and isolates.</summary>
-    private static readonly System.Buffers.SearchValues<char> NotInSources = System.Buffers.SearchValues.Create(
+    internal static readonly System.Buffers.SearchValues<char> NotInSources = System.Buffers.SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x2028, 0x2029])
             .Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)]);
 

@@ -388,7 +388,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         foreach (var (keyNode, value) in map.Children)
         {
-            if (r.String(keyNode, "playbook key") is { } key)
+            if (!r.IsMergeKey(keyNode, "'playbooks'") && r.String(keyNode, "playbook key") is { } key)
             {
                 entries.Add(new PlaybookEntry(keyNode, key, PlaybookPatch.Read(r, value, TickDuration)));
             }
@@ -497,7 +497,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             }
             foreach (var (keyNode, value) in map.Children)
             {
-                if (r.String(keyNode, "parameter name") is not { } key)
+                if (r.IsMergeKey(keyNode, "'parameters'") || r.String(keyNode, "parameter name") is not { } key)
                 {
                     ok = false;
                     continue;
@@ -551,12 +551,12 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             case YamlScalarNode scalar when !YamlReader.IsNull(scalar):
                 return scalar.Value;
             case YamlScalarNode:
-                r.Error(value, $"parameter '{key}' has no value");
+                r.Error(value, $"parameter '{Echo.Of(key)}' has no value");
                 return null;
             case YamlSequenceNode list when list.Children.All(c => c is YamlScalarNode && !YamlReader.IsNull(c)):
                 return string.Join(",", list.Children.Select(c => ((YamlScalarNode)c).Value));
             default:
-                r.Error(value, $"parameter '{key}' must be a value or a list of values");
+                r.Error(value, $"parameter '{Echo.Of(key)}' must be a value or a list of values");
                 return null;
         }
     }
@@ -630,13 +630,13 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             {
                 var all = WireNames.All<Sector>();
                 var hint = YamlReader.Suggest(parsed.Scope, all);
-                r.Error(objective.CheckAt, $"unknown sector '{parsed.Scope}'"
+                r.Error(objective.CheckAt, $"unknown sector '{Echo.Of(parsed.Scope)}'"
                     + (hint is null ? $"; expected one of: {string.Join(", ", all)}" : $"; did you mean '{hint}'?"));
             }
         }
         else if (parsed.Scope != "alliance" && !(_targets.TryGetValue(parsed.Scope, out var kind) && kind == TargetKind.Domain))
         {
-            r.Error(objective.CheckAt, $"unknown objective scope '{parsed.Scope}': use alliance or a domain id");
+            r.Error(objective.CheckAt, $"unknown objective scope '{Echo.Of(parsed.Scope)}': use alliance or a domain id");
         }
     }
 
@@ -650,6 +650,10 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         var baseIds = baseInjects.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
         {
+            if (r.IsMergeKey(keyNode, "'variants'"))
+            {
+                continue;
+            }
             var name = r.Id(keyNode, "variant name");
             if (name == "base")
             {
@@ -769,11 +773,11 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         {
             if (!agreements.TryGetValue(extra.From, out var list))
             {
-                r.Error(extra.FromAt, $"sharing from unknown domain '{extra.From}'");
+                r.Error(extra.FromAt, $"sharing from unknown domain '{Echo.Of(extra.From)}'");
             }
             else if (!agreements.ContainsKey(extra.Partner))
             {
-                r.Error(extra.PartnerAt, $"sharing with unknown domain '{extra.Partner}'");
+                r.Error(extra.PartnerAt, $"sharing with unknown domain '{Echo.Of(extra.Partner)}'");
             }
             else if (extra.Partner == extra.From)
             {
@@ -799,7 +803,7 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         {
             if (entry.Key != "default" && !domains.Contains(entry.Key))
             {
-                r.Error(entry.KeyAt, $"playbook for unknown domain '{entry.Key}'");
+                r.Error(entry.KeyAt, $"playbook for unknown domain '{Echo.Of(entry.Key)}'");
             }
             patches[entry.Key] = entry.Patch;
         }
@@ -874,7 +878,16 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             if (time is { } t && spec.Duration is { } end && t >= end)
             {
                 var at = i < spec.BaseInjects && spec.VariantDurationAt is { } variantAt ? variantAt : inject.TimeAt ?? inject.AfterAt ?? inject.At;
-                r.Error(at, $"inject '{inject.Id}' at {Duration.Format(t)} is after the end of the exercise ({Duration.Format(end)})");
+                var cause = "";
+                if (i < spec.BaseInjects && spec.VariantDurationAt is null && VariantInjectBefore(spec, inject, byId) is { } moved)
+                {
+                    // A base inject timed after one the variant gives anew: the variant's inject is what moved it.
+                    at = moved.TimeAt ?? moved.At;
+                    cause = $"variant '{spec.Variant}' gives inject '{moved.Id}' a new time: ";
+                }
+                r.Error(at, cause + (t > Duration.Max
+                    ? $"inject '{inject.Id}' is more than {Duration.Format(Duration.Max)} from the start, after the end of the exercise ({Duration.Format(end)})"
+                    : $"inject '{inject.Id}' at {Duration.Format(t)} is after the end of the exercise ({Duration.Format(end)})"));
             }
             if (time is { } absolute && inject.Valid)
             {
@@ -887,6 +900,21 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
             return null;
         }
         return [.. result.OrderBy(x => x.Time).ThenBy(x => x.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The first inject of the variant's own (not the base's) that <paramref name="inject"/> is timed after, through its chain.</summary>
+    private static RawInject? VariantInjectBefore(Spec spec, RawInject inject, Dictionary<string, RawInject> byId)
+    {
+        var own = new HashSet<RawInject>(spec.Injects.Skip(spec.BaseInjects), ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var current = inject; current.After is { } after && byId.TryGetValue(after, out var next) && seen.Add(after); current = next)
+        {
+            if (own.Contains(next))
+            {
+                return next;
+            }
+        }
+        return null;
     }
 
     private static TimeSpan? TimeOf(RawInject inject, Dictionary<string, RawInject> byId, HashSet<string> cyclic, Dictionary<string, TimeSpan?> times)
@@ -921,7 +949,9 @@ internal sealed class ScenarioReader(YamlReader r, string baseDirectory)
         }
         for (var i = chain.Count - 1; i >= 0; i--)
         {
-            time = time is { } t && chain[i].Offset is { } o ? t + o : null;
+            // Past Duration.Max the time stays just past it: a long chain of long offsets would pass what a TimeSpan holds,
+            // and any time past the longest duration is after the end.
+            time = time is { } t && chain[i].Offset is { } o ? (t > Duration.Max ? t : t + o) : null;
             times[chain[i].Id] = time;
         }
         return times[inject.Id];

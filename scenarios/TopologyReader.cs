@@ -143,6 +143,26 @@ internal static class TopologyReader
         return id is null ? null : new RawSegment(map, domain, id, sector ?? default, links, nodes);
     }
 
+    /// <summary>A node's services, each named once, in the order given.</summary>
+    internal static List<string> ReadServices(YamlReader r, YamlNode? list)
+    {
+        var services = new List<string>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in r.Items(list, "services"))
+        {
+            if (r.Id(item, "service name") is { } service)
+            {
+                if (!named.Add(service))
+                {
+                    r.Error(item, $"service '{Echo.Of(service)}' is listed twice");
+                    continue;
+                }
+                services.Add(service);
+            }
+        }
+        return services;
+    }
+
     private static RawNode? ReadNode(YamlReader r, YamlNode node, string segment)
     {
         if (r.Mapping(node, "a node") is not { } map)
@@ -157,20 +177,7 @@ internal static class TopologyReader
         var detection = f.Get("detection") is { } d ? r.Number(d, "detection", 0, 1) : DefaultDetection;
         var hardening = f.Get("hardening") is { } h ? r.Number(h, "hardening", 0, 1) : 0;
 
-        var services = new List<string>();
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in r.Items(f.Get("services"), "services"))
-        {
-            if (r.Id(item, "service name") is { } service)
-            {
-                if (!named.Add(service))
-                {
-                    r.Error(item, $"service '{service}' is listed twice");
-                    continue;
-                }
-                services.Add(service);
-            }
-        }
+        var services = ReadServices(r, f.Get("services"));
 
         var groups = new List<(DependencyMode, List<(YamlNode, string)>)>();
         foreach (var item in r.Items(f.Get("depends"), "depends"))
@@ -252,7 +259,7 @@ internal static class TopologyReader
             }
             else
             {
-                r.Error(tNode, $"'{text}' is not an ATT&CK technique id (T1234 or T1234.001)");
+                r.Error(tNode, $"'{Echo.Of(text)}' is not an ATT&CK technique id (T1234 or T1234.001)");
             }
         }
         var exploitability = f.Required("exploitability") is { } e ? r.Number(e, "exploitability", 0, 1) : null;

@@ -141,14 +141,7 @@ internal static class GeneratorReader
         var criticality = f.Get("criticality") is { } c ? r.Int(c, "criticality", 1, 5) : TopologyReader.DefaultCriticality;
         var detection = f.Get("detection") is { } d ? r.Number(d, "detection", 0, 1) : TopologyReader.DefaultDetection;
         var hardening = f.Get("hardening") is { } h ? r.Number(h, "hardening", 0, 1) : 0;
-        var services = new List<string>();
-        foreach (var item in r.Items(f.Get("services"), "services"))
-        {
-            if (r.Id(item, "service name") is { } service)
-            {
-                services.Add(service);
-            }
-        }
+        var services = TopologyReader.ReadServices(r, f.Get("services"));
         var exposures = new List<Exposure>();
         var ok = true;
         foreach (var item in r.Items(f.Get("exposures"), "exposures"))

@@ -22,7 +22,7 @@ internal sealed class YamlReader(string file)
     public bool HasErrors => _diagnostics.Count > 0;
 
     public void Error(Mark mark, string message) =>
-        _diagnostics.Add(new Diagnostic(File, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column), message));
+        _diagnostics.Add(new Diagnostic(File, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column), Echo.Printable(message)));
 
     public void Error(YamlNode node, string message) => Error(node.Start, message);
 
@@ -66,8 +66,14 @@ internal sealed class YamlReader(string file)
                 Error(tab, "YAML syntax: a tab in the indentation; YAML indents with spaces only");
                 return null;
             }
+            // At the very end of the text the parser says what it expected; where the bracket it is in opened says more.
+            if (AtEnd(text, e.Start) && Unclosed(text) is { } open)
+            {
+                Error(open.Mark, $"YAML syntax: this '{open.Bracket}' is never closed (the file ends inside it)");
+                return null;
+            }
             Error(e.Start, described.StartsWith(DuplicateKey, StringComparison.Ordinal)
-                ? $"YAML syntax: key '{described[DuplicateKey.Length..]}' appears twice in one mapping"
+                ? $"YAML syntax: key '{Echo.Of(described[DuplicateKey.Length..])}' appears twice in one mapping"
                 : "YAML syntax: " + described);
             return null;
         }
@@ -79,7 +85,7 @@ internal sealed class YamlReader(string file)
                 Error(unclosed.Mark, $"YAML syntax: this '{unclosed.Bracket}' is never closed (the file ends inside it)");
                 return null;
             }
-            var lines = text.Split('\n');
+            var lines = Lines(text);
             var last = lines.Length - (lines.Length > 1 && lines[^1].Length == 0 ? 2 : 1);
             _diagnostics.Add(new Diagnostic(File, last + 1, lines[last].TrimEnd('\r').Length + 1,
                 "YAML syntax: the file ends inside a '[' or '{' that is never closed"));
@@ -108,10 +114,21 @@ internal sealed class YamlReader(string file)
     /// comments are skipped, and a bracket opens a collection where a value may begin (after
     /// indentation, '- ', ': ', ',' or another opening bracket), as YAML's flow collections do.
     /// </summary>
+    /// <summary>True when <paramref name="mark"/> is past the text's last character that is not a line break or a space.</summary>
+    private static bool AtEnd(string text, Mark mark)
+    {
+        var lines = Lines(text.TrimEnd());
+        return mark.Line > lines.Length || (mark.Line == lines.Length && mark.Column > lines[^1].Length);
+    }
+
+    /// <summary>The text's lines as the parser counts them: a line ends at LF, CRLF or a lone CR.</summary>
+    private static string[] Lines(string text) =>
+        text.Contains('\r', StringComparison.Ordinal) ? text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n', '\r') : text.Split('\n');
+
     private static (Mark Mark, char Bracket)? Unclosed(string text)
     {
         var open = new Stack<(Mark, char)>();
-        var lines = text.Split('\n');
+        var lines = Lines(text);
         for (var l = 0; l < lines.Length; l++)
         {
             var line = lines[l].TrimEnd('\r');
@@ -172,7 +189,7 @@ internal sealed class YamlReader(string file)
     /// <summary>The first tab among a line's leading blanks, or null.</summary>
     private static Mark? TabIndented(string text)
     {
-        var lines = text.Split('\n');
+        var lines = Lines(text);
         for (var l = 0; l < lines.Length; l++)
         {
             for (var c = 0; c < lines[l].Length && lines[l][c] is ' ' or '\t'; c++)
@@ -185,6 +202,12 @@ internal sealed class YamlReader(string file)
         }
         return null;
     }
+
+    /// <summary>
+    /// How many values aliases may repeat in one file, each alias counting every value under its anchor: far more than
+    /// repeating a set of exposures or parameters needs, and far less than would exhaust memory.
+    /// </summary>
+    public const long MaxRepeated = 10_000_000;
 
     /// <summary>How deep collections may nest: far more than any scenario needs, and far less than would exhaust the stack.</summary>
     public const int MaxDepth = 200;
@@ -203,6 +226,22 @@ internal sealed class YamlReader(string file)
         var anchors = new Dictionary<string, (long Line, long Column)>(StringComparer.Ordinal);
         // The anchors of the collections not yet closed, innermost last: an alias to one of them would make the tree a loop.
         var open = new List<string?>();
+        // How many values each open collection holds so far (itself included, an alias counting what it repeats), and each
+        // anchor's value once closed: aliases that repeat aliases could otherwise make a small file a tree too large to read.
+        var sizes = new List<long>();
+        var anchorSizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        long repeated = 0;
+        void Closed(string? anchor, long size)
+        {
+            if (anchor is not null)
+            {
+                anchorSizes[anchor] = size;
+            }
+            if (sizes.Count > 0)
+            {
+                sizes[^1] += size;
+            }
+        }
         var depth = 0;
         var tagged = false;
         try
@@ -215,12 +254,20 @@ internal sealed class YamlReader(string file)
                         anchors.Clear();
                         break;
                     case YamlDotNet.Core.Events.AnchorAlias alias when !anchors.ContainsKey(alias.Value.Value):
-                        Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' names no anchor '&{alias.Value.Value}' before it");
+                        Error(alias.Start, $"YAML syntax: alias '*{Echo.Of(alias.Value.Value)}' names no anchor '&{Echo.Of(alias.Value.Value)}' before it");
                         return (false, tagged);
                     case YamlDotNet.Core.Events.AnchorAlias alias when open.Contains(alias.Value.Value):
-                        Error(alias.Start, $"YAML syntax: alias '*{alias.Value.Value}' is inside the collection '&{alias.Value.Value}' it names");
+                        Error(alias.Start, $"YAML syntax: alias '*{Echo.Of(alias.Value.Value)}' is inside the collection '&{Echo.Of(alias.Value.Value)}' it names");
                         return (false, tagged);
                     case YamlDotNet.Core.Events.AnchorAlias alias:
+                        var size = anchorSizes.GetValueOrDefault(alias.Value.Value, 1);
+                        repeated += size;
+                        if (repeated > MaxRepeated)
+                        {
+                            Error(alias.Start, $"YAML syntax: aliases repeat more than {MaxRepeated:N0} values in all (this one {size:N0}); write them out, or repeat less");
+                            return (false, tagged);
+                        }
+                        Closed(null, size);
                         var anchored = anchors[alias.Value.Value];
                         if (!_aliases.TryGetValue(anchored, out var uses))
                         {
@@ -231,7 +278,7 @@ internal sealed class YamlReader(string file)
                     case YamlDotNet.Core.Events.NodeEvent node:
                         if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific && !CoreTags.Contains(node.Tag.Value))
                         {
-                            Error(node.Start, $"YAML tag '{ShortTag(node.Tag.Value)}' means nothing in a Bulwark file; remove it"
+                            Error(node.Start, $"YAML tag '{Echo.Of(ShortTag(node.Tag.Value))}' means nothing in a Bulwark file; remove it"
                                 + (node.Tag.Value == "!include" ? " (a topology file is included with 'include: FILE')" : ""));
                             tagged = true;
                         }
@@ -247,13 +294,22 @@ internal sealed class YamlReader(string file)
                                 return (false, tagged);
                             }
                             open.Add(node.Anchor.IsEmpty ? null : node.Anchor.Value);
+                            sizes.Add(1);
+                        }
+                        else
+                        {
+                            Closed(node.Anchor.IsEmpty ? null : node.Anchor.Value, 1);
                         }
                         break;
                     case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
                         depth--;
                         if (open.Count > 0)
                         {
+                            var anchor = open[^1];
+                            var closed = sizes[^1];
                             open.RemoveAt(open.Count - 1);
+                            sizes.RemoveAt(sizes.Count - 1);
+                            Closed(anchor, closed);
                         }
                         break;
                 }
@@ -318,6 +374,17 @@ internal sealed class YamlReader(string file)
     public Fields Fields(YamlMappingNode map, string what, params string[] allowed) =>
         Fields(map, what, key => $"unknown key '{key}' in {what}", allowed);
 
+    /// <summary>True, and reported, when <paramref name="keyNode"/> is YAML's merge key <c>&lt;&lt;</c>, which Bulwark files do not take.</summary>
+    public bool IsMergeKey(YamlNode keyNode, string what)
+    {
+        if (keyNode is YamlScalarNode { Value: "<<", Style: ScalarStyle.Plain })
+        {
+            Error(keyNode, $"YAML merge keys (<<) are not supported in {what}; write its fields out");
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>The fields of a mapping; an unknown key is reported as <paramref name="unknown"/> says, with a suggestion.</summary>
     public Fields Fields(YamlMappingNode map, string what, Func<string, string> unknown, params string[] allowed)
     {
@@ -329,15 +396,14 @@ internal sealed class YamlReader(string file)
                 Error(keyNode, $"{what}: keys must be plain names");
                 continue;
             }
-            if (key == "<<" && scalarKey.Style == ScalarStyle.Plain)
+            if (IsMergeKey(keyNode, what))
             {
-                Error(keyNode, $"YAML merge keys (<<) are not supported in {what}; write its fields out");
                 continue;
             }
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
                 var hint = Suggest(key, allowed);
-                Error(keyNode, unknown(key) + (hint is null ? $"; expected one of: {string.Join(", ", allowed)}" : $"; did you mean '{hint}'?"));
+                Error(keyNode, unknown(Echo.Of(key)) + (hint is null ? $"; expected one of: {string.Join(", ", allowed)}" : $"; did you mean '{hint}'?"));
                 continue;
             }
             fields[key] = (scalarKey, value);
@@ -414,7 +480,7 @@ internal sealed class YamlReader(string file)
         {
             return null;
         }
-        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        if (!ulong.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             Error(node, $"'{field}' must be a whole number from 0 to {ulong.MaxValue}, not '{Echo.Of(text)}'");
             return null;

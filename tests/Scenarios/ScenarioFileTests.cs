@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bulwark.Scenarios;
 using Bulwark.Tests.Support;
 
@@ -539,6 +540,43 @@ public sealed class ScenarioFileTests
             "t.yaml:3:1: YAML syntax: key 'name' appears twice in one mapping",
             "t.yaml:4:8: YAML tag '!include' means nothing in a Bulwark file; remove it (a topology file is included with 'include: FILE')",
         ], Errors("name: x\nseed: 1\nname: y\nnotes: !include other.yaml\n"));
+    }
+
+    [Fact]
+    public void Parse_AfterChainPastWhatATimeHolds_IsEveryInjectAfterTheEndNotACrash()
+    {
+        // 300 offsets of a century each add up to more than a TimeSpan holds (about 29,000 centuries).
+        var injects = string.Join("\n", Enumerable.Range(0, 300).Select(i => i == 0
+            ? "  - {id: c0, time: 36500d, target: A, kind: isolate}"
+            : $"  - {{id: c{i}, after: c{i - 1}, time: 36500d, target: A, kind: isolate}}"));
+
+        var errors = Errors(Head + "injects:\n" + injects + "\n");
+
+        Assert.Equal(300, errors.Length);
+        Assert.Equal("t.yaml:27:20: inject 'c0' at 36500d is after the end of the exercise (1d)", errors[0]);
+        Assert.Equal("t.yaml:326:35: inject 'c299' is more than 36500d from the start, after the end of the exercise (1d)", errors[^1]);
+    }
+
+    [Fact]
+    public void Parse_AliasesRepeatingTooMuch_AreRefusedWhereTheLimitPasses()
+    {
+        // Each level repeats the one before ten times: eight levels would be 100,000,000 values.
+        var yaml = new System.Text.StringBuilder("name: x\nl0: &l0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n");
+        for (var level = 1; level <= 8; level++)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"l{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10))}]\n");
+        }
+
+        var error = Assert.Single(Errors(yaml.ToString()));
+
+        Assert.StartsWith("t.yaml:8:", error, StringComparison.Ordinal);
+        Assert.Contains(": YAML syntax: aliases repeat more than 10,000,000 values in all (this one 1,111,111); write them out, or repeat less", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SeedWithAPlusSign_IsTheNumber()
+    {
+        Assert.Equal(5UL, Load(Head.Replace("seed: 42", "seed: +5", StringComparison.Ordinal)).Base.Seed);
     }
 
     [Fact]

@@ -111,9 +111,22 @@ public sealed class ScenarioSchemaTests
     [InlineData("variants: {v: {sharing: off}}")]
     [InlineData("sharing: [{from: A}]")]
     [InlineData("injects: [{id: hand-1, time: 1h, target: A/s/n, kind: isolate}]")]
+    [InlineData("variants: {base: {sharing: none}}")]
     public void Schema_BadExercise_IsRejectedLikeTheLoader(string line)
     {
         var yaml = Head + line + "\n";
+
+        Assert.False(Evaluate(yaml).IsValid);
+        Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
+    }
+
+    [Theory]
+    [InlineData("\"  \"")]
+    [InlineData("\"Baltic\\u2028exercise\"")]
+    [InlineData("\"Baltic \\u202Eesicrexe\"")]
+    public void Schema_BadName_IsRejectedLikeTheLoader(string name)
+    {
+        var yaml = Head.Replace("name: t", "name: " + name, StringComparison.Ordinal);
 
         Assert.False(Evaluate(yaml).IsValid);
         Assert.False(ScenarioFile.Parse(yaml, "t.yaml").Succeeded);
@@ -126,6 +139,8 @@ public sealed class ScenarioSchemaTests
     [InlineData("{model: erdos-renyi, nodes: 100, segment-size: 0}")]
     [InlineData("{model: small-world, nodes: 100}")]
     [InlineData("{model: erdos-renyi, nodes: 100, node: {kind: toaster}}")]
+    [InlineData("{model: erdos-renyi, nodes: 100, node: {services: [a, a]}}")]
+    [InlineData("{model: erdos-renyi, nodes: 100, node: {services: [command and control]}}")]
     public void Schema_BadGenerator_IsRejectedLikeTheLoader(string generator)
     {
         var yaml = $"name: t\nseed: 1\nduration: 1d\ntopology:\n  generators: [{generator}]\n";
