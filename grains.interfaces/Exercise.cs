@@ -48,6 +48,11 @@ public enum SimEventKind
     Indicator = 16,
     /// <summary>Domain: set the alert level to Value (inject).</summary>
     SetAlert = 17,
+    /// <summary>
+    /// Node: dependency Source, on a dependency cycle with this node, is held down only by the cycle itself; count it as
+    /// operational. The run's calendar sends it (see RunCalendar).
+    /// </summary>
+    CycleRelease = 18,
 }
 
 /// <summary>One event of an exercise: at <see cref="Tick"/>, <see cref="Target"/> applies it.</summary>
@@ -93,8 +98,10 @@ public sealed record JournalEntry(long Tick, string Entity, string Kind, string 
 /// A node that must see its domain's alert-level changes at their tick (a compromised node: a
 /// change redraws its detection). Other nodes get their domain's broadcasts with their next events.
 /// </param>
+/// <param name="HeldByDependencies">A node that is not operational only because its dependencies fail.</param>
 [GenerateSerializer, Immutable, Alias("bulwark.tick-result")]
-public sealed record TickResult(string Entity, ImmutableArray<JournalEntry> Journal, ImmutableArray<SimEvent> Emitted, bool WantsAlerts = false);
+public sealed record TickResult(string Entity, ImmutableArray<JournalEntry> Journal, ImmutableArray<SimEvent> Emitted, bool WantsAlerts = false,
+    bool HeldByDependencies = false);
 
 /// <summary>A controller's inject into a running exercise; journalled so a replay reproduces it.</summary>
 /// <param name="Tick">The tick it fires at.</param>

@@ -61,6 +61,7 @@ public sealed class NodeModel : ITickModel
         var before = (Status, Operational);
         var rawBefore = RawStatus();
         var cascadeDepth = 0;
+        var released = false;
         var seed = _setup.Seed;
         void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
         void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
@@ -153,6 +154,13 @@ public sealed class NodeModel : ITickModel
                         _failedDependencies?.Remove(e.Source);
                     }
                     cascadeDepth = Math.Max(cascadeDepth, int.Parse(e.Detail, CultureInfo.InvariantCulture));
+                    break;
+                case SimEventKind.CycleRelease:
+                    if (_failedDependencies?.Remove(e.Source) == true)
+                    {
+                        released = true;
+                        Log("cycle-released", e.Source);
+                    }
                     break;
                 case SimEventKind.Recover:
                     if (_security == Security.Contained && e.Value == _episode)
@@ -253,18 +261,21 @@ public sealed class NodeModel : ITickModel
             // A change that only the dependencies explain is a cascade; its depth is one more than the notice's.
             var cascade = raw == rawBefore && cascadeDepth > 0 ? $" cascade={cascadeDepth}" : "";
             Log("status", $"{WireNames.Of(before.Status)}->{WireNames.Of(Status)} operational={(Operational ? "yes" : "no")}{cascade}");
-            if (Operational != before.Operational)
+        }
+        // A node released from its cycle that is still not operational (it failed on its own meanwhile) says so again:
+        // the other members released it too.
+        if (Operational != before.Operational || (released && !Operational))
+        {
+            var depth = (raw == rawBefore ? cascadeDepth : 0) + 1;
+            foreach (var dependant in _setup.Dependants)
             {
-                var depth = (raw == rawBefore ? cascadeDepth : 0) + 1;
-                foreach (var dependant in _setup.Dependants)
-                {
-                    Emit(tick + 1, dependant, SimEventKind.DependencyChanged, Id, value: Operational ? 1 : 0,
-                        detail: depth.ToString(CultureInfo.InvariantCulture));
-                }
+                Emit(tick + 1, dependant, SimEventKind.DependencyChanged, Id, value: Operational ? 1 : 0,
+                    detail: depth.ToString(CultureInfo.InvariantCulture));
             }
         }
         // Only a compromised node reacts to an alert-level change when it happens: it redraws its detection.
-        return new TickResult(Id, [.. journal], [.. emitted], WantsAlerts: _security == Security.Compromised);
+        return new TickResult(Id, [.. journal], [.. emitted], WantsAlerts: _security == Security.Compromised,
+            HeldByDependencies: !Operational && NodeRules.IsOperational(raw, dependenciesSatisfied: true));
     }
 
     private enum ExploitOutcome { Unreachable, AlreadyCompromised, NotExposed, Exposed }

@@ -86,7 +86,14 @@ public static class NodeRules
     /// node, or depending on themselves. Only such nodes can be held down by each other alone.
     /// Iterative (Tarjan's algorithm), so a long dependency chain cannot overflow the stack.
     /// </summary>
-    public static HashSet<string> NodesInCycles(IReadOnlyList<NodeDefinition> nodes)
+    public static HashSet<string> NodesInCycles(IReadOnlyList<NodeDefinition> nodes) =>
+        new(Cycles(nodes).SelectMany(c => c), StringComparer.Ordinal);
+
+    /// <summary>
+    /// The dependency cycles: each strongly connected component of more than one node (or of one node that depends on
+    /// itself), its members in ordinal order, the components in ordinal order of their first member.
+    /// </summary>
+    public static List<ImmutableArray<string>> Cycles(IReadOnlyList<NodeDefinition> nodes)
     {
         var index = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
         for (var i = 0; i < nodes.Count; i++)
@@ -108,7 +115,7 @@ public static class NodeRules
         var stack = new Stack<int>();
         var calls = new Stack<(int Node, int Edge)>();
         var next = 0;
-        var inCycles = new HashSet<string>(StringComparer.Ordinal);
+        var cycles = new List<ImmutableArray<string>>();
         for (var root = 0; root < nodes.Count; root++)
         {
             if (order[root] >= 0)
@@ -157,12 +164,13 @@ public static class NodeRules
                     while (w != v);
                     if (component.Count > 1 || selfLoop[v])
                     {
-                        inCycles.UnionWith(component.Select(c => nodes[c].Id));
+                        cycles.Add([.. component.Select(c => nodes[c].Id).Order(StringComparer.Ordinal)]);
                     }
                 }
             }
         }
-        return inCycles;
+        cycles.Sort((a, b) => string.CompareOrdinal(a[0], b[0]));
+        return cycles;
     }
 
     /// <summary>For each node, the nodes that depend on it, sorted ordinally and without repeats.</summary>

@@ -38,6 +38,16 @@ public sealed class RunCalendar
     // Nodes that want alert-level changes at their tick. Only membership is read: the targets it adds are sorted.
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
     private readonly bool _eagerBroadcasts;
+    // Dependency cycles. Members tell each other when they fail, so a cycle can hold itself down after what failed it
+    // has recovered; the calendar, which sees every notice, releases such a cycle (see ReleaseCycles).
+    private readonly List<ImmutableArray<string>> _cycles;
+    private readonly Dictionary<string, int> _cycleOf = new(StringComparer.Ordinal);
+    // Nodes that said they are not operational in their last notice to their dependants.
+    private readonly HashSet<string> _notOperational = new(StringComparer.Ordinal);
+    // Members of cycles that are not operational only because of their dependencies, as their last result said.
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    // Cycles whose members ran since they were last checked.
+    private readonly SortedSet<int> _cyclesToCheck = [];
 
     /// <param name="plan">The run's plan.</param>
     /// <param name="handInjects">Hand injects to replay.</param>
@@ -49,6 +59,14 @@ public sealed class RunCalendar
     {
         _plan = plan;
         _eagerBroadcasts = eagerBroadcasts;
+        _cycles = NodeRules.Cycles([.. plan.NodeIds.Select(plan.Node)]);
+        for (var c = 0; c < _cycles.Count; c++)
+        {
+            foreach (var member in _cycles[c])
+            {
+                _cycleOf[member] = c;
+            }
+        }
         foreach (var inject in plan.Scenario.Injects)
         {
             Schedule(plan.Scenario.TickOf(inject.Time), inject.Id, inject.Kind, inject.Target, inject.Parameters);
@@ -217,9 +235,23 @@ public sealed class RunCalendar
     /// <summary>Joins the tick's results into the journal (entities in ordinal order) and schedules what they emitted.</summary>
     public List<JournalEntry> Complete(long tick, List<JournalEntry> journal, IReadOnlyList<TickResult> results)
     {
+        // Cycles a dependency notice goes to: they are not settled yet.
+        HashSet<int>? notified = null;
         foreach (var result in InEntityOrder(results))
         {
             journal.AddRange(result.Journal);
+            if (_cycleOf.TryGetValue(result.Entity, out var cycle))
+            {
+                _cyclesToCheck.Add(cycle);
+                if (result.HeldByDependencies)
+                {
+                    _held.Add(result.Entity);
+                }
+                else
+                {
+                    _held.Remove(result.Entity);
+                }
+            }
             if (result.WantsAlerts)
             {
                 _alerted.Add(result.Entity);
@@ -234,19 +266,84 @@ public sealed class RunCalendar
                 {
                     throw new InvalidOperationException($"{result.Entity} emitted {e.Kind} for tick {e.Tick} at tick {tick}");
                 }
-                if (e.Tick >= _plan.Ticks)
+                if (e.Kind == SimEventKind.DependencyChanged && _cycles.Count > 0)
                 {
-                    continue;
+                    if (e.Value == 0)
+                    {
+                        _notOperational.Add(e.Source);
+                    }
+                    else
+                    {
+                        _notOperational.Remove(e.Source);
+                    }
+                    if (_cycleOf.TryGetValue(e.Target, out var target))
+                    {
+                        (notified ??= []).Add(target);
+                    }
                 }
-                if (!_pending.TryGetValue(e.Tick, out var list))
-                {
-                    _pending[e.Tick] = list = [];
-                }
-                list.Add(new PackedEvent(Index(e.Target), e.Kind, Index(e.Source), Index(e.Technique), e.Value, Index(e.Detail)));
+                Schedule(e);
             }
+        }
+        if (_cyclesToCheck.Count > 0)
+        {
+            ReleaseCycles(tick, notified);
         }
         Processed = tick;
         return journal;
+    }
+
+    private void Schedule(SimEvent e)
+    {
+        if (e.Tick >= _plan.Ticks)
+        {
+            return;
+        }
+        if (!_pending.TryGetValue(e.Tick, out var list))
+        {
+            _pending[e.Tick] = list = [];
+        }
+        list.Add(new PackedEvent(Index(e.Target), e.Kind, Index(e.Source), Index(e.Technique), e.Value, Index(e.Detail)));
+    }
+
+    /// <summary>
+    /// Releases the members of each dependency cycle that hold each other down and nothing else does. A cycle is looked
+    /// at once its members have run and no dependency notice is on its way to any of them (its cascades have settled):
+    /// of its members held down only by their dependencies, those that would be operational if they all were, given
+    /// what the nodes outside the cycle last said, each get a <see cref="SimEventKind.CycleRelease"/> the next tick from
+    /// every such member they depend on. A member failed in itself (down, isolated) is never released, nor is one
+    /// that depends on it through the cycle.
+    /// </summary>
+    private void ReleaseCycles(long tick, HashSet<int>? notified)
+    {
+        List<int>? settled = null;
+        foreach (var cycle in _cyclesToCheck)
+        {
+            if (notified is null || !notified.Contains(cycle))
+            {
+                (settled ??= []).Add(cycle);
+            }
+        }
+        foreach (var cycle in settled ?? [])
+        {
+            _cyclesToCheck.Remove(cycle);
+            var alive = _cycles[cycle].Where(_held.Contains).ToList();
+            // Drop, until none is left to drop, each member whose dependencies fail even with the rest of alive up.
+            for (var dropped = true; dropped && alive.Count > 0;)
+            {
+                var up = alive.ToHashSet(StringComparer.Ordinal);
+                dropped = alive.RemoveAll(member => !NodeRules.DependenciesSatisfied(_plan.Node(member).Dependencies,
+                    _plan.Node(member).Dependencies.SelectMany(g => g.Nodes).Where(d => _notOperational.Contains(d) && !up.Contains(d))
+                        .ToHashSet(StringComparer.Ordinal))) > 0;
+            }
+            var released = alive.ToHashSet(StringComparer.Ordinal);
+            foreach (var member in alive)
+            {
+                foreach (var dependency in _plan.Node(member).Dependencies.SelectMany(g => g.Nodes).Where(released.Contains).Distinct().Order(StringComparer.Ordinal))
+                {
+                    Schedule(new SimEvent(tick + 1, member, SimEventKind.CycleRelease, dependency, "", 0, ""));
+                }
+            }
+        }
     }
 
     /// <summary>A string's index in the table of strings the scheduled events use.</summary>

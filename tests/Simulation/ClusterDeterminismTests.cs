@@ -7,6 +7,15 @@ public static class DeterminismCases
     public static ScenarioDefinition Outage() => TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(10),
         TimeSpan.FromHours(1), [TestScenarios.Inject("outage", TimeSpan.FromHours(2), "A/power/sub-1", InjectKind.PowerOutage, ("duration", "3h"))]);
 
+    /// <summary>A cycle left holding itself down while one member is isolated, released once that member is restored.</summary>
+    public static ScenarioDefinition CycleRestored() => TestScenarios.Build(TestTopologies.Parse(TestTopologies.Cycle), TimeSpan.FromHours(12),
+        TimeSpan.FromHours(1),
+    [
+        TestScenarios.Inject("out", TimeSpan.FromHours(2), "A/s/feed", InjectKind.PowerOutage, ("duration", "3h")),
+        TestScenarios.Inject("cut-off", TimeSpan.FromHours(3), "A/s/tel", InjectKind.Isolate),
+        TestScenarios.Inject("back", TimeSpan.FromHours(8), "A/s/tel", InjectKind.Restore),
+    ]);
+
     public static async Task SameJournalAsReferenceAsync(IClusterClient client, ScenarioDefinition scenario)
     {
         var reference = Runs.OnReference(scenario);
@@ -28,6 +37,13 @@ public sealed class OneSiloDeterminismTests(OneSiloFixture fixture)
     public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
 
     [Fact]
+    public Task Run_CycleRestored_JournalEqualsReference()
+    {
+        Assert.Contains(Runs.OnReference(DeterminismCases.CycleRestored()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
+        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleRestored());
+    }
+
+    [Fact]
     public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());
 }
 
@@ -36,6 +52,13 @@ public sealed class ThreeSiloDeterminismTests(ThreeSiloFixture fixture)
 {
     [Fact]
     public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
+
+    [Fact]
+    public Task Run_CycleRestored_JournalEqualsReference()
+    {
+        Assert.Contains(Runs.OnReference(DeterminismCases.CycleRestored()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
+        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleRestored());
+    }
 
     [Fact]
     public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());

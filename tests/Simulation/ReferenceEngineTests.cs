@@ -58,6 +58,87 @@ public sealed class ReferenceEngineTests
         Assert.Equal(6, engine.EntityCalls);
     }
 
+    private static List<string> Journal(ScenarioDefinition scenario)
+    {
+        var lines = new List<string>();
+        new ReferenceEngine(scenario).Run((_, tick) => lines.AddRange(tick.Select(l => l.ToString())));
+        return lines;
+    }
+
+    [Fact]
+    public void Run_CycleHeldOnlyByItself_IsReleasedOnceItsCascadesSettle()
+    {
+        var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.Cycle), TimeSpan.FromHours(10), Hour,
+            [TestScenarios.Inject("out", TimeSpan.FromHours(2), "A/s/feed", InjectKind.PowerOutage, ("duration", "3h"))]);
+
+        // feed is back at 5 and grid hears it at 6, but grid still has tel's notice and tel grid's: nothing else moves, so
+        // the calendar releases both, and both are up at 7.
+        Assert.Equal([
+            "2 A/s/feed inject out power-outage duration=3h",
+            "2 A/s/feed disrupted power-outage by inject:out until 5",
+            "2 A/s/feed status healthy->down operational=no",
+            "3 A/s/grid status healthy->degraded operational=no cascade=1",
+            "4 A/s/tel status healthy->degraded operational=no cascade=2",
+            "5 A/s/feed disruption-ended power-outage inject:out",
+            "5 A/s/feed status down->healthy operational=yes",
+            "7 A/s/grid cycle-released A/s/tel",
+            "7 A/s/grid status degraded->healthy operational=yes",
+            "7 A/s/tel cycle-released A/s/grid",
+            "7 A/s/tel status degraded->healthy operational=yes",
+        ], Journal(scenario));
+    }
+
+    [Fact]
+    public void Run_CycleWithAMemberFailedInItself_IsNotReleasedUntilThatMemberIsRestored()
+    {
+        var scenario = DeterminismCases.CycleRestored();
+
+        // While tel is isolated, grid is rightly held by it; once tel is restored, tel is held by grid and grid by tel.
+        Assert.Equal([
+            "2 A/s/feed inject out power-outage duration=3h",
+            "2 A/s/feed disrupted power-outage by inject:out until 5",
+            "2 A/s/feed status healthy->down operational=no",
+            "3 A/s/tel inject cut-off isolate",
+            "3 A/s/grid status healthy->degraded operational=no cascade=1",
+            "3 A/s/tel isolated inject:cut-off",
+            "3 A/s/tel status healthy->isolated operational=no",
+            "5 A/s/feed disruption-ended power-outage inject:out",
+            "5 A/s/feed status down->healthy operational=yes",
+            "8 A/s/tel inject back restore",
+            "8 A/s/tel restored inject:back",
+            "8 A/s/tel status isolated->degraded operational=no",
+            "9 A/s/grid cycle-released A/s/tel",
+            "9 A/s/grid status degraded->healthy operational=yes",
+            "9 A/s/tel cycle-released A/s/grid",
+            "9 A/s/tel status degraded->healthy operational=yes",
+        ], Journal(scenario));
+    }
+
+    [Fact]
+    public void Run_CycleMemberFailingAsItIsReleased_SaysSoAgainAndTheCycleComesBackLater()
+    {
+        var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.Cycle), TimeSpan.FromHours(16), Hour,
+            [.. DeterminismCases.CycleRestored().Injects,
+             TestScenarios.Inject("hit", TimeSpan.FromHours(9), "A/s/grid", InjectKind.PowerOutage, ("duration", "2h"))]);
+
+        // At 9 grid is released by tel but goes down itself: it tells tel again, which had come up on grid's release.
+        Assert.Equal([
+            "9 A/s/grid inject hit power-outage duration=2h",
+            "9 A/s/grid disrupted power-outage by inject:hit until 11",
+            "9 A/s/grid cycle-released A/s/tel",
+            "9 A/s/grid status degraded->down operational=no",
+            "9 A/s/tel cycle-released A/s/grid",
+            "9 A/s/tel status degraded->healthy operational=yes",
+            "10 A/s/tel status healthy->degraded operational=no cascade=1",
+            "11 A/s/grid disruption-ended power-outage inject:hit",
+            "11 A/s/grid status down->degraded operational=no",
+            "12 A/s/grid cycle-released A/s/tel",
+            "12 A/s/grid status degraded->healthy operational=yes",
+            "12 A/s/tel cycle-released A/s/grid",
+            "12 A/s/tel status degraded->healthy operational=yes",
+        ], Journal(scenario).SkipWhile(l => !l.StartsWith("9 ", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Run_CertainCompromise_SpreadsDetectsContainsRecoversAndShares()
     {

@@ -9,6 +9,20 @@ public static class TestTopologies
     /// Two domains, seven nodes, total weight 22. A/mil/c2 (5) needs A/power/sub-1 (4) and either
     /// B cable (3 each); A/mil/ws (1) needs c2; B/telecom/router (2) needs A/power/sub-2 (4).
     /// </summary>
+    /// <summary>grid needs feed and tel, tel needs grid: a cycle, fed from outside by feed.</summary>
+    public const string Cycle = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed, kind: power-substation, owner: civilian}
+                  - {id: grid, kind: scada, owner: civilian, depends: [{all-of: [feed, tel]}]}
+                  - {id: tel, kind: router, owner: civilian, depends: [{all-of: [grid]}]}
+        """;
+
     public const string CrossDomain = """
         name: cross-domain
         domains:
