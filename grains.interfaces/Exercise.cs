@@ -139,7 +139,7 @@ public enum RunState
 /// <param name="Tick">Where virtual time stands, in ticks (idle ticks a paced run has passed count).</param>
 /// <param name="Ticks">Ticks in the exercise.</param>
 /// <param name="TickLength">Length of a tick.</param>
-/// <param name="Events">Events applied so far.</param>
+/// <param name="Events">Events applied so far; <see cref="EventsNotKnown"/> when not known.</param>
 /// <param name="JournalLines">Journal lines so far.</param>
 /// <param name="Pace">Virtual seconds per real second; 0 = full speed.</param>
 /// <param name="Message">Why it failed, if it did.</param>
@@ -154,6 +154,9 @@ public sealed record RunInfo(
     /// </summary>
     public static RunInfo PlaceUnknown(string runId, RunState state, long journalLines, string why) =>
         new(runId, "", null, state, 0, 0, TimeSpan.Zero, 0, journalLines, 0, why);
+
+    /// <summary><see cref="Events"/> of a run whose count of events is not known (its silo stopped without ending it).</summary>
+    public const long EventsNotKnown = -1;
 
     /// <summary>True for a <see cref="PlaceUnknown"/> run: <see cref="Message"/> says why.</summary>
     public bool IsPlaceUnknown => Ticks == 0 && TickLength == TimeSpan.Zero;

@@ -40,8 +40,14 @@ public interface IJournalStore
     /// </summary>
     Task<IReadOnlyList<string>> ListRunsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Records that a run has started: its id is taken, and it is listed in start order.</summary>
-    Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records that a run has started, as <paramref name="start"/> says (its scenario, length and pace): its id is
+    /// taken, it is listed in start order, and if its silo stops without ending it, it can still be said what it was.
+    /// </summary>
+    Task MarkStartedAsync(string runId, RunInfo start, CancellationToken cancellationToken = default);
+
+    /// <summary>What <see cref="MarkStartedAsync"/> recorded of a run, or null when it recorded nothing readable.</summary>
+    Task<RunInfo?> ReadStartAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>Records that a run has ended (its outcome saved, or its silo shutting down): it is no longer held as going.</summary>
     Task MarkEndedAsync(string runId, CancellationToken cancellationToken = default);
@@ -107,15 +113,49 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     private string StartedPathOf(string runId) => Path.Combine(Runs, Checked(runId) + StartedExtension);
 
     /// <summary>
-    /// A file that holds the start's time (ISO 8601, UTC): it is never written again, and copies of it keep it. And a
-    /// lock file held open, exclusively, until the run ends: the operating system lets it go when the process dies.
+    /// A file that holds the start's time (ISO 8601, UTC) on its first line and the run as it started on its second
+    /// (JSON): it is never written again, and copies of it keep it. And a lock file held open, exclusively, until the run
+    /// ends: the operating system lets it go when the process dies.
     /// </summary>
-    public Task MarkStartedAsync(string runId, CancellationToken cancellationToken = default)
+    public Task MarkStartedAsync(string runId, RunInfo start, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Runs);
-        File.WriteAllText(StartedPathOf(runId), (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        var what = new System.Text.Json.Nodes.JsonObject
+        {
+            ["scenario"] = start.Scenario,
+            ["variant"] = start.Variant,
+            ["ticks"] = start.Ticks,
+            ["tickLength"] = start.TickLength.Ticks,
+            ["pace"] = start.Pace,
+        };
+        File.WriteAllText(StartedPathOf(runId),
+            (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture) + "\n" + what.ToJsonString() + "\n");
         _held[runId] = new FileStream(LockPathOf(runId), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         return Task.CompletedTask;
+    }
+
+    public async Task<RunInfo?> ReadStartAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var lines = await File.ReadAllLinesAsync(StartedPathOf(runId), cancellationToken);
+            if (lines.Length < 2 || System.Text.Json.Nodes.JsonNode.Parse(lines[1]) is not System.Text.Json.Nodes.JsonObject what
+                || what["scenario"]?.GetValue<string>() is not { } scenario)
+            {
+                return null;
+            }
+            var ticks = what["ticks"]?.GetValue<long>() ?? 0;
+            var tickLength = what["tickLength"]?.GetValue<long>() ?? 0;
+            return ticks > 0 && tickLength > 0
+                ? new RunInfo(runId, scenario, what["variant"]?.GetValue<string>(), RunState.Running, 0, ticks, TimeSpan.FromTicks(tickLength),
+                    0, 0, what["pace"]?.GetValue<double>() ?? 0, null)
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            // A start file from before it held the run, or damaged: what the run was is not known.
+            return null;
+        }
     }
 
     public Task MarkEndedAsync(string runId, CancellationToken cancellationToken = default)
@@ -167,7 +207,7 @@ public sealed class FileJournalStore(Microsoft.Extensions.Options.IOptions<Journ
     {
         try
         {
-            if (DateTime.TryParse(File.ReadAllText(started.FullName), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            if (DateTime.TryParse(File.ReadLines(started.FullName).FirstOrDefault(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
                 && at.Kind == DateTimeKind.Utc)
             {
                 return at;

@@ -96,7 +96,8 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
                 // Started here before, and never ended: its silo stopped without a shutdown (killed, or the machine lost).
                 // Said so, with what its journal holds, rather than answered as unknown.
                 var journal = await store.DigestAsync(RunId, cancellationToken);
-                WithoutOutcome(RunState.Stopped, "its silo stopped without ending it (killed, or its machine went down)", journal.Lines);
+                WithoutOutcome(RunState.Stopped, "its silo stopped without ending it (killed, or its machine went down)", journal.Lines,
+                    await store.ReadStartAsync(RunId, cancellationToken), await LastTickAsync(journal.Lines, cancellationToken));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -105,13 +106,36 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         }
     }
 
-    /// <summary>A run from before with no outcome to answer from: what it is said to be, and why; its journal is served as stored.</summary>
-    private void WithoutOutcome(RunState state, string why, long lines)
+    /// <summary>
+    /// A run from before with no outcome to answer from: what it is said to be, and why; its journal is served as stored.
+    /// With what its start recorded, it is that run, at the tick of its last journal line at least, its events not known.
+    /// </summary>
+    private void WithoutOutcome(RunState state, string why, long lines, RunInfo? start = null, long lastTick = 0)
     {
         _unreadable = string.Create(CultureInfo.InvariantCulture,
             $"{why}; its journal{(lines > 0 ? $", {lines:N0} lines," : "")} is at {store.Where(RunId)}");
-        _finalInfo = RunInfo.PlaceUnknown(RunId, state, lines, _unreadable);
+        _finalInfo = start is null
+            ? RunInfo.PlaceUnknown(RunId, state, lines, _unreadable)
+            : start with { State = state, Tick = Math.Min(lastTick, start.Ticks), Events = RunInfo.EventsNotKnown, JournalLines = lines, Message = _unreadable };
         _state = state;
+    }
+
+    /// <summary>The tick of the journal's last whole line, or 0.</summary>
+    private async Task<long> LastTickAsync(long lines, CancellationToken cancellationToken)
+    {
+        if (lines == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            var last = await store.ReadAsync(RunId, lines - 1, 1, cancellationToken);
+            return last.Count == 1 ? last[0].Tick : 0;
+        }
+        catch (Exception e) when (e is DataDamagedException or IOException)
+        {
+            return 0;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -161,7 +185,8 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
                 DeactivateOnIdle();
                 throw new InvalidRequestException($"the scenario cannot take {(problems.Count == 1 ? "a hand inject" : $"{problems.Count} hand injects")} given: {string.Join("; ", problems)}");
             }
-            await store.MarkStartedAsync(RunId);
+            await store.MarkStartedAsync(RunId, new RunInfo(RunId, scenario.Metadata.Name, scenario.Variant, RunState.Running, 0, plan.Ticks,
+                scenario.Tick, 0, 0, options.Pace, null));
             (_plan, _calendar, _metrics) = (plan, calendar!, metrics!);
         }
         finally
@@ -270,18 +295,21 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         {
             throw new InvalidRequestException($"run '{RunId}' has {WireNames.Of(_state)}; it takes no more injects");
         }
-        if (InjectProblem(_plan!, kind, target, parameters) is { } problem)
+        if (InjectProblem(_plan!, kind, target, parameters, $"run '{RunId}'") is { } problem)
         {
             throw new InvalidRequestException(problem);
         }
     }
 
-    /// <summary>What is wrong with an inject for <paramref name="plan"/>'s scenario (target, kind, parameters), or null.</summary>
-    private string? InjectProblem(RunPlan plan, InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters)
+    /// <summary>
+    /// What is wrong with an inject for <paramref name="plan"/>'s scenario (target, kind, parameters), or null;
+    /// <paramref name="where"/> names what lacks a target (the run, or its scenario when the run is not started yet).
+    /// </summary>
+    private static string? InjectProblem(RunPlan plan, InjectKind kind, string target, ImmutableSortedDictionary<string, string> parameters, string where)
     {
         if (plan.NodesIn(target).IsEmpty && !plan.IsDomain(target))
         {
-            return $"unknown target '{Echo.Of(target)}' in run '{RunId}'";
+            return $"unknown target '{Echo.Of(target)}' in {where}";
         }
         if (InjectRules.TargetsDomain(kind) && !plan.IsDomain(target))
         {
@@ -295,7 +323,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
     /// The hand injects a run is started with (a replay's) that its scenario cannot take: a target it does not have, a
     /// time at or after its end. Nothing of them may be dropped quietly: the run would not be the one replayed.
     /// </summary>
-    private List<string> HandInjectProblems(RunPlan plan, ImmutableArray<HandInject> injects)
+    private static List<string> HandInjectProblems(RunPlan plan, ImmutableArray<HandInject> injects)
     {
         var problems = new List<string>();
         for (var i = 0; i < injects.Length; i++)
@@ -310,7 +338,7 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
             {
                 problems.Add($"{what}: not before the end of the exercise ({Duration.Format(plan.Scenario.Duration)})");
             }
-            else if (InjectProblem(plan, inject.Kind, inject.Target, inject.Parameters) is { } problem)
+            else if (InjectProblem(plan, inject.Kind, inject.Target, inject.Parameters, $"scenario '{plan.Scenario.Metadata.Name}'") is { } problem)
             {
                 problems.Add($"{what}: {problem}");
             }
@@ -373,6 +401,14 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
 
     public async Task<JournalDigest> GetJournalDigestAsync()
     {
+        RequireStarted();
+        if (_unreadable is not null)
+        {
+            // Nothing the run recorded to check the journal against: said so, with the journal as it is stored.
+            var asStored = await store.DigestAsync(RunId);
+            throw new DataDamagedException(string.Create(CultureInfo.InvariantCulture,
+                $"run '{RunId}' recorded no hash of its journal to check it against: {_unreadable}; as stored it has {asStored.Lines:N0} lines, {asStored.Hash}"));
+        }
         var report = await GetReportAsync();
         await SaveAsync();
         var stored = await store.DigestAsync(RunId);

@@ -800,6 +800,9 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         Assert.Contains($"replaying {id}: 1 hand inject\n", replayError, StringComparison.Ordinal);
         Assert.Contains($"the journal is {id}'s: {original["journalHash"]}\n", replayError, StringComparison.Ordinal);
         Assert.Equal(7UL, (ulong)replay["seed"]!);
+        Assert.Equal((id, 1, true, (string?)original["journalHash"], true, true),
+            ((string?)replay["replay"]!["of"], (int)replay["replay"]!["handInjects"]!, (bool)replay["replay"]!["compared"]!,
+             (string?)replay["replay"]!["journalHash"], (bool)replay["replay"]!["sameJournal"]!, (bool)replay["replay"]!["sameFigures"]!));
         // Without the hand inject the journal is another.
         var plain = await Cli.JsonAsync("run", file, "--seed", "7");
         Assert.NotEqual((string?)original["journalHash"], (string?)plain["journalHash"]);
@@ -839,9 +842,10 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
 
         Assert.True(replayCode == 2, replayError);
         Assert.Equal("", replayOut);
+        // Named by the scenario: the new run was never started.
         Assert.StartsWith("bulwark: the scenario cannot take 2 hand injects given: "
-            + "hand inject 1 (isolate on 'B/telecom/cable-1' at 2h): unknown target 'B/telecom/cable-1' in run 'run-", replayError, StringComparison.Ordinal);
-        Assert.Contains("; hand inject 3 (ransomware on 'A/mil/radar' at 20h): not before the end of the exercise (18h)\n", replayError, StringComparison.Ordinal);
+            + "hand inject 1 (isolate on 'B/telecom/cable-1' at 2h): unknown target 'B/telecom/cable-1' in scenario 'Power drill'; "
+            + "hand inject 3 (ransomware on 'A/mil/radar' at 20h): not before the end of the exercise (18h)\n", replayError, StringComparison.Ordinal);
         Assert.Equal(before, (await Cli.JsonAsync("runs"))["runs"]!.AsArray().Count);
     }
 

@@ -48,8 +48,17 @@ public sealed class RunKillTests
                 var listed = (await cli.JsonAsync("runs"))["runs"]!.AsArray().Single(r => (string?)r!["runId"] == id)!;
                 Assert.Equal(("stopped", $"its silo stopped without ending it (killed, or its machine went down); its journal, {journal.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} lines, is at {path}",
                     (long)journal.Length), ((string?)listed["state"], (string?)listed["message"], (long)listed["journalLines"]!));
+                // What it was, from its start; where it stood, from its journal's last line; its events are not known.
+                var lastTick = long.Parse(journal[^1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(("Black Sea hybrid campaign", 4320L, lastTick, "1m", (long?)null),
+                    ((string?)listed["scenario"], (long)listed["ticks"]!, (long)listed["tick"]!, (string?)listed["tickLength"], (long?)listed["events"]));
                 var (_, table, _) = await cli.RunAsync("runs");
-                Assert.Matches($@"\n{id} +\? +- +stopped: its silo stopped without ending it \(killed, or its machine went down\); its journal, [0-9,]+ lines, is at \S+ +unknown +\?\n", table);
+                Assert.Matches($@"\n{id} +Black Sea hybrid campaign +- +stopped +[0-9:]+ / 3d \([0-9]+%\) +\?\n", table);
+                (var hashCode, _, var hashError) = await cli.RunAsync("journal", id, "--hash");
+                var stored = await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken);
+                Assert.Equal((1, $"bulwark: run '{id}' recorded no hash of its journal to check it against: {listed["message"]}; as stored it has "
+                    + $"{journal.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} lines, sha256:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored))}\n"),
+                    (hashCode, hashError));
                 var (code, text, error) = await cli.RunAsync("journal", id);
                 Assert.True(code == 0, error);
                 Assert.Equal(journal, text.Split('\n')[..^1]);

@@ -104,13 +104,31 @@ public sealed class JournalStoreTests : IDisposable
         Assert.Equal($"line 4 of the journal {path} is not a journal line: '3 EST/seg-3/n'", error.Message);
     }
 
+    /// <summary>A run as it starts: 'quiet', variant v, 3 days of 1-minute ticks, at 60x.</summary>
+    private static RunInfo Started(string id) => new(id, "quiet", "v", RunState.Running, 0, 4320, TimeSpan.FromMinutes(1), 0, 0, 60, null);
+
+    [Fact]
+    public async Task Started_WhatTheRunWasIsReadBack_AStartFileFromBeforeGivesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = Store();
+        await store.MarkStartedAsync("run-s", Started("run-s"), ct);
+        await store.MarkEndedAsync("run-s", ct);
+
+        Assert.Equal(Started("run-s"), await Store().ReadStartAsync("run-s", ct));
+        // A start file that holds only the time, as before it held the run: nothing is made up.
+        await File.WriteAllTextAsync(Path.Combine(_directory.FullName, "runs", "run-old.started"), "2026-11-27T10:00:00.0000000Z", ct);
+        Assert.Null(await Store().ReadStartAsync("run-old", ct));
+        Assert.Null(await Store().ReadStartAsync("run-none", ct));
+    }
+
     [Fact]
     public async Task Started_HeldAsGoingUntilEnded_ForAnotherStoreOnTheSameDirectory()
     {
         var ct = TestContext.Current.CancellationToken;
         var going = Store();
         var other = Store();
-        await going.MarkStartedAsync("run-g", ct);
+        await going.MarkStartedAsync("run-g", Started("run-g"), ct);
 
         Assert.Equal((false, true), (going.IsGoingElsewhere("run-g"), other.IsGoingElsewhere("run-g")));
 
@@ -140,7 +158,7 @@ public sealed class JournalStoreTests : IDisposable
         var info = new RunInfo("run-b", "quiet", null, RunState.Completed, 60, 60, TimeSpan.FromMinutes(1), 0, 0, 0, null);
         foreach (var id in new[] { "run-b", "run-c", "run-a" })
         {
-            await store.MarkStartedAsync(id, cancellation);
+            await store.MarkStartedAsync(id, Started(id), cancellation);
             clock.Now += TimeSpan.FromMilliseconds(1);
             await store.SaveOutcomeAsync(id, new RunOutcome(info with { RunId = id }, report, []), cancellation);
         }
@@ -151,7 +169,7 @@ public sealed class JournalStoreTests : IDisposable
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-minutes));
         }
 
-        Assert.Equal("2026-11-27T10:00:00.0000000Z", await File.ReadAllTextAsync(Path.Combine(runs, "run-b.started"), cancellation));
+        Assert.Equal("2026-11-27T10:00:00.0000000Z", (await File.ReadAllLinesAsync(Path.Combine(runs, "run-b.started"), cancellation))[0]);
         Assert.Equal(["run-b", "run-c", "run-a"], await Store().ListRunsAsync(cancellation));
     }
 
@@ -162,8 +180,8 @@ public sealed class JournalStoreTests : IDisposable
         var cancellation = TestContext.Current.CancellationToken;
         var report = Runs.OnReference(TestScenarios.Build(TestTopologies.Parse(TestTopologies.CrossDomain), TimeSpan.FromHours(1), TimeSpan.FromMinutes(1), [])).Report;
         var info = new RunInfo("run-first", "quiet", null, RunState.Completed, 60, 60, TimeSpan.FromMinutes(1), 0, 0, 0, null);
-        await store.MarkStartedAsync("run-first", cancellation);
-        await store.MarkStartedAsync("run-second", cancellation);
+        await store.MarkStartedAsync("run-first", Started("run-first"), cancellation);
+        await store.MarkStartedAsync("run-second", Started("run-second"), cancellation);
         var runs = Path.Combine(_directory.FullName, "runs");
         File.SetLastWriteTimeUtc(Path.Combine(runs, "run-first.started"), DateTime.UtcNow.AddMinutes(-2));
         File.SetLastWriteTimeUtc(Path.Combine(runs, "run-second.started"), DateTime.UtcNow.AddMinutes(-1));

@@ -137,21 +137,35 @@ internal static class RunCommand
             throw new CommandFailedException($"run {failed.RunId} failed: {failed.Message}");
         }
         var reports = await Task.WhenAll(grains.Select(g => g.GetReportAsync()));
-        await WriteAsync(c, [.. infos.Zip(reports).Select(p => new RunResult(p.First.RunId, p.First, p.Second))], html);
-        // With another seed asked for, the journals are meant to differ.
-        if (replayed is { State: RunState.Completed } && infos[0].State == RunState.Completed && (seed is null || seed == replayedSeed))
+        // A replay says whether it gave the replayed run's journal; with --json, in the document as "replay".
+        string? verdict = null;
+        System.Text.Json.Nodes.JsonObject? replayJson = null;
+        if (replayed is not null)
         {
-            var original = await connection.Cluster.GetGrain<IRunGrain>(replayed.RunId).GetReportAsync();
-            // The journal holds what happened, not what it weighed: a file with other criticalities gives the same journal
-            // and other figures.
-            static IEnumerable<(string, double, double, double)> Figures(RunReport r) =>
-                r.Domains.Prepend(r.Alliance).Select(m => (m.Scope, m.ResilienceLossHours, m.MinCapability, m.FinalCapability));
-            var sameFigures = Figures(original).SequenceEqual(Figures(reports[0]));
-            await c.Err.WriteLineAsync(original.JournalHash != reports[0].JournalHash
-                ? $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?"
-                : sameFigures
-                    ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
-                    : $"the journal is {replayed.RunId}'s ({original.JournalHash}), but not its figures: was it run with another file?");
+            replayJson = new() { ["of"] = replayed.RunId, ["handInjects"] = handInjects.Length, ["compared"] = false };
+            // With another seed asked for, the journals are meant to differ.
+            if (replayed.State == RunState.Completed && infos[0].State == RunState.Completed && (seed is null || seed == replayedSeed))
+            {
+                var original = await connection.Cluster.GetGrain<IRunGrain>(replayed.RunId).GetReportAsync();
+                // The journal holds what happened, not what it weighed: a file with other criticalities gives the same journal
+                // and other figures.
+                static IEnumerable<(string, double, double, double)> Figures(RunReport r) =>
+                    r.Domains.Prepend(r.Alliance).Select(m => (m.Scope, m.ResilienceLossHours, m.MinCapability, m.FinalCapability));
+                var sameJournal = original.JournalHash == reports[0].JournalHash;
+                var sameFigures = sameJournal && Figures(original).SequenceEqual(Figures(reports[0]));
+                (replayJson["compared"], replayJson["journalHash"], replayJson["sameJournal"], replayJson["sameFigures"]) =
+                    (true, original.JournalHash, sameJournal, sameFigures);
+                verdict = !sameJournal
+                    ? $"the journal differs from {replayed.RunId}'s ({original.JournalHash}): was it run with another file or seed?"
+                    : sameFigures
+                        ? $"the journal is {replayed.RunId}'s: {original.JournalHash}"
+                        : $"the journal is {replayed.RunId}'s ({original.JournalHash}), but not its figures: was it run with another file?";
+            }
+        }
+        await WriteAsync(c, [.. infos.Zip(reports).Select(p => new RunResult(p.First.RunId, p.First, p.Second))], html, replayJson);
+        if (verdict is not null)
+        {
+            await c.Err.WriteLineAsync(verdict);
         }
         return Cli.Ok;
     }
@@ -352,13 +366,18 @@ internal static class RunCommand
     /// page is written first, so that a failure to write it gives the one error document and not a
     /// report followed by an error.
     /// </summary>
-    internal static async Task WriteAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html)
+    internal static async Task WriteAsync(CliContext c, IReadOnlyList<RunResult> runs, string? html, System.Text.Json.Nodes.JsonObject? replay = null)
     {
         var (page, again) = PageOf(runs);
         if (c.Json)
         {
             await WritePageAsync(c, html, page, again);
-            await c.Out.WriteLineAsync(Output.Json(runs.Count == 1 ? ReportJson.Of(runs[0]) : ReportJson.Comparison(runs[0], runs[1])));
+            var document = runs.Count == 1 ? ReportJson.Of(runs[0]) : ReportJson.Comparison(runs[0], runs[1]);
+            if (replay is not null)
+            {
+                document["replay"] = replay;
+            }
+            await c.Out.WriteLineAsync(Output.Json(document));
             return;
         }
         if (runs.Count == 1)

@@ -55,8 +55,9 @@ public static class RunFormat
         {
             return $"{info.RunId}  {WireNames.Of(info.State)}{why}";
         }
+        var events = info.Events == RunInfo.EventsNotKnown ? "events not known" : Count(info.Events, "event");
         return $"{info.RunId}  '{info.Scenario}'{variant}  {WireNames.Of(info.State)}{why}  {Position(info)} ({Percent(Progress(info))})"
-            + $"  {Count(info.Events, "event")}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
+            + $"  {events}  {Count(info.JournalLines, "journal line")}  {Pace(info.Pace)}";
     }
 
     /// <summary>One run's <see cref="InfoJson"/>, or several as <c>{"runs":[…]}</c>.</summary>
@@ -64,19 +65,20 @@ public static class RunFormat
         ? InfoJson(infos[0])
         : new JsonObject { ["runs"] = new JsonArray([.. infos.Select(i => (JsonNode)InfoJson(i))]) };
 
+    /// <summary>A run as JSON; what is not known of it (<see cref="RunInfo.IsPlaceUnknown"/>, <see cref="RunInfo.EventsNotKnown"/>) is null.</summary>
     public static JsonObject InfoJson(RunInfo info) => new()
     {
         ["runId"] = info.RunId,
-        ["scenario"] = info.Scenario,
+        ["scenario"] = info.IsPlaceUnknown ? null : info.Scenario,
         ["variant"] = info.Variant,
         ["state"] = WireNames.Of(info.State),
-        ["tick"] = Done(info),
-        ["ticks"] = info.Ticks,
-        ["tickLength"] = Duration.Format(info.TickLength),
+        ["tick"] = info.IsPlaceUnknown ? null : Done(info),
+        ["ticks"] = info.IsPlaceUnknown ? null : info.Ticks,
+        ["tickLength"] = info.IsPlaceUnknown ? null : Duration.Format(info.TickLength),
         ["virtualTime"] = info.IsPlaceUnknown ? null : VirtualTime(At(Done(info), info.TickLength)),
-        ["duration"] = Duration.Format(At(info.Ticks, info.TickLength)),
+        ["duration"] = info.IsPlaceUnknown ? null : Duration.Format(At(info.Ticks, info.TickLength)),
         ["progress"] = info.IsPlaceUnknown ? null : Progress(info),
-        ["events"] = info.Events,
+        ["events"] = info.IsPlaceUnknown || info.Events == RunInfo.EventsNotKnown ? null : info.Events,
         ["journalLines"] = info.JournalLines,
         ["pace"] = info.Pace,
         ["message"] = info.Message,
@@ -84,9 +86,11 @@ public static class RunFormat
 
     public static IReadOnlyList<string> InfoHeader { get; } = ["RUN", "SCENARIO", "VARIANT", "STATE", "PROGRESS", "EVENTS"];
 
+    /// <summary>A run's row in a table; a run that ended without a stop (its silo went) says so with its state, its reason left to run-status.</summary>
     public static IReadOnlyList<string> InfoRow(RunInfo info) => info.IsPlaceUnknown
-        ? [info.RunId, "?", "-", $"{WireNames.Of(info.State)}: {info.Message}", "unknown", "?"]
-        : [info.RunId, info.Scenario, info.Variant ?? "-", WireNames.Of(info.State), $"{Position(info)} ({Percent(Progress(info))})", Count(info.Events)];
+        ? [info.RunId, "?", "-", WireNames.Of(info.State), "unknown", "?"]
+        : [info.RunId, info.Scenario, info.Variant ?? "-", WireNames.Of(info.State), $"{Position(info)} ({Percent(Progress(info))})",
+            info.Events == RunInfo.EventsNotKnown ? "?" : Count(info.Events)];
 
     /// <summary>True once the run will not advance again.</summary>
     public static bool IsOver(RunState state) => state is RunState.Completed or RunState.Stopped or RunState.Failed;
