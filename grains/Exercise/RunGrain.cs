@@ -393,8 +393,10 @@ public sealed partial class RunGrain(IJournalStore store, TimeProvider clock, IS
         var page = await store.ReadAsync(RunId, from, wanted);
         if (page.Count < wanted)
         {
+            // Counted as --hash counts it (whole lines), so that both say the same of one file.
+            var stored = await store.DigestAsync(RunId);
             throw new DataDamagedException(string.Create(CultureInfo.InvariantCulture,
-                $"the journal of run '{RunId}' ({store.Where(RunId)}) ends after line {from + page.Count:N0}, but the run wrote {recorded:N0}: it was cut short or removed"));
+                $"the journal of run '{RunId}' ({store.Where(RunId)}) has {stored.Lines:N0} whole line{(stored.Lines == 1 ? "" : "s")}, but the run wrote {recorded:N0}: it was cut short or removed"));
         }
         return [.. page];
     }

@@ -335,7 +335,7 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
         var (code, output, error) = await Cli.RunAsync("journal", id);
         var (hashCode, hashOutput, hashError) = await Cli.RunAsync("journal", id, "--hash");
 
-        Assert.Equal((1, "", $"bulwark: the journal of run '{id}' ({path}) ends after line 1, but the run wrote {lines.Length}: it was cut short or removed\n"),
+        Assert.Equal((1, "", $"bulwark: the journal of run '{id}' ({path}) has 1 whole line, but the run wrote {lines.Length}: it was cut short or removed\n"),
             (code, output, error));
         Assert.Equal((1, ""), (hashCode, hashOutput));
         Assert.StartsWith($"bulwark: the journal of run '{id}' ({path}) is not the one the run wrote: it has 1 lines (sha256:", hashError, StringComparison.Ordinal);

@@ -274,12 +274,12 @@ public sealed class RunControlTests(OneSiloFixture fixture)
 
         await File.WriteAllTextAsync(path, string.Concat(lines[..4].Select(l => l + "\n")), ct);
         error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalAsync(0, 100_000));
-        Assert.Equal($"the journal of run '{id}' ({path}) ends after line 4, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
+        Assert.Equal($"the journal of run '{id}' ({path}) has 4 whole lines, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
         Assert.Equal(lines[..4], (await run.GetJournalAsync(0, 4)).Select(l => l.ToString()));
 
         File.Delete(path);
         error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalAsync(0, 100_000));
-        Assert.Equal($"the journal of run '{id}' ({path}) ends after line 0, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
+        Assert.Equal($"the journal of run '{id}' ({path}) has 0 whole lines, but the run wrote {lines.Length}: it was cut short or removed", error.Message);
         error = await Assert.ThrowsAsync<DataDamagedException>(() => run.GetJournalDigestAsync());
         Assert.StartsWith($"the journal of run '{id}' ({path}) is not the one the run wrote: it has 0 lines (", error.Message, StringComparison.Ordinal);
     }
