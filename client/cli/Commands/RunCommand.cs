@@ -128,7 +128,9 @@ internal static class RunCommand
                 var now = await Task.WhenAll(grains.Select(g => g.GetInfoAsync()));
                 await c.Out.WriteLineAsync(Output.Json(RunFormat.InfosJson(now)));
             }
-            await c.Err.WriteLineAsync($"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {string.Join(" ", ids)}')");
+            await c.Err.WriteLineAsync(ids.Count == 1
+                ? $"stopped following; the run goes on (see 'bulwark runs', end it with 'bulwark stop {ids[0]}')"
+                : $"stopped following; the runs go on (see 'bulwark runs', end them with 'bulwark stop {string.Join(" ", ids)}')");
             c.CancellationToken.ThrowIfCancellationRequested();
             return Cli.Ok;
         }
