@@ -44,8 +44,8 @@ public sealed class RunCalendar
     private readonly Dictionary<string, int> _cycleOf = new(StringComparer.Ordinal);
     // Nodes that said they are not operational in their last notice to their dependants.
     private readonly HashSet<string> _notOperational = new(StringComparer.Ordinal);
-    // Members of cycles that are not operational only because of their dependencies, as their last result said.
-    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    // Per cycle, its members that are not operational only because of their dependencies, as their last result said.
+    private readonly Dictionary<int, SortedSet<string>> _held = [];
     // Cycles whose members ran since they were last checked.
     private readonly SortedSet<int> _cyclesToCheck = [];
 
@@ -245,11 +245,15 @@ public sealed class RunCalendar
                 _cyclesToCheck.Add(cycle);
                 if (result.HeldByDependencies)
                 {
-                    _held.Add(result.Entity);
+                    if (!_held.TryGetValue(cycle, out var held))
+                    {
+                        _held[cycle] = held = new(StringComparer.Ordinal);
+                    }
+                    held.Add(result.Entity);
                 }
-                else
+                else if (_held.TryGetValue(cycle, out var held) && held.Remove(result.Entity) && held.Count == 0)
                 {
-                    _held.Remove(result.Entity);
+                    _held.Remove(cycle);
                 }
             }
             if (result.WantsAlerts)
@@ -326,7 +330,11 @@ public sealed class RunCalendar
         foreach (var cycle in settled ?? [])
         {
             _cyclesToCheck.Remove(cycle);
-            var alive = _cycles[cycle].Where(_held.Contains).ToList();
+            if (!_held.TryGetValue(cycle, out var held))
+            {
+                continue;
+            }
+            var alive = held.ToList();
             // Drop, until none is left to drop, each member whose dependencies fail even with the rest of alive up.
             for (var dropped = true; dropped && alive.Count > 0;)
             {
