@@ -193,6 +193,10 @@ public interface ISegmentGrain : IGrainWithStringKey
     [Alias("init")]
     Task InitializeAsync(long generation, ImmutableArray<NodeBrief> nodes, DateTimeOffset time, string source);
 
+    /// <summary>Removes the segment from its world (the topology of <paramref name="generation"/> no longer has it): it then reads as unknown.</summary>
+    [Alias("retire")]
+    Task RetireAsync(long generation);
+
     /// <summary>
     /// Applies observations of this segment's nodes, cut one batch per node as
     /// <see cref="ObservationBatch.ByNode"/> cuts them (the ingest grain sends them so): each node
@@ -224,6 +228,10 @@ public interface IDomainGrain : IGrainWithStringKey
     /// <summary>Sets the domain's segments and their initial tallies.</summary>
     [Alias("init")]
     Task InitializeAsync(long generation, DomainDefinition definition, ImmutableArray<PostureTally> segmentTallies);
+
+    /// <summary>Removes the domain from its world (the topology of <paramref name="generation"/> no longer has it): it then reads as unknown.</summary>
+    [Alias("retire")]
+    Task RetireAsync(long generation);
 
     /// <summary>A segment's tally is now <paramref name="tally"/> (its <paramref name="version"/>-th); returns (domain, alliance) capability.</summary>
     [Alias("segment-changed")]

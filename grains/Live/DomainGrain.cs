@@ -41,6 +41,19 @@ public sealed class DomainGrain : Grain, IDomainGrain
         return Task.CompletedTask;
     }
 
+    public Task RetireAsync(long generation)
+    {
+        // A later load that has the domain again has initialised it already.
+        if (_generation < generation)
+        {
+            _generation = 0;
+            _segments.Clear();
+            _tally = PostureTally.Empty;
+            DeactivateOnIdle();
+        }
+        return Task.CompletedTask;
+    }
+
     public async ValueTask<(double Domain, double Alliance)> SegmentChangedAsync(long generation, string segment, long version, PostureTally tally)
     {
         if (generation != _generation || !_segments.TryGetValue(segment, out var old) || old.Version >= version)

@@ -97,6 +97,22 @@ public sealed partial class SegmentGrain : Grain, ISegmentGrain
         return Task.CompletedTask;
     }
 
+    public Task RetireAsync(long generation)
+    {
+        // A later load that has the segment again has initialised it already.
+        if (_generation < generation)
+        {
+            _generation = 0;
+            _nodes.Clear();
+            _tally = PostureTally.Empty;
+            _unpublished.Clear();
+            _republish?.Dispose();
+            _republish = null;
+            DeactivateOnIdle();
+        }
+        return Task.CompletedTask;
+    }
+
     public async ValueTask<ChainCapability> NodeChangedAsync(long generation, NodeBrief node, DateTimeOffset time, string? technique, string? source)
     {
         if (generation != _generation || !Apply(node, time, technique, source))

@@ -270,6 +270,7 @@ public sealed partial class WorldGrain(
         var cancellationToken = CancellationToken.None;
         var time = clock.GetUtcNow();
         var previous = _nodeIds;
+        var previousTopology = state.State.Topology;
         var generation = state.State.Generation + 1;
         var world = World;
         var nodes = topology.AllNodes.ToList();
@@ -351,6 +352,16 @@ public sealed partial class WorldGrain(
 
         var retired = previous.Except(_nodeIds, StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(retired, Bounded(cancellationToken), async (id, _) => await Node(world, id).RetireAsync(generation));
+        // Segments and domains the new topology does not have read as unknown, not as they last stood.
+        if (previousTopology is not null)
+        {
+            var segments = topology.Domains.SelectMany(d => d.Segments).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+            await Task.WhenAll(previousTopology.Domains.SelectMany(d => d.Segments).Select(s => s.Id).Where(id => !segments.Contains(id))
+                .Select(id => GrainFactory.GetGrain<ISegmentGrain>(EntityId.Key(world, id)).RetireAsync(generation)));
+            var domains = topology.Domains.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            await Task.WhenAll(previousTopology.Domains.Select(d => d.Id).Where(id => !domains.Contains(id))
+                .Select(id => GrainFactory.GetGrain<IDomainGrain>(EntityId.Key(world, id)).RetireAsync(generation)));
+        }
         return retired.Count;
     }
 

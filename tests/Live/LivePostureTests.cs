@@ -737,6 +737,44 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task LoadTopology_WithoutADomainOrSegment_TheyReadAsUnknownUntilLoadedAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var full = TestTopologies.Parse("""
+            domains:
+              - id: A
+                kind: nation
+                segments:
+                  - {id: s, sector: energy, nodes: [{id: n, kind: server, owner: civilian}]}
+                  - {id: t, sector: energy, nodes: [{id: m, kind: server, owner: civilian}]}
+              - id: B
+                kind: nation
+                segments:
+                  - {id: u, sector: telecom, nodes: [{id: r, kind: router, owner: civilian}]}
+            """);
+        var smaller = full with { Domains = [full.Domains[0] with { Segments = [full.Domains[0].Segments[0]] }] };
+        var client = new BulwarkClient(fixture.Client, "t-reload-scopes");
+        await client.LoadTopologyAsync(full, ct);
+        await client.ReportAsync(Obs("B/u/r", NodeStatus.Down, 1), ct);
+        Assert.Equal(0.0, (await client.GetDomainPostureAsync("B", ct)).Tally.Capability);
+
+        await client.LoadTopologyAsync(smaller, ct);
+
+        Assert.Equal("unknown domain 'B' in world 't-reload-scopes'",
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetDomainPostureAsync("B", ct))).Message);
+        Assert.Equal("unknown segment 'B/u' in world 't-reload-scopes'",
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("B/u", ct))).Message);
+        Assert.Equal("unknown segment 'A/t' in world 't-reload-scopes'",
+            (await Assert.ThrowsAsync<UnknownScopeException>(() => client.GetSegmentPostureAsync("A/t", ct))).Message);
+        Assert.Equal(1, (await client.GetDomainPostureAsync("A", ct)).Tally.Nodes);
+
+        // Loaded again, they are back, new (their nodes were retired with them).
+        await client.LoadTopologyAsync(full, ct);
+        Assert.Equal((1, 1.0), ((await client.GetDomainPostureAsync("B", ct)).Tally.Nodes, (await client.GetDomainPostureAsync("B", ct)).Tally.Capability));
+        Assert.Equal(1, (await client.GetSegmentPostureAsync("A/t", ct)).Tally.Nodes);
+    }
+
+    [Fact]
     public async Task LoadTopology_DependencyDropped_DependantIsOperationalAgain()
     {
         var (client, _) = await WorldAsync("t-reload-deps");

@@ -5,10 +5,6 @@ namespace Bulwark.Tests.Support;
 /// <summary>Small topologies whose posture can be worked out by hand.</summary>
 public static class TestTopologies
 {
-    /// <summary>
-    /// Two domains, seven nodes, total weight 22. A/mil/c2 (5) needs A/power/sub-1 (4) and either
-    /// B cable (3 each); A/mil/ws (1) needs c2; B/telecom/router (2) needs A/power/sub-2 (4).
-    /// </summary>
     /// <summary>grid needs feed and tel, tel needs grid: a cycle, fed from outside by feed.</summary>
     public const string Cycle = """
         domains:
@@ -23,6 +19,10 @@ public static class TestTopologies
                   - {id: tel, kind: router, owner: civilian, depends: [{all-of: [grid]}]}
         """;
 
+    /// <summary>
+    /// Two domains, seven nodes, total weight 22. A/mil/c2 (5) needs A/power/sub-1 (4) and either
+    /// B cable (3 each); A/mil/ws (1) needs c2; B/telecom/router (2) needs A/power/sub-2 (4).
+    /// </summary>
     public const string CrossDomain = """
         name: cross-domain
         domains:
