@@ -111,6 +111,10 @@ public sealed record NodeOutcome(IngestResult Result, NodeBrief? Change, NodeSta
 /// <param name="Technique">Technique, if reported.</param>
 /// <param name="Source">Reporter, or <c>dependency:&lt;node id&gt;</c> for a cascade.</param>
 /// <param name="Stale">True when the observation was older than the node's newest and did not set its status.</param>
+/// <param name="Operational">
+/// Whether the node was operational after it (null for a stale observation): a change of operational state alone, when a
+/// dependency of a node detected or compromised fails or recovers, leaves <paramref name="From"/> and <paramref name="To"/> the same.
+/// </param>
 [GenerateSerializer, Immutable, Alias("bulwark.history-entry")]
 public readonly record struct HistoryEntry(
     DateTimeOffset Time,
@@ -119,7 +123,8 @@ public readonly record struct HistoryEntry(
     NodeStatus Reported,
     string? Technique,
     string? Source,
-    bool Stale);
+    bool Stale,
+    bool? Operational = null);
 
 /// <summary>A node's current state and recent history.</summary>
 /// <param name="Definition">The node as the topology defines it.</param>

@@ -211,7 +211,7 @@ public sealed partial class NodeGrain(
         var from = changedDuringLoad ? before : _effectiveBeforeLoad;
         if (_keptByLoad && from != Effective())
         {
-            Record(new HistoryEntry(time, from, Effective(), S.Reported, null, source, Stale: false));
+            Record(new HistoryEntry(time, from, Effective(), S.Reported, null, source, Stale: false, Operational()));
         }
         // The world worked out the dependants from the assumed brief; a node that differs tells them in the last step.
         _notifiedVersion = S.OperationalVersion;
@@ -335,7 +335,8 @@ public sealed partial class NodeGrain(
             _noticeFlips = 0;
             S.Reported = observation.Status;
             S.LastObserved = observation.Time;
-            Record(new HistoryEntry(observation.Time, from, NodeRules.Effective(S.Reported, satisfied), observation.Status, technique, source, Stale: false));
+            Record(new HistoryEntry(observation.Time, from, NodeRules.Effective(S.Reported, satisfied), observation.Status, technique, source, Stale: false,
+                NodeRules.IsOperational(S.Reported, satisfied)));
         }
 
         var changed = Settle(before, wasOperational);
@@ -404,7 +405,7 @@ public sealed partial class NodeGrain(
         }
         if (changed)
         {
-            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
+            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false, Operational()));
         }
         await PersistAsync();
         if (changed)
@@ -469,7 +470,7 @@ public sealed partial class NodeGrain(
         var changed = Settle(before, wasOperational);
         if (changed)
         {
-            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false));
+            Record(new HistoryEntry(time, before, Effective(), S.Reported, null, source, Stale: false, Operational()));
         }
         // Told again under a new version even when unchanged: the world may have told the dependants this node is
         // operational, and a report that came since the world read it must reach them.

@@ -165,12 +165,27 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         Assert.Equal("down", (string?)node["status"]);
         Assert.Equal("2026-11-26T08:00:00Z", (string?)node["lastObserved"]);
         var history = Assert.Single(node["history"]!.AsArray());
-        Assert.Equal("""{"time":"2026-11-26T08:00:00Z","from":"healthy","to":"down","reported":"down","technique":"T1485","source":"grid-soc","stale":false}""",
+        Assert.Equal("""{"time":"2026-11-26T08:00:00Z","from":"healthy","to":"down","reported":"down","technique":"T1485","source":"grid-soc","stale":false,"operational":false}""",
             history!.ToJsonString());
 
         var segment = await Cli.JsonAsync("posture", "--segment", "EST/energy");
         Assert.Equal("EST/energy", (string?)segment["segment"]);
         Assert.Contains(segment["members"]!.AsArray(), m => (string?)m!["id"] == "EST/energy/substation-harku" && (string?)m["status"] == "down");
+    }
+
+    [Fact]
+    public async Task Node_CompromisedRouterLosingItsPower_HistorySaysItIsNoLongerOperational()
+    {
+        await LoadLibraryAsync();
+        Assert.Equal(0, (await Cli.RunAsync("observe", "EST/telecom/backbone-router-1", "--status", "compromised", "--time", "2026-11-26T08:00:00Z")).Code);
+        Assert.Equal(0, (await Cli.RunAsync("observe", "EST/energy/substation-harku", "--status", "down", "--time", "2026-11-26T08:05:00Z")).Code);
+        await Eventually.HoldsAsync(async () => (bool?)(await Cli.JsonAsync("node", "EST/telecom/backbone-router-1"))["operational"] == false,
+            "the router to lose harku");
+
+        var (code, text, error) = await Cli.RunAsync("node", "EST/telecom/backbone-router-1");
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"\n\S+ +compromised +compromised \(not operational\) +compromised +- +dependency:EST/energy/substation-harku\n", text);
     }
 
     [Fact]

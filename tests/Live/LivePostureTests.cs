@@ -737,6 +737,26 @@ public sealed class LivePostureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task History_CompromisedNodeLosingADependency_SaysItIsNoLongerOperational()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, _) = await WorldAsync("t-history-operational");
+        await client.ReportAsync(Obs("A/mil/c2", NodeStatus.Compromised, 1, "T1190"), ct);
+
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Down, 2), ct);
+        await Eventually.HoldsAsync(async () => !(await client.GetNodeAsync("A/mil/c2")).Operational, "c2 to lose sub-1");
+        await client.ReportAsync(Obs("A/power/sub-1", NodeStatus.Healthy, 3), ct);
+        await Eventually.HoldsAsync(async () => (await client.GetNodeAsync("A/mil/c2")).Operational, "c2 to have sub-1 back");
+
+        var history = (await client.GetNodeAsync("A/mil/c2", ct)).History;
+        Assert.Equal([
+            (NodeStatus.Healthy, NodeStatus.Compromised, (bool?)true, "test"),
+            (NodeStatus.Compromised, NodeStatus.Compromised, (bool?)false, "dependency:A/power/sub-1"),
+            (NodeStatus.Compromised, NodeStatus.Compromised, (bool?)true, "dependency:A/power/sub-1"),
+        ], history.Select(h => (h.From, h.To, h.Operational, h.Source)));
+    }
+
+    [Fact]
     public async Task LoadTopology_WithoutADomainOrSegment_TheyReadAsUnknownUntilLoadedAgain()
     {
         var ct = TestContext.Current.CancellationToken;

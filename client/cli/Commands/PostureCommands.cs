@@ -137,6 +137,7 @@ internal static class PostureCommands
                     ["technique"] = h.Technique,
                     ["source"] = h.Source,
                     ["stale"] = h.Stale,
+                    ["operational"] = h.Operational,
                 })]),
             }));
             return Cli.Ok;
@@ -159,8 +160,13 @@ internal static class PostureCommands
         }
         await c.Out.WriteLineAsync();
         await Output.TableAsync(c.Out, ["TIME", "FROM", "TO", "REPORTED", "TECHNIQUE", "SOURCE"],
-            view.History.Select(h => (IReadOnlyList<string>)[Output.Time(h.Time), WireNames.Of(h.From), WireNames.Of(h.To),
+            view.History.Select(h => (IReadOnlyList<string>)[Output.Time(h.Time), WireNames.Of(h.From), To(h),
                 WireNames.Of(h.Reported) + (h.Stale ? " (stale)" : ""), h.Technique ?? "-", h.Source ?? "-"]));
         return Cli.Ok;
     }
+
+    /// <summary>A history row's new status; when only the operational state changed, which way it went.</summary>
+    private static string To(HistoryEntry h) => h.From == h.To && !h.Stale && h.Operational is { } operational
+        ? $"{WireNames.Of(h.To)} ({(operational ? "operational" : "not operational")})"
+        : WireNames.Of(h.To);
 }
