@@ -265,10 +265,17 @@ public sealed partial class WorldGrain(
         }
     }
 
+    /// <summary>The time a load or recovery stamps its changes with: the silo's clock to the millisecond, as reports are written.</summary>
+    private DateTimeOffset Stamp()
+    {
+        var now = clock.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+    }
+
     private async Task<int> SettleWorldCoreAsync(TopologyDefinition topology, bool reset, string source)
     {
         var cancellationToken = CancellationToken.None;
-        var time = clock.GetUtcNow();
+        var time = Stamp();
         var previous = _nodeIds;
         var previousTopology = state.State.Topology;
         var generation = state.State.Generation + 1;
@@ -380,7 +387,7 @@ public sealed partial class WorldGrain(
     {
         var world = World;
         var generation = state.State.Generation;
-        var time = clock.GetUtcNow();
+        var time = Stamp();
         var nodes = topology.AllNodes.ToList();
         var states = new ConcurrentDictionary<string, DependencyState>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(nodes, Bounded(CancellationToken.None),
