@@ -93,7 +93,7 @@ public sealed class LivePostureTests(ClusterFixture fixture)
         var view = await client.GetNodeAsync("B/telecom/router", TestContext.Current.CancellationToken);
         Assert.Equal((NodeStatus.Compromised, NodeStatus.Compromised, true), (view.Reported, view.Status, view.Operational));
         var entry = Assert.Single(view.History);
-        Assert.Equal(new HistoryEntry(T0.AddMinutes(1), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "test", false), entry);
+        Assert.Equal(new HistoryEntry(T0.AddMinutes(1), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "test", false, true), entry);
         await SettledAsync(client, topology, "after one compromise");
     }
 

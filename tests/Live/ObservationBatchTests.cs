@@ -334,8 +334,8 @@ public sealed class ObservationBatchClusterTests(ClusterFixture fixture)
         Assert.Equal(NodeStatus.Detected, router.Status);
         Assert.Equal(
         [
-            new HistoryEntry(T0.AddMinutes(2), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "soc-b", false),
-            new HistoryEntry(T0.AddMinutes(5), NodeStatus.Compromised, NodeStatus.Detected, NodeStatus.Detected, "T1190", "soc-b", false),
+            new HistoryEntry(T0.AddMinutes(2), NodeStatus.Healthy, NodeStatus.Compromised, NodeStatus.Compromised, "T1190", "soc-b", false, true),
+            new HistoryEntry(T0.AddMinutes(5), NodeStatus.Compromised, NodeStatus.Detected, NodeStatus.Detected, "T1190", "soc-b", false, true),
         ], router.History);
         Assert.Equal(NodeStatus.Compromised, (await client.GetNodeAsync("A/mil/ws", TestContext.Current.CancellationToken)).Status);
     }
