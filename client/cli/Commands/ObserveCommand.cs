@@ -80,13 +80,19 @@ internal static class ObserveCommand
         {
             // Every problem at once: the unknown nodes of the lines that did parse too, if the cluster answers soon.
             var problems = new List<Diagnostic>(parsed.Diagnostics);
+            var consequence = NothingReported;
             if (parsed.FirstSeen.Count > 0)
             {
                 try
                 {
                     await using var quick = await c.ConnectAsync(TimeSpan.FromSeconds(2));
                     problems.AddRange(await UnknownAsync(c, quick.For(c.World), file, parsed));
-                    problems.AddRange((await AheadAsync(c, quick.For(c.World), file, parsed)).Problems);
+                    var (early, allowed) = await AheadAsync(c, quick.For(c.World), file, parsed);
+                    problems.AddRange(early);
+                    if (early.Count > 0)
+                    {
+                        consequence = $"{NothingReported}; {ObservationRules.AheadRule(allowed)}";
+                    }
                 }
                 catch (Exception e) when (e is ConnectionException or NoTopologyException)
                 {
@@ -94,7 +100,7 @@ internal static class ObserveCommand
                     // topology yet (which the report would say once the file is right).
                 }
             }
-            throw new ScenarioFileException([.. problems.OrderBy(d => d.Line).ThenBy(d => d.Column)], NothingReported);
+            throw new ScenarioFileException([.. problems.OrderBy(d => d.Line).ThenBy(d => d.Column)], consequence);
         }
 
         await using var connection = await c.ConnectAsync();
