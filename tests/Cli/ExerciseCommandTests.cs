@@ -891,13 +891,14 @@ public sealed class ExerciseCommandTests(ExerciseSiloFixture fixture) : IClassFi
     [Fact]
     public async Task Inject_AtVirtualTime_FiresThereAndRefusesThePastTheEndAndPartTicks()
     {
-        // 10 virtual minutes a second: tick 0 has passed by the time the injects come.
+        // 10 virtual minutes a second: tick 0 passes within a tenth of a second, and the inject at 0s waits for it.
         var (_, output, _) = await Cli.RunAsync("run", Drill(), "--pace", "600x", "--detach");
         var id = output.Trim();
         try
         {
             var (code, injected, error) = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "6h");
             var clock = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "07:30");
+            await Eventually.HoldsAsync(async () => (long)(await Cli.JsonAsync("run-status", id))["tick"]! > 0, "tick 0 to pass", TimeSpan.FromSeconds(30));
             var past = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "0s");
             var end = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "1d");
             var part = await Cli.RunAsync("inject", id, "--kind", "isolate", "--target", "A/mil/c2", "--at", "+90s");
