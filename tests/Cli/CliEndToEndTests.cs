@@ -349,9 +349,11 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         cts.CancelAfter(TimeSpan.FromSeconds(60));
         var output = new StringWriter(CultureInfo.InvariantCulture);
-        var watch = Bulwark.Cli.Cli.RunAsync(["watch", "--count", "1", "--json", "--gateway", fixture.Silo.Gateway], output, TextWriter.Null, cts.Token);
+        // Other tests share this silo, so a change they made may still be on its way through the
+        // stream when the watcher subscribes: ask for three changes and look for this test's own.
+        var watch = Bulwark.Cli.Cli.RunAsync(["watch", "--count", "3", "--json", "--gateway", fixture.Silo.Gateway], output, TextWriter.Null, cts.Token);
 
-        // Keep flipping a node until the watcher, once subscribed, has seen a change.
+        // Keep flipping a node until the watcher, once subscribed, has seen three changes.
         var minute = 0;
         await Eventually.HoldsAsync(async () =>
         {
@@ -359,13 +361,14 @@ public sealed class CliEndToEndTests(PostureSiloFixture fixture) : IClassFixture
             var status = minute % 2 == 1 ? "compromised" : "healthy";
             await Cli.RunAsync("observe", "POL/gov-core/gov-portal", "--status", status, "--time", $"2026-11-26T10:{minute:00}:00Z");
             return watch.IsCompleted;
-        }, "the watcher to print one change and exit", TimeSpan.FromSeconds(45));
+        }, "the watcher to print three changes and exit", TimeSpan.FromSeconds(45));
 
         Assert.Equal(0, await watch);
-        var change = JsonNode.Parse(output.ToString().Trim())!;
-        Assert.Equal("POL/gov-core/gov-portal", (string?)change["node"]);
-        Assert.Equal("live", (string?)change["world"]);
-        Assert.True((string?)change["to"] is "compromised" or "healthy", change.ToJsonString());
+        var changes = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!).ToList();
+        Assert.Equal(3, changes.Count);
+        Assert.All(changes, change => Assert.Equal("live", (string?)change["world"]));
+        var own = changes.Last(change => (string?)change["node"] == "POL/gov-core/gov-portal");
+        Assert.True((string?)own["to"] is "compromised" or "healthy", own.ToJsonString());
     }
 
     [Fact]
