@@ -49,10 +49,16 @@ public enum SimEventKind
     /// <summary>Domain: set the alert level to Value (inject).</summary>
     SetAlert = 17,
     /// <summary>
-    /// Node: dependency Source, on a dependency cycle with this node, is held down only by the cycle itself; count it as
-    /// operational. The run's calendar sends it (see RunCalendar).
+    /// Node: dependency Source, on a dependency cycle with this node, is held down only by a failure the cycle itself
+    /// keeps alive; count it as operational, whatever a notice of the same tick said. The run's calendar sends it (see
+    /// RunCalendar).
     /// </summary>
     CycleRelease = 18,
+    /// <summary>
+    /// Node: its dependants on its dependency cycle were sent <see cref="CycleRelease"/> from it for this tick; if it is
+    /// not operational after the tick, it tells its dependants so again.
+    /// </summary>
+    CycleAnnounced = 19,
 }
 
 /// <summary>One event of an exercise: at <see cref="Tick"/>, <see cref="Target"/> applies it.</summary>

@@ -61,7 +61,7 @@ public sealed class NodeModel : ITickModel
         var before = (Status, Operational);
         var rawBefore = RawStatus();
         var cascadeDepth = 0;
-        var released = false;
+        var announced = false;
         var seed = _setup.Seed;
         void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
         void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
@@ -158,9 +158,11 @@ public sealed class NodeModel : ITickModel
                 case SimEventKind.CycleRelease:
                     if (_failedDependencies?.Remove(e.Source) == true)
                     {
-                        released = true;
                         Log("cycle-released", e.Source);
                     }
+                    break;
+                case SimEventKind.CycleAnnounced:
+                    announced = true;
                     break;
                 case SimEventKind.Recover:
                     if (_security == Security.Contained && e.Value == _episode)
@@ -262,9 +264,8 @@ public sealed class NodeModel : ITickModel
             var cascade = raw == rawBefore && cascadeDepth > 0 ? $" cascade={cascadeDepth}" : "";
             Log("status", $"{WireNames.Of(before.Status)}->{WireNames.Of(Status)} operational={(Operational ? "yes" : "no")}{cascade}");
         }
-        // A node released from its cycle that is still not operational (it failed on its own meanwhile) says so again:
-        // the other members released it too.
-        if (Operational != before.Operational || (released && !Operational))
+        // A node its cycle was released from that is not operational (it failed in itself in the same tick) says so again.
+        if (Operational != before.Operational || (announced && !Operational))
         {
             var depth = (raw == rawBefore ? cascadeDepth : 0) + 1;
             foreach (var dependant in _setup.Dependants)

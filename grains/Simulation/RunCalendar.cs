@@ -38,14 +38,13 @@ public sealed class RunCalendar
     // Nodes that want alert-level changes at their tick. Only membership is read: the targets it adds are sorted.
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
     private readonly bool _eagerBroadcasts;
-    // Dependency cycles. Members tell each other when they fail, so a cycle can hold itself down after what failed it
-    // has recovered; the calendar, which sees every notice, releases such a cycle (see ReleaseCycles).
-    private readonly List<ImmutableArray<string>> _cycles;
+    // Dependency cycles. Members tell each other when they fail, one step a tick, so a cycle can hold itself down after
+    // what failed it has recovered, or pass a short failure round and round; the calendar, which sees every notice,
+    // releases members from such stale failures (see ReleaseCycles).
+    private readonly List<Cycle> _cycles = [];
     private readonly Dictionary<string, int> _cycleOf = new(StringComparer.Ordinal);
     // Nodes that said they are not operational in their last notice to their dependants.
     private readonly HashSet<string> _notOperational = new(StringComparer.Ordinal);
-    // Per cycle, its members that are not operational only because of their dependencies, as their last result said.
-    private readonly Dictionary<int, SortedSet<string>> _held = [];
     // Cycles whose members ran since they were last checked.
     private readonly SortedSet<int> _cyclesToCheck = [];
 
@@ -59,13 +58,14 @@ public sealed class RunCalendar
     {
         _plan = plan;
         _eagerBroadcasts = eagerBroadcasts;
-        _cycles = NodeRules.Cycles([.. plan.NodeIds.Select(plan.Node)]);
-        for (var c = 0; c < _cycles.Count; c++)
+        foreach (var members in NodeRules.Cycles([.. plan.NodeIds.Select(plan.Node)]))
         {
-            foreach (var member in _cycles[c])
+            foreach (var member in members)
             {
-                _cycleOf[member] = c;
+                _cycleOf[member] = _cycles.Count;
             }
+            _cycles.Add(new Cycle(members.ToDictionary(m => m, m => plan.DependantsOf(m).Where(members.Contains).Order(StringComparer.Ordinal).ToArray(),
+                StringComparer.Ordinal)));
         }
         foreach (var inject in plan.Scenario.Injects)
         {
@@ -235,27 +235,9 @@ public sealed class RunCalendar
     /// <summary>Joins the tick's results into the journal (entities in ordinal order) and schedules what they emitted.</summary>
     public List<JournalEntry> Complete(long tick, List<JournalEntry> journal, IReadOnlyList<TickResult> results)
     {
-        // Cycles a dependency notice goes to: they are not settled yet.
-        HashSet<int>? notified = null;
         foreach (var result in InEntityOrder(results))
         {
             journal.AddRange(result.Journal);
-            if (_cycleOf.TryGetValue(result.Entity, out var cycle))
-            {
-                _cyclesToCheck.Add(cycle);
-                if (result.HeldByDependencies)
-                {
-                    if (!_held.TryGetValue(cycle, out var held))
-                    {
-                        _held[cycle] = held = new(StringComparer.Ordinal);
-                    }
-                    held.Add(result.Entity);
-                }
-                else if (_held.TryGetValue(cycle, out var held) && held.Remove(result.Entity) && held.Count == 0)
-                {
-                    _held.Remove(cycle);
-                }
-            }
             if (result.WantsAlerts)
             {
                 _alerted.Add(result.Entity);
@@ -272,28 +254,159 @@ public sealed class RunCalendar
                 }
                 if (e.Kind == SimEventKind.DependencyChanged && _cycles.Count > 0)
                 {
-                    if (e.Value == 0)
-                    {
-                        _notOperational.Add(e.Source);
-                    }
-                    else
-                    {
-                        _notOperational.Remove(e.Source);
-                    }
-                    if (_cycleOf.TryGetValue(e.Target, out var target))
-                    {
-                        (notified ??= []).Add(target);
-                    }
+                    Noticed(e);
                 }
                 Schedule(e);
+            }
+            if (_cycleOf.TryGetValue(result.Entity, out var cycle))
+            {
+                _cyclesToCheck.Add(cycle);
+                _cycles[cycle].Ran(result.Entity, result.HeldByDependencies, _notOperational.Contains(result.Entity));
             }
         }
         if (_cyclesToCheck.Count > 0)
         {
-            ReleaseCycles(tick, notified);
+            ReleaseCycles(tick);
         }
         Processed = tick;
         return journal;
+    }
+
+    /// <summary>Keeps track of a dependency notice: who says it is not operational, which cycle members an outside node fails.</summary>
+    private void Noticed(SimEvent notice)
+    {
+        if (notice.Value == 0)
+        {
+            _notOperational.Add(notice.Source);
+        }
+        else
+        {
+            _notOperational.Remove(notice.Source);
+        }
+        if (_cycleOf.TryGetValue(notice.Target, out var cycle) && (!_cycleOf.TryGetValue(notice.Source, out var from) || from != cycle))
+        {
+            _cycles[cycle].OutsideNotice(notice.Target, notice.Source, notice.Value != 0);
+        }
+    }
+
+    /// <summary>
+    /// Releases the members of each dependency cycle from failures that only the cycle itself keeps alive. Each tick its
+    /// members ran, the calendar works out which of them cannot be operational whatever the rest do: those failed in
+    /// themselves (down, isolated, degraded), and, step by step, those whose dependencies fail given them and what the
+    /// nodes outside the cycle last said. Every other member that is not operational only because of its dependencies
+    /// is held by a stale notice, one that has gone round the cycle or is still on its way: each of its dependants on
+    /// the cycle gets a <see cref="SimEventKind.CycleRelease"/> from it the next tick, which counts it as operational
+    /// again, overriding a notice that arrives in the same tick; and it gets a <see cref="SimEventKind.CycleAnnounced"/>,
+    /// so that if it fails in itself in that tick it says so again.
+    /// </summary>
+    private void ReleaseCycles(long tick)
+    {
+        foreach (var index in _cyclesToCheck)
+        {
+            var cycle = _cycles[index];
+            if (cycle.Held.Count == 0)
+            {
+                continue;
+            }
+            var dropped = new HashSet<string>(cycle.FailedIn, StringComparer.Ordinal);
+            var pending = new Queue<string>(cycle.FailedIn);
+            void Check(string member)
+            {
+                if (dropped.Contains(member))
+                {
+                    return;
+                }
+                var dependencies = _plan.Node(member).Dependencies;
+                var failed = dependencies.SelectMany(g => g.Nodes)
+                    .Where(d => dropped.Contains(d) || (!cycle.Dependants.ContainsKey(d) && _notOperational.Contains(d)))
+                    .ToHashSet(StringComparer.Ordinal);
+                if (!NodeRules.DependenciesSatisfied(dependencies, failed))
+                {
+                    dropped.Add(member);
+                    pending.Enqueue(member);
+                }
+            }
+            // The outcome is the same whatever order the checks run in: the members that cannot be operational are
+            // the least set closed under the rule.
+            foreach (var member in cycle.OutsideDown.Keys)
+            {
+                Check(member);
+            }
+            while (pending.TryDequeue(out var down))
+            {
+                foreach (var dependant in cycle.Dependants[down])
+                {
+                    Check(dependant);
+                }
+            }
+            foreach (var held in cycle.Held)
+            {
+                if (dropped.Contains(held))
+                {
+                    continue;
+                }
+                foreach (var dependant in cycle.Dependants[held])
+                {
+                    Schedule(new SimEvent(tick + 1, dependant, SimEventKind.CycleRelease, held, "", 0, ""));
+                }
+                Schedule(new SimEvent(tick + 1, held, SimEventKind.CycleAnnounced, held, "", 0, ""));
+            }
+        }
+        _cyclesToCheck.Clear();
+    }
+
+    /// <summary>What the calendar knows of one dependency cycle (a strongly connected component of the dependencies).</summary>
+    /// <param name="dependants">Per member, its dependants on the cycle, in ordinal order.</param>
+    private sealed class Cycle(Dictionary<string, string[]> dependants)
+    {
+        /// <summary>Per member, its dependants on the cycle.</summary>
+        public Dictionary<string, string[]> Dependants { get; } = dependants;
+
+        /// <summary>Members not operational only because of their dependencies, as their last result said.</summary>
+        public SortedSet<string> Held { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Members not operational in themselves (down, isolated, degraded), as their last result said.</summary>
+        public HashSet<string> FailedIn { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Per member, its dependencies outside the cycle that last said they are not operational.</summary>
+        public Dictionary<string, HashSet<string>> OutsideDown { get; } = new(StringComparer.Ordinal);
+
+        public void Ran(string member, bool held, bool notOperational)
+        {
+            if (held)
+            {
+                Held.Add(member);
+                FailedIn.Remove(member);
+            }
+            else
+            {
+                Held.Remove(member);
+                if (notOperational)
+                {
+                    FailedIn.Add(member);
+                }
+                else
+                {
+                    FailedIn.Remove(member);
+                }
+            }
+        }
+
+        public void OutsideNotice(string member, string dependency, bool operational)
+        {
+            if (!operational)
+            {
+                if (!OutsideDown.TryGetValue(member, out var down))
+                {
+                    OutsideDown[member] = down = new(StringComparer.Ordinal);
+                }
+                down.Add(dependency);
+            }
+            else if (OutsideDown.TryGetValue(member, out var down) && down.Remove(dependency) && down.Count == 0)
+            {
+                OutsideDown.Remove(member);
+            }
+        }
     }
 
     private void Schedule(SimEvent e)
@@ -307,51 +420,6 @@ public sealed class RunCalendar
             _pending[e.Tick] = list = [];
         }
         list.Add(new PackedEvent(Index(e.Target), e.Kind, Index(e.Source), Index(e.Technique), e.Value, Index(e.Detail)));
-    }
-
-    /// <summary>
-    /// Releases the members of each dependency cycle that hold each other down and nothing else does. A cycle is looked
-    /// at once its members have run and no dependency notice is on its way to any of them (its cascades have settled):
-    /// of its members held down only by their dependencies, those that would be operational if they all were, given
-    /// what the nodes outside the cycle last said, each get a <see cref="SimEventKind.CycleRelease"/> the next tick from
-    /// every such member they depend on. A member failed in itself (down, isolated) is never released, nor is one
-    /// that depends on it through the cycle.
-    /// </summary>
-    private void ReleaseCycles(long tick, HashSet<int>? notified)
-    {
-        List<int>? settled = null;
-        foreach (var cycle in _cyclesToCheck)
-        {
-            if (notified is null || !notified.Contains(cycle))
-            {
-                (settled ??= []).Add(cycle);
-            }
-        }
-        foreach (var cycle in settled ?? [])
-        {
-            _cyclesToCheck.Remove(cycle);
-            if (!_held.TryGetValue(cycle, out var held))
-            {
-                continue;
-            }
-            var alive = held.ToList();
-            // Drop, until none is left to drop, each member whose dependencies fail even with the rest of alive up.
-            for (var dropped = true; dropped && alive.Count > 0;)
-            {
-                var up = alive.ToHashSet(StringComparer.Ordinal);
-                dropped = alive.RemoveAll(member => !NodeRules.DependenciesSatisfied(_plan.Node(member).Dependencies,
-                    _plan.Node(member).Dependencies.SelectMany(g => g.Nodes).Where(d => _notOperational.Contains(d) && !up.Contains(d))
-                        .ToHashSet(StringComparer.Ordinal))) > 0;
-            }
-            var released = alive.ToHashSet(StringComparer.Ordinal);
-            foreach (var member in alive)
-            {
-                foreach (var dependency in _plan.Node(member).Dependencies.SelectMany(g => g.Nodes).Where(released.Contains).Distinct().Order(StringComparer.Ordinal))
-                {
-                    Schedule(new SimEvent(tick + 1, member, SimEventKind.CycleRelease, dependency, "", 0, ""));
-                }
-            }
-        }
     }
 
     /// <summary>A string's index in the table of strings the scheduled events use.</summary>

@@ -129,6 +129,41 @@ public static class TestTopologies
                   - {id: b, kind: scada, owner: civilian, criticality: 4, depends: [{all-of: [a]}]}
         """;
 
+    /// <summary>
+    /// Two loops in one cycle: a needs feed and b, b needs a or d; c needs b, d needs c. Loop a-b is fed from outside,
+    /// loop c-d only through b, and b can run on either loop.
+    /// </summary>
+    public const string TwoLoops = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: feed, kind: power-plant, owner: civilian}
+                  - {id: a, kind: power-substation, owner: civilian, depends: [{all-of: [feed, b]}]}
+                  - {id: b, kind: scada, owner: civilian, depends: [{any-of: [a, d]}]}
+                  - {id: c, kind: router, owner: civilian, depends: [{all-of: [b]}]}
+                  - {id: d, kind: server, owner: civilian, depends: [{all-of: [c]}]}
+        """;
+
+    /// <summary>A ring of five: each node needs the next, the last the first.</summary>
+    public const string Ring = """
+        domains:
+          - id: A
+            kind: nation
+            segments:
+              - id: s
+                sector: energy
+                nodes:
+                  - {id: n1, kind: server, owner: civilian, depends: [{all-of: [n2]}]}
+                  - {id: n2, kind: server, owner: civilian, depends: [{all-of: [n3]}]}
+                  - {id: n3, kind: server, owner: civilian, depends: [{all-of: [n4]}]}
+                  - {id: n4, kind: server, owner: civilian, depends: [{all-of: [n5]}]}
+                  - {id: n5, kind: server, owner: civilian, depends: [{all-of: [n1]}]}
+        """;
+
     public static TopologyDefinition Parse(string yaml) => TopologyFile.Parse(yaml, "test.yaml").GetValueOrThrow();
 
     public static string LibraryPath(string file = "alliance.topology.yaml") =>
