@@ -45,7 +45,7 @@ public sealed class RunCalendar
     private readonly Dictionary<string, int> _cycleOf = new(StringComparer.Ordinal);
     // Nodes that said they are not operational in their last notice to their dependants.
     private readonly HashSet<string> _notOperational = new(StringComparer.Ordinal);
-    // Cycles whose members ran since they were last checked.
+    // Cycles where something recovered this tick: a member in itself, or a dependency outside.
     private readonly SortedSet<int> _cyclesToCheck = [];
 
     /// <param name="plan">The run's plan.</param>
@@ -258,10 +258,10 @@ public sealed class RunCalendar
                 }
                 Schedule(e);
             }
-            if (_cycleOf.TryGetValue(result.Entity, out var cycle))
+            if (_cycleOf.TryGetValue(result.Entity, out var cycle)
+                && _cycles[cycle].Ran(result.Entity, result.HeldByDependencies, _notOperational.Contains(result.Entity)))
             {
                 _cyclesToCheck.Add(cycle);
-                _cycles[cycle].Ran(result.Entity, result.HeldByDependencies, _notOperational.Contains(result.Entity));
             }
         }
         if (_cyclesToCheck.Count > 0)
@@ -283,22 +283,29 @@ public sealed class RunCalendar
         {
             _notOperational.Remove(notice.Source);
         }
-        if (_cycleOf.TryGetValue(notice.Target, out var cycle) && (!_cycleOf.TryGetValue(notice.Source, out var from) || from != cycle))
+        if (_cycleOf.TryGetValue(notice.Target, out var cycle) && (!_cycleOf.TryGetValue(notice.Source, out var from) || from != cycle)
+            && _cycles[cycle].OutsideNotice(notice.Target, notice.Source, notice.Value != 0))
         {
-            _cycles[cycle].OutsideNotice(notice.Target, notice.Source, notice.Value != 0);
+            _cyclesToCheck.Add(cycle);
         }
     }
 
     /// <summary>
-    /// Releases the members of each dependency cycle from failures that only the cycle itself keeps alive. Each tick its
-    /// members ran, the calendar works out which of them cannot be operational whatever the rest do: those failed in
-    /// themselves (down, isolated, degraded), and, step by step, those whose dependencies fail given them and what the
-    /// nodes outside the cycle last said. Every other member that is not operational only because of its dependencies
-    /// is held by a stale notice, one that has gone round the cycle or is still on its way: each of its dependants on
-    /// the cycle gets a <see cref="SimEventKind.CycleRelease"/> from it the next tick, which counts it as operational
-    /// again, overriding a notice that arrives in the same tick; and it gets a <see cref="SimEventKind.CycleAnnounced"/>,
-    /// so that if it fails in itself in that tick it says so again.
+    /// Releases the members of each dependency cycle from failures that only the cycle itself keeps alive. Each tick
+    /// something recovers (a member in itself, or a dependency outside the cycle says it is operational again), the
+    /// calendar works out which members cannot be operational whatever the rest do: those failed in themselves (down,
+    /// isolated, degraded), and, step by step, those whose dependencies fail given them and what the nodes outside the
+    /// cycle last said. Every other member that is not operational only because of its dependencies is held by a stale
+    /// notice, one that has gone round the cycle or is still on its way: each of its dependants on the cycle gets a
+    /// <see cref="SimEventKind.CycleRelease"/> from it the next tick, which counts it as operational again, overriding
+    /// a notice that arrives in the same tick; and it gets a <see cref="SimEventKind.CycleAnnounced"/>, so that if it
+    /// fails in itself in that tick it says so again.
     /// </summary>
+    /// <remarks>
+    /// Only a recovery makes a notice stale, so the ticks between need no look: a member held by then is either held
+    /// rightly or held at the tick of the recovery (every notice sent before it has arrived by then) and released. A
+    /// failure going round a long cycle costs nothing per tick.
+    /// </remarks>
     private void ReleaseCycles(long tick)
     {
         foreach (var index in _cyclesToCheck)
@@ -371,12 +378,12 @@ public sealed class RunCalendar
         /// <summary>Per member, its dependencies outside the cycle that last said they are not operational.</summary>
         public Dictionary<string, HashSet<string>> OutsideDown { get; } = new(StringComparer.Ordinal);
 
-        public void Ran(string member, bool held, bool notOperational)
+        /// <summary>Takes in a member's result; true when it recovered in itself.</summary>
+        public bool Ran(string member, bool held, bool notOperational)
         {
             if (held)
             {
                 Held.Add(member);
-                FailedIn.Remove(member);
             }
             else
             {
@@ -384,15 +391,14 @@ public sealed class RunCalendar
                 if (notOperational)
                 {
                     FailedIn.Add(member);
-                }
-                else
-                {
-                    FailedIn.Remove(member);
+                    return false;
                 }
             }
+            return FailedIn.Remove(member);
         }
 
-        public void OutsideNotice(string member, string dependency, bool operational)
+        /// <summary>Takes in a notice from a dependency outside the cycle; true when it says that dependency recovered.</summary>
+        public bool OutsideNotice(string member, string dependency, bool operational)
         {
             if (!operational)
             {
@@ -401,11 +407,17 @@ public sealed class RunCalendar
                     OutsideDown[member] = down = new(StringComparer.Ordinal);
                 }
                 down.Add(dependency);
+                return false;
             }
-            else if (OutsideDown.TryGetValue(member, out var down) && down.Remove(dependency) && down.Count == 0)
+            if (OutsideDown.TryGetValue(member, out var failing) && failing.Remove(dependency))
             {
-                OutsideDown.Remove(member);
+                if (failing.Count == 0)
+                {
+                    OutsideDown.Remove(member);
+                }
+                return true;
             }
+            return false;
         }
     }
 
