@@ -64,8 +64,9 @@ public sealed class RunCalendar
             {
                 _cycleOf[member] = _cycles.Count;
             }
-            _cycles.Add(new Cycle(members.ToDictionary(m => m, m => plan.DependantsOf(m).Where(members.Contains).Order(StringComparer.Ordinal).ToArray(),
-                StringComparer.Ordinal)));
+            var index = _cycles.Count;
+            _cycles.Add(new Cycle(members.ToDictionary(m => m, m => plan.DependantsOf(m).Where(d => _cycleOf.GetValueOrDefault(d, -1) == index)
+                .Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal)));
         }
         foreach (var inject in plan.Scenario.Injects)
         {
