@@ -41,61 +41,46 @@ public static class DeterminismCases
     }
 }
 
-[Collection(OneSiloTests.Name)]
-public sealed class OneSiloDeterminismTests(OneSiloFixture fixture)
+/// <summary>The determinism cases on a cluster of a given size: each run's journal equals the reference engine's.</summary>
+public abstract class ClusterDeterminismTests(SizedClusterFixture fixture)
 {
+    protected IClusterClient Client => fixture.Client;
+
     [Fact]
-    public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
+    public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(Client, DeterminismCases.Outage());
 
     [Fact]
     public Task Run_CycleRestored_JournalEqualsReference()
     {
         Assert.Contains(Runs.OnReference(DeterminismCases.CycleRestored()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
-        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleRestored());
+        return DeterminismCases.SameJournalAsReferenceAsync(Client, DeterminismCases.CycleRestored());
     }
 
     [Fact]
     public Task Run_CycleBlips_JournalEqualsReference()
     {
         Assert.Contains(Runs.OnReference(DeterminismCases.CycleBlips()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
-        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleBlips());
+        return DeterminismCases.SameJournalAsReferenceAsync(Client, DeterminismCases.CycleBlips());
     }
 
     [Fact]
-    public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());
+    public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(Client, Runs.AllianceStorm());
 }
 
+[Collection(OneSiloTests.Name)]
+public sealed class OneSiloDeterminismTests(OneSiloFixture fixture) : ClusterDeterminismTests(fixture);
+
 [Collection(ThreeSiloTests.Name)]
-public sealed class ThreeSiloDeterminismTests(ThreeSiloFixture fixture)
+public sealed class ThreeSiloDeterminismTests(ThreeSiloFixture fixture) : ClusterDeterminismTests(fixture)
 {
-    [Fact]
-    public Task Run_Outage_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.Outage());
-
-    [Fact]
-    public Task Run_CycleRestored_JournalEqualsReference()
-    {
-        Assert.Contains(Runs.OnReference(DeterminismCases.CycleRestored()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
-        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleRestored());
-    }
-
-    [Fact]
-    public Task Run_CycleBlips_JournalEqualsReference()
-    {
-        Assert.Contains(Runs.OnReference(DeterminismCases.CycleBlips()).Journal, l => l.Contains(" cycle-released ", StringComparison.Ordinal));
-        return DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, DeterminismCases.CycleBlips());
-    }
-
-    [Fact]
-    public Task Run_AllianceStorm_JournalEqualsReference() => DeterminismCases.SameJournalAsReferenceAsync(fixture.Client, Runs.AllianceStorm());
-
     [Fact]
     public async Task Run_AllianceStorm_SpreadsEntitiesOverAllSilos()
     {
-        var run = fixture.Client.GetGrain<IRunGrain>(Runs.NewId("spread"));
+        var run = Client.GetGrain<IRunGrain>(Runs.NewId("spread"));
         await run.StartAsync(Runs.AllianceStorm(), new RunOptions(0, []));
         await Runs.WaitAsync(run);
 
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var management = Client.GetGrain<IManagementGrain>(0);
         var stats = await management.GetSimpleGrainStatistics(TestContext.Current.CancellationToken);
         var nodeSilos = stats.Where(s => s.GrainType.Contains("RunNodeGrain", StringComparison.Ordinal) && s.ActivationCount > 0)
             .Select(s => s.SiloAddress).Distinct().Count();
