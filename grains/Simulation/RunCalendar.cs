@@ -64,9 +64,7 @@ public sealed class RunCalendar
             {
                 _cycleOf[member] = _cycles.Count;
             }
-            var index = _cycles.Count;
-            _cycles.Add(new Cycle(members.ToDictionary(m => m, m => plan.DependantsOf(m).Where(d => _cycleOf.GetValueOrDefault(d, -1) == index)
-                .Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal)));
+            _cycles.Add(new Cycle(members, _cycles.Count, _cycleOf, plan));
         }
         foreach (var inject in plan.Scenario.Injects)
         {
@@ -316,35 +314,71 @@ public sealed class RunCalendar
             {
                 continue;
             }
+            // The members that cannot be operational: the least set that holds those failed in themselves and every
+            // member whose dependencies fail given it and the outside. Per member reached, how many nodes of each of
+            // its groups fail; a member is looked at once per dependency that fails, so the pass costs what the
+            // edges into the failing part cost, whatever the size of a group.
             var dropped = new HashSet<string>(cycle.FailedIn, StringComparer.Ordinal);
             var pending = new Queue<string>(cycle.FailedIn);
-            void Check(string member)
+            var failing = new Dictionary<string, int[]>(StringComparer.Ordinal);
+            int[] Failing(string member)
             {
-                if (dropped.Contains(member))
+                if (!failing.TryGetValue(member, out var counts))
                 {
-                    return;
+                    var groups = _plan.Node(member).Dependencies;
+                    failing[member] = counts = new int[groups.Length];
+                    for (var g = 0; g < groups.Length; g++)
+                    {
+                        foreach (var dependency in groups[g].Nodes)
+                        {
+                            if (!cycle.Edges.ContainsKey(dependency) && _notOperational.Contains(dependency))
+                            {
+                                counts[g]++;
+                            }
+                        }
+                    }
                 }
-                var dependencies = _plan.Node(member).Dependencies;
-                var failed = dependencies.SelectMany(g => g.Nodes)
-                    .Where(d => dropped.Contains(d) || (!cycle.Dependants.ContainsKey(d) && _notOperational.Contains(d)))
-                    .ToHashSet(StringComparer.Ordinal);
-                if (!NodeRules.DependenciesSatisfied(dependencies, failed))
-                {
-                    dropped.Add(member);
-                    pending.Enqueue(member);
-                }
+                return counts;
             }
-            // The outcome is the same whatever order the checks run in: the members that cannot be operational are
-            // the least set closed under the rule.
+            bool Fails(string member, int group, int[] counts)
+            {
+                var dependencies = _plan.Node(member).Dependencies[group];
+                return dependencies.Mode == DependencyMode.AllOf ? counts[group] > 0 : counts[group] == dependencies.Nodes.Length;
+            }
+            void Drop(string member)
+            {
+                dropped.Add(member);
+                pending.Enqueue(member);
+            }
             foreach (var member in cycle.OutsideDown.Keys)
             {
-                Check(member);
+                if (!dropped.Contains(member))
+                {
+                    var counts = Failing(member);
+                    for (var g = 0; g < counts.Length; g++)
+                    {
+                        if (Fails(member, g, counts))
+                        {
+                            Drop(member);
+                            break;
+                        }
+                    }
+                }
             }
             while (pending.TryDequeue(out var down))
             {
-                foreach (var dependant in cycle.Dependants[down])
+                foreach (var (dependant, group) in cycle.Edges[down])
                 {
-                    Check(dependant);
+                    if (dropped.Contains(dependant))
+                    {
+                        continue;
+                    }
+                    var counts = Failing(dependant);
+                    counts[group]++;
+                    if (Fails(dependant, group, counts))
+                    {
+                        Drop(dependant);
+                    }
                 }
             }
             foreach (var held in cycle.Held)
@@ -364,11 +398,35 @@ public sealed class RunCalendar
     }
 
     /// <summary>What the calendar knows of one dependency cycle (a strongly connected component of the dependencies).</summary>
-    /// <param name="dependants">Per member, its dependants on the cycle, in ordinal order.</param>
-    private sealed class Cycle(Dictionary<string, string[]> dependants)
+    private sealed class Cycle
     {
-        /// <summary>Per member, its dependants on the cycle.</summary>
-        public Dictionary<string, string[]> Dependants { get; } = dependants;
+        public Cycle(ImmutableArray<string> members, int index, Dictionary<string, int> cycleOf, RunPlan plan)
+        {
+            var edges = members.ToDictionary(m => m, _ => new List<(string, int)>(), StringComparer.Ordinal);
+            foreach (var member in members)
+            {
+                var groups = plan.Node(member).Dependencies;
+                for (var g = 0; g < groups.Length; g++)
+                {
+                    foreach (var dependency in groups[g].Nodes)
+                    {
+                        if (cycleOf.GetValueOrDefault(dependency, -1) == index)
+                        {
+                            edges[dependency].Add((member, g));
+                        }
+                    }
+                }
+            }
+            Edges = edges.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+            Dependants = edges.ToDictionary(e => e.Key, e => e.Value.Select(d => d.Item1).Distinct().Order(StringComparer.Ordinal).ToArray(),
+                StringComparer.Ordinal);
+        }
+
+        /// <summary>Per member, each dependant on the cycle with the index of its dependency group that names the member.</summary>
+        public Dictionary<string, (string Dependant, int Group)[]> Edges { get; }
+
+        /// <summary>Per member, its dependants on the cycle, in ordinal order.</summary>
+        public Dictionary<string, string[]> Dependants { get; }
 
         /// <summary>Members not operational only because of their dependencies, as their last result said.</summary>
         public SortedSet<string> Held { get; } = new(StringComparer.Ordinal);
