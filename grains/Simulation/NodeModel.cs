@@ -62,6 +62,8 @@ public sealed class NodeModel : ITickModel
         var rawBefore = RawStatus();
         var cascadeDepth = 0;
         var announced = false;
+        // Dependencies a CycleRelease took back a failure notice of, this tick: that notice's depth does not count.
+        HashSet<string>? overridden = null;
         var seed = _setup.Seed;
         void Log(string kind, string detail) => journal.Add(new JournalEntry(tick, Id, kind, detail));
         void Emit(long at, string target, SimEventKind kind, string source, string technique = "", long value = 0, string detail = "") =>
@@ -159,6 +161,7 @@ public sealed class NodeModel : ITickModel
                     if (_failedDependencies?.Remove(e.Source) == true)
                     {
                         Log("cycle-released", e.Source);
+                        (overridden ??= new(StringComparer.Ordinal)).Add(e.Source);
                     }
                     break;
                 case SimEventKind.CycleAnnounced:
@@ -253,6 +256,11 @@ public sealed class NodeModel : ITickModel
             }
         }
 
+        if (overridden is not null)
+        {
+            cascadeDepth = sorted.Where(e => e.Kind == SimEventKind.DependencyChanged && !overridden.Contains(e.Source))
+                .Select(e => int.Parse(e.Detail, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+        }
         var raw = RawStatus();
         var satisfied = _failedDependencies is not { Count: > 0 } failed
             || NodeRules.DependenciesSatisfied(_setup.Definition.Dependencies, failed);

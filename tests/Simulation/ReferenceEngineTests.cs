@@ -141,6 +141,47 @@ public sealed class ReferenceEngineTests
     }
 
     [Fact]
+    public void Run_TwoLoopsInOneCycle_ReleasedFromStaleNoticesOnly()
+    {
+        // At 4 c is back as d hears it failed: d's notice to b is stale and released. At 8 feed and d are back, with a
+        // held by feed and b by a and d: at 9 a and b are released from each other, and c from b's notice of 8. a's
+        // recovery at 9 is one step from feed: the notice from b it overrides does not count in its cascade.
+        Assert.Equal([
+            "2 A/s/a inject blip-a power-outage duration=1h",
+            "2 A/s/a disrupted power-outage by inject:blip-a until 3",
+            "2 A/s/a status healthy->down operational=no",
+            "3 A/s/c inject blip-c ddos duration=1h",
+            "3 A/s/a disruption-ended power-outage inject:blip-a",
+            "3 A/s/a status down->healthy operational=yes",
+            "3 A/s/c disrupted ddos by inject:blip-c until 4",
+            "3 A/s/c status healthy->degraded operational=no",
+            "4 A/s/c disruption-ended ddos inject:blip-c",
+            "4 A/s/c status degraded->healthy operational=yes",
+            "4 A/s/d status healthy->degraded operational=no cascade=1",
+            "5 A/s/b cycle-released A/s/d",
+            "5 A/s/d status degraded->healthy operational=yes cascade=1",
+            "6 A/s/feed inject feed-out power-outage duration=2h",
+            "6 A/s/feed disrupted power-outage by inject:feed-out until 8",
+            "6 A/s/feed status healthy->down operational=no",
+            "7 A/s/d inject cut-d isolate",
+            "7 A/s/a status healthy->degraded operational=no cascade=1",
+            "7 A/s/d isolated inject:cut-d",
+            "7 A/s/d status healthy->isolated operational=no",
+            "8 A/s/d inject back-d restore",
+            "8 A/s/b status healthy->degraded operational=no cascade=2",
+            "8 A/s/d restored inject:back-d",
+            "8 A/s/d status isolated->healthy operational=yes",
+            "8 A/s/feed disruption-ended power-outage inject:feed-out",
+            "8 A/s/feed status down->healthy operational=yes",
+            "9 A/s/a cycle-released A/s/b",
+            "9 A/s/a status degraded->healthy operational=yes cascade=1",
+            "9 A/s/b cycle-released A/s/a",
+            "9 A/s/b status degraded->healthy operational=yes cascade=1",
+            "9 A/s/c cycle-released A/s/b",
+        ], Journal(DeterminismCases.CycleBlips()));
+    }
+
+    [Fact]
     public void Run_FailureShorterThanATripRoundTheCycle_IsNotPassedRoundForEver()
     {
         var scenario = TestScenarios.Build(TestTopologies.Parse(TestTopologies.ClosedCycle), TimeSpan.FromHours(12), Hour,
