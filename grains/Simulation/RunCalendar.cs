@@ -331,7 +331,7 @@ public sealed class RunCalendar
                     {
                         foreach (var dependency in groups[g].Nodes)
                         {
-                            if (!cycle.Edges.ContainsKey(dependency) && _notOperational.Contains(dependency))
+                            if (!cycle.Has(dependency) && _notOperational.Contains(dependency))
                             {
                                 counts[g]++;
                             }
@@ -352,17 +352,10 @@ public sealed class RunCalendar
             }
             foreach (var member in cycle.OutsideDown.Keys)
             {
-                if (!dropped.Contains(member))
+                var counts = Failing(member);
+                if (!dropped.Contains(member) && Enumerable.Range(0, counts.Length).Any(g => Fails(member, g, counts)))
                 {
-                    var counts = Failing(member);
-                    for (var g = 0; g < counts.Length; g++)
-                    {
-                        if (Fails(member, g, counts))
-                        {
-                            Drop(member);
-                            break;
-                        }
-                    }
+                    Drop(member);
                 }
             }
             while (pending.TryDequeue(out var down))
@@ -427,6 +420,9 @@ public sealed class RunCalendar
 
         /// <summary>Per member, its dependants on the cycle, in ordinal order.</summary>
         public Dictionary<string, string[]> Dependants { get; }
+
+        /// <summary>Whether <paramref name="node"/> is on this cycle.</summary>
+        public bool Has(string node) => Edges.ContainsKey(node);
 
         /// <summary>Members not operational only because of their dependencies, as their last result said.</summary>
         public SortedSet<string> Held { get; } = new(StringComparer.Ordinal);

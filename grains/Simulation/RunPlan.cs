@@ -95,9 +95,6 @@ public sealed class RunPlan
 
     public bool IsNode(string id) => _nodes.ContainsKey(id);
 
-    /// <summary>The nodes that depend on node <paramref name="id"/>, in ordinal order.</summary>
-    public ImmutableArray<string> DependantsOf(string id) => _dependants.GetValueOrDefault(id, []);
-
     public bool IsSegment(string id) => _segments.ContainsKey(id);
 
     public bool IsDomain(string id) => _domains.ContainsKey(id);
